@@ -1,0 +1,69 @@
+// `npm run dev`: the local stack. Starts embedded Postgres 17 (data in .data/dev, reused on the
+// next start), brings it up to date, then starts the services registered in DEV_SERVICES and
+// prints what runs where. Ctrl-C stops everything. Set DATABASE_URL to use another Postgres.
+import path from 'node:path';
+import { startEmbeddedPostgres, type RunningPostgres } from './db/embedded.ts';
+import { migrateDatabase, PROJECT_ROOT } from './db/migrate.ts';
+import { DEV_SERVICES, type DevService, type RunningService } from './dev_services.ts';
+
+const DEV_DATABASE = 'switchboard';
+const DEV_PORT = 54322;
+
+async function main(): Promise<void> {
+  let server: RunningPostgres | undefined;
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    console.log('dev: starting embedded Postgres 17 ...');
+    server = await startEmbeddedPostgres({ dataDir: path.join(PROJECT_ROOT, '.data', 'dev', 'pg'), port: Number(process.env.DEV_DB_PORT ?? DEV_PORT) });
+    await ensureDatabase(server, DEV_DATABASE);
+    databaseUrl = server.urlFor(DEV_DATABASE);
+  }
+  await migrateDatabase(databaseUrl, { log: (line) => console.log(`dev: ${line}`) });
+
+  const running: RunningService[] = [];
+  const lines = [`  database   ${databaseUrl}`];
+  for (const service of DEV_SERVICES) {
+    const started = await startService(service, databaseUrl);
+    if (started.service) running.push(started.service);
+    lines.push(`  ${service.name.padEnd(10)} ${started.summary}`);
+  }
+  console.log(`\nSwitchboard is running:\n${lines.join('\n')}\n\nCtrl-C stops everything.`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\ndev: ${signal}, stopping ...`);
+    for (const service of running.reverse()) await service.stop().catch(() => {});
+    await server?.stop();
+    console.log('dev: stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function startService(service: DevService, databaseUrl: string): Promise<{ service?: RunningService; summary: string }> {
+  try {
+    const result = await service.start({ databaseUrl, env: process.env });
+    return 'skipped' in result ? { summary: `not started: ${result.skipped}` } : { service: result, summary: result.summary };
+  } catch (error) {
+    return { summary: `failed to start: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+async function ensureDatabase(server: RunningPostgres, name: string): Promise<void> {
+  const { default: postgres } = await import('postgres');
+  const admin = postgres(server.adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await admin`select 1 from pg_database where datname = ${name}`;
+    if (rows.length === 0) await server.createDatabase(name);
+  } finally {
+    await admin.end();
+  }
+}
+
+main().catch((error) => {
+  console.error(`dev: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

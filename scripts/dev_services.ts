@@ -1,0 +1,20 @@
+// Services `npm run dev` starts after the database: each gets the database URL and the
+// environment, and either starts (returning how to reach it) or says what to set to enable it.
+export interface DevServiceContext {
+  databaseUrl: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RunningService {
+  /** One line: where it listens or what it does. */
+  summary: string;
+  stop(): Promise<void>;
+}
+
+export interface DevService {
+  name: string;
+  start(context: DevServiceContext): Promise<RunningService | { skipped: string }>;
+}
+
+/** Registered in start order. */
+export const DEV_SERVICES: DevService[] = [];

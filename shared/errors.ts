@@ -1,0 +1,41 @@
+// One error shape for every runtime: the HTTP edge maps `code` to a status, the CLI to an exit
+// code, the worker to a fallback. Classify at the I/O boundary, rethrow what is classified.
+
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unprocessable: 422,
+  rate_limited: 429,
+  invalid_config: 500,
+  internal: 500,
+  upstream_error: 502,
+  unavailable: 503,
+  timeout: 504,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  /** Whether retrying the same operation may succeed. Default false. */
+  retryable?: boolean;
+}
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** 5xx, 408 and 429 are transient; every other 4xx is the caller's to fix. */
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
