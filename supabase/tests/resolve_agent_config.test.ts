@@ -1,0 +1,70 @@
+// resolve_agent_config(dialed_number): one round trip gives the worker everything for a call,
+// whatever form the number arrives in.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolvedAgentConfigSchema } from '../../shared/agent_config.ts';
+import { toE164 } from '../../shared/phone.ts';
+import { createOwnedSetup, RACHEL, type OwnedSetup } from '../../test/db/fixtures.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
+import { serviceRolePersona } from '../../test/db/personas.ts';
+
+let db: TestDatabase;
+let setup: OwnedSetup;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  setup = await createOwnedSetup(db, { e164: '+15551234567' });
+});
+afterAll(() => db.close());
+
+const resolve = async (dialed: string) => {
+  const [row] = await db.as(serviceRolePersona(), (sql) => sql`select public.resolve_agent_config(${dialed}) as r`);
+  return resolvedAgentConfigSchema.parse(row!.r);
+};
+
+describe('resolve_agent_config', () => {
+  it.each(['+15551234567', '(555) 123-4567', '+1 555 123 4567', '1-555-123-4567', '555.123.4567', 'tel:+15551234567', ' +1 (555) 123-4567 '])(
+    'resolves %j to the owner\'s config, voice and default voice',
+    async (dialed) => {
+      const result = await resolve(dialed);
+      expect(result.dialed_number).toBe('+15551234567');
+      expect(result.phone_number).toMatchObject({ id: setup.numberId, e164: '+15551234567', owner_id: setup.owner.userId });
+      expect(result.config).toMatchObject({ id: setup.configId, owner_id: setup.owner.userId, voice_id: RACHEL, version: 1, greeting: 'Thanks for calling Acme.' });
+      expect(result.voice).toMatchObject({ voice_id: RACHEL, name: 'Rachel', enabled: true });
+      expect(result.default_voice).toMatchObject({ voice_id: RACHEL, is_default: true });
+      expect(toE164(dialed)).toBe('+15551234567');
+    },
+  );
+
+  it('answers an unknown number with no config but the default voice', async () => {
+    const result = await resolve('+15550000000');
+    expect(result).toMatchObject({ dialed_number: '+15550000000', phone_number: null, config: null, voice: null });
+    expect(result.default_voice?.voice_id).toBe(RACHEL);
+  });
+
+  it('answers a number with no config with the number but no config', async () => {
+    await db.as(setup.owner, (sql) => sql`insert into public.phone_numbers (e164) values ('+15557654321')`);
+    const result = await resolve('555-765-4321');
+    expect(result.phone_number?.e164).toBe('+15557654321');
+    expect(result.config).toBeNull();
+  });
+
+  it('answers garbage with a null dialed number instead of an error', async () => {
+    const result = await resolve('not a number');
+    expect(result).toMatchObject({ dialed_number: null, config: null });
+    expect(toE164('not a number')).toBeNull();
+  });
+
+  it('returns the current version after a change', async () => {
+    await db.sql`update public.agent_configs set system_prompt = 'Updated' where id = ${setup.configId}`;
+    const result = await resolve('+15551234567');
+    expect(result.config).toMatchObject({ version: 2, system_prompt: 'Updated' });
+  });
+});
+
+describe('normalize_e164 agrees with shared/phone.ts', () => {
+  const inputs = ['+442071838750', '0044 20 7183 8750', '+1 (212) 555-0100', '2125550100', '12125550100', '555-0100', '+0123', 'abc', '', 'sip:+15551234567@sip.example.com'];
+  it.each(inputs)('%j', async (raw) => {
+    const [row] = await db.sql`select public.normalize_e164(${raw}) as e164`;
+    expect(toE164(raw)).toBe(row!.e164);
+  });
+});
