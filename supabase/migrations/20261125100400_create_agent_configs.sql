@@ -66,7 +66,12 @@ create function private.check_agent_config_voice_id() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
-  if tg_op = 'INSERT' or new.voice_id is distinct from old.voice_id then
+  if tg_op = 'UPDATE' and new.voice_id is not distinct from old.voice_id then
+    return new;
+  end if;
+  -- The common case, an enabled catalog voice, costs one index probe; only a bad value pays
+  -- for the full diagnosis.
+  if not exists (select 1 from public.voices v where v.voice_id = new.voice_id and v.enabled) then
     perform private.assert_voice_id('agent_configs.voice_id', new.voice_id, true);
   end if;
   return new;

@@ -13,8 +13,10 @@
 --   legacy_voice_unmapped (legacy_import) an imported voice value maps to no catalog voice
 
 create function private.refresh_agent_config_issues(p_ids uuid[]) returns void
-language sql security definer set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
+begin
+  if cardinality(p_ids) = 0 then return; end if;
   with facts as (
     select c.id, c.owner_id, c.voice_id, v.name as voice_name, coalesce(v.enabled, false) as voice_enabled,
            btrim(c.system_prompt) = '' as prompt_empty, c.transfer_number,
@@ -48,11 +50,13 @@ as $$
     from wanted w
    where not w.present and i.resolved_at is null
      and i.subject_type = 'agent_config' and i.subject_id = w.id::text and i.code = w.code;
-$$;
+end $$;
 
 create function private.refresh_phone_number_issues(p_ids uuid[]) returns void
-language sql security definer set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
+begin
+  if cardinality(p_ids) = 0 then return; end if;
   with facts as (
     select p.id, p.owner_id, p.e164, p.agent_config_id, c.owner_id as config_owner_id
       from public.phone_numbers p
@@ -79,7 +83,7 @@ as $$
     from wanted w
    where not w.present and i.resolved_at is null
      and i.subject_type = 'phone_number' and i.subject_id = w.id::text and i.code = w.code;
-$$;
+end $$;
 
 -- A deleted subject has nothing left to fix.
 create function private.resolve_all_config_issues(p_subject_type text, p_ids text[]) returns void
@@ -94,7 +98,10 @@ create function private.agent_configs_flag_inserted() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
-  perform private.refresh_agent_config_issues(array(select id from new_rows));
+  -- A new config has no open issues yet: only rows showing a symptom need the full pass.
+  perform private.refresh_agent_config_issues(array(
+    select n.id from new_rows n left join public.voices v on v.voice_id = n.voice_id
+     where v.enabled is not true or btrim(n.system_prompt) = '' or n.transfer_number is not null));
   return null;
 end $$;
 create trigger agent_configs_flag_inserted after insert on public.agent_configs

@@ -20,8 +20,9 @@ comment on table public.config_changes is 'Audit trail of agent_configs: one row
 comment on column public.config_changes.field is 'The changed column for updates; null for insert and delete, whose value holds the whole row.';
 comment on column public.config_changes.changed_by is 'auth.uid() of the person who made the change; null for the service role or a direct database session.';
 
+-- History is read per config; the owner filter of the policy then applies to those few rows.
+-- No owner_id index: every audited write would pay for it.
 create index config_changes_config_idx on public.config_changes (agent_config_id, changed_at);
-create index config_changes_owner_id_idx on public.config_changes (owner_id);
 
 alter table public.config_changes enable row level security;
 grant select on public.config_changes to authenticated;

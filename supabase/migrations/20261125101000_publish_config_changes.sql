@@ -12,72 +12,71 @@ alter table public.voices replica identity full;
 alter publication supabase_realtime add table public.agent_configs, public.phone_numbers, public.voices;
 
 -- One notification per statement, carrying only keys: the id and version of each config, the
--- id and number of each phone number, the voice_id of each voice. Payloads are capped at 8000
--- bytes, so a large statement sends {"all": true} and the listener refetches everything it holds.
-create function private.config_change_payload(p_table text, p_op text, p_rows jsonb) returns text
-language sql immutable security invoker set search_path = ''
-as $$
-  select case when octet_length(full_payload) > 7900
-              then jsonb_build_object('table', p_table, 'op', p_op, 'all', true)::text
-              else full_payload end
-    from (select jsonb_build_object('table', p_table, 'op', p_op, 'rows', coalesce((
-            select jsonb_agg(case p_table
-                     when 'agent_configs' then jsonb_build_object('id', r -> 'id', 'version', r -> 'version')
-                     when 'phone_numbers' then jsonb_build_object('id', r -> 'id', 'e164', r -> 'e164', 'agent_config_id', r -> 'agent_config_id')
-                     else jsonb_build_object('voice_id', r -> 'voice_id') end)
-              from jsonb_array_elements(p_rows) r), '[]'::jsonb))::text as full_payload) p;
-$$;
-
--- Transition tables allow one event per trigger, hence three small functions.
-create function private.notify_config_inserted() returns trigger
+-- id, number and config of each phone number, the voice_id of each voice. Payloads are capped at
+-- 8000 bytes, so a statement touching more than NOTIFY_MAX_ROWS rows sends {"all": true} and the
+-- listener refetches everything it holds.
+create function private.notify_config_changed() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
+declare
+  max_rows constant integer := 50; -- NOTIFY_MAX_ROWS: 50 phone-number keys stay well under 8000 bytes
+  keys jsonb;
 begin
-  if not exists (select 1 from new_rows) then return null; end if;
-  perform pg_notify('switchboard_config_changed', private.config_change_payload(tg_table_name, 'insert',
-    (select jsonb_agg(to_jsonb(n)) from new_rows n)));
-  return null;
-end $$;
-
--- Updates carry the old rows too: a number moved to another config invalidates both.
-create function private.notify_config_updated() returns trigger
-language plpgsql security definer set search_path = ''
-as $$
-begin
-  if not exists (select 1 from new_rows) then return null; end if;
-  perform pg_notify('switchboard_config_changed', private.config_change_payload(tg_table_name, 'update',
-    (select jsonb_agg(r) from (select to_jsonb(n) as r from new_rows n
-                               union all select to_jsonb(o) from old_rows o) x)));
-  return null;
-end $$;
-
-create function private.notify_config_deleted() returns trigger
-language plpgsql security definer set search_path = ''
-as $$
-begin
-  if not exists (select 1 from old_rows) then return null; end if;
-  perform pg_notify('switchboard_config_changed', private.config_change_payload(tg_table_name, 'delete',
-    (select jsonb_agg(to_jsonb(o)) from old_rows o)));
+  -- Transition tables allow one event per trigger; each branch reads only the tables its event
+  -- has. One bounded query per statement: at most max_rows + 1 keys are ever built.
+  if tg_table_name = 'agent_configs' then
+    if tg_op = 'DELETE' then
+      select jsonb_agg(jsonb_build_object('id', id, 'version', version)) into keys from (select * from old_rows limit max_rows + 1) r;
+    else
+      select jsonb_agg(jsonb_build_object('id', id, 'version', version)) into keys from (select * from new_rows limit max_rows + 1) r;
+    end if;
+  elsif tg_table_name = 'phone_numbers' then
+    if tg_op = 'DELETE' then
+      select jsonb_agg(jsonb_build_object('id', id, 'e164', e164, 'agent_config_id', agent_config_id)) into keys from (select * from old_rows limit max_rows + 1) r;
+    elsif tg_op = 'UPDATE' then
+      -- a number moved to another config, or renumbered, invalidates the old key too
+      select jsonb_agg(k) into keys from (
+        select jsonb_build_object('id', id, 'e164', e164, 'agent_config_id', agent_config_id) as k from new_rows
+        union select jsonb_build_object('id', id, 'e164', e164, 'agent_config_id', agent_config_id) from old_rows
+        limit max_rows + 1) x;
+    else
+      select jsonb_agg(jsonb_build_object('id', id, 'e164', e164, 'agent_config_id', agent_config_id)) into keys from (select * from new_rows limit max_rows + 1) r;
+    end if;
+  else
+    if tg_op = 'DELETE' then
+      select jsonb_agg(jsonb_build_object('voice_id', voice_id)) into keys from (select * from old_rows limit max_rows + 1) r;
+    else
+      select jsonb_agg(jsonb_build_object('voice_id', voice_id)) into keys from (select * from new_rows limit max_rows + 1) r;
+    end if;
+  end if;
+  if keys is null then
+    return null;
+  end if;
+  if jsonb_array_length(keys) > max_rows then
+    perform pg_notify('switchboard_config_changed', jsonb_build_object('table', tg_table_name, 'op', lower(tg_op), 'all', true)::text);
+    return null;
+  end if;
+  perform pg_notify('switchboard_config_changed', jsonb_build_object('table', tg_table_name, 'op', lower(tg_op), 'rows', keys)::text);
   return null;
 end $$;
 
 create trigger agent_configs_notify_inserted after insert on public.agent_configs
-  referencing new table as new_rows for each statement execute function private.notify_config_inserted();
+  referencing new table as new_rows for each statement execute function private.notify_config_changed();
 create trigger agent_configs_notify_updated after update on public.agent_configs
-  referencing new table as new_rows old table as old_rows for each statement execute function private.notify_config_updated();
+  referencing new table as new_rows old table as old_rows for each statement execute function private.notify_config_changed();
 create trigger agent_configs_notify_deleted after delete on public.agent_configs
-  referencing old table as old_rows for each statement execute function private.notify_config_deleted();
+  referencing old table as old_rows for each statement execute function private.notify_config_changed();
 
 create trigger phone_numbers_notify_inserted after insert on public.phone_numbers
-  referencing new table as new_rows for each statement execute function private.notify_config_inserted();
+  referencing new table as new_rows for each statement execute function private.notify_config_changed();
 create trigger phone_numbers_notify_updated after update on public.phone_numbers
-  referencing new table as new_rows old table as old_rows for each statement execute function private.notify_config_updated();
+  referencing new table as new_rows old table as old_rows for each statement execute function private.notify_config_changed();
 create trigger phone_numbers_notify_deleted after delete on public.phone_numbers
-  referencing old table as old_rows for each statement execute function private.notify_config_deleted();
+  referencing old table as old_rows for each statement execute function private.notify_config_changed();
 
 create trigger voices_notify_inserted after insert on public.voices
-  referencing new table as new_rows for each statement execute function private.notify_config_inserted();
+  referencing new table as new_rows for each statement execute function private.notify_config_changed();
 create trigger voices_notify_updated after update on public.voices
-  referencing new table as new_rows old table as old_rows for each statement execute function private.notify_config_updated();
+  referencing new table as new_rows old table as old_rows for each statement execute function private.notify_config_changed();
 create trigger voices_notify_deleted after delete on public.voices
-  referencing old table as old_rows for each statement execute function private.notify_config_deleted();
+  referencing old table as old_rows for each statement execute function private.notify_config_changed();

@@ -1,0 +1,32 @@
+// A throwaway embedded Postgres, migrated like production, for benchmarks.
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../scripts/db/embedded.ts';
+import { migrateDatabase, PROJECT_ROOT } from '../scripts/db/migrate.ts';
+
+export interface BenchDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startBenchDatabase(name: string): Promise<BenchDatabase> {
+  const dataDir = path.join(PROJECT_ROOT, '.data', `bench-${name}-${process.pid}`, 'pg');
+  const server = await startEmbeddedPostgres({ dataDir, persistent: false });
+  await server.createDatabase('bench');
+  await migrateDatabase(server.urlFor('bench'));
+  return {
+    url: server.urlFor('bench'),
+    async stop() {
+      await server.stop();
+      rmSync(path.dirname(dataDir), { recursive: true, force: true });
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)]!;
+}
+
+export const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
