@@ -2,7 +2,7 @@
 // from the next turn (updateInstructions), a voice change from the next utterance, a model change
 // swaps the LLM, a transfer number adds or removes the transfer tool, and new limits re-arm the
 // timers. Changes apply one at a time, in version order; each applied change is logged.
-import type { Logger } from 'pino';
+import type { CallLogger as Logger } from './call_logger.ts';
 import type { AgentConfig, ResolvedAgentConfig } from '../../shared/agent_config.ts';
 import { type CallActions, type CallAgent, callTools } from './call_agent.ts';
 import type { CallVoice } from './call_voice.ts';

@@ -3,7 +3,7 @@
 // the duration limit, never go silent on provider failures, and record how the call went.
 import { voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
-import type { Logger } from 'pino';
+import type { CallLogger as Logger } from './call_logger.ts';
 import type { AgentConfig } from '../../shared/agent_config.ts';
 import type { CallEndReason, CallStore, ConfigSource } from '../config/types.ts';
 import { CallAgent } from './call_agent.ts';
