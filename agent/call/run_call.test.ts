@@ -3,7 +3,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
 import { MemoryCallStore, MemoryConfigSource, RecordingControls, testConfig } from '../testing/memory_backends.ts';
 import { textProviders } from '../testing/text_providers.ts';
-import { UNKNOWN_NUMBER_MESSAGE } from './fallback.ts';
+import {
+  BUILT_IN_DEFAULT_VOICE_ID,
+  MAX_DURATION_GOODBYE,
+  PROVIDER_APOLOGY,
+  SILENCE_GOODBYE,
+  SILENCE_REMINDER,
+  TRANSFER_FAILED,
+  UNKNOWN_NUMBER_MESSAGE,
+} from './fallback.ts';
+import { GENERIC_RECEPTIONIST_PROMPT } from './instructions.ts';
 import { type CallInfo, runCall } from './run_call.ts';
 
 const DIALED = '+15551230001';
@@ -19,7 +28,7 @@ let store: MemoryCallStore;
 let controls: RecordingControls;
 
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: 'warn' });
+  initializeLogger({ pretty: false, level: 'error' });
   openai = await startFakeOpenAI();
 });
 afterAll(() => openai.close());
@@ -28,6 +37,7 @@ beforeEach(() => {
   store = new MemoryCallStore();
   controls = new RecordingControls();
   openai.requests.length = 0;
+  openai.setScript(() => ({ text: 'Okay.' }));
 });
 
 function deps() {
@@ -82,3 +92,143 @@ describe('a call to a configured number', () => {
     expect(openai.requests).toHaveLength(0);
   });
 });
+
+describe('transfers', () => {
+  const withTransfer = () => testConfig({ transfer_number: '+15557770000' });
+  const transferScript = (req: { lastToolOutput: string | null }) =>
+    req.lastToolOutput === null ? { toolCalls: [{ name: 'transfer_call', args: { reason: 'wants a person' } }] } : { text: 'Connecting you now.' };
+
+  it('transfers the caller to the transfer number after saying so', async () => {
+    source.set(DIALED, withTransfer());
+    openai.setScript(transferScript);
+    const call = await runCall(info(), deps());
+    await call.session.run({ userInput: 'Can I talk to a person?' }).wait();
+    const outcome = await call.finished;
+    expect(outcome.reason).toBe('transferred');
+    expect(controls.transfers).toEqual(['+15557770000']);
+    expect(assistantTexts(call.session)).toContain('Connecting you now.');
+  });
+
+  it('keeps the caller on the line with an apology when the transfer fails', async () => {
+    source.set(DIALED, withTransfer());
+    openai.setScript(transferScript);
+    controls.failTransfer = true;
+    const call = await runCall(info(), deps());
+    await call.session.run({ userInput: 'Can I talk to a person?' }).wait();
+    await waitFor(() => assistantTexts(call.session).includes(TRANSFER_FAILED));
+    expect(call.session.agentState).not.toBe('initializing');
+    await call.end('agent_hangup');
+    expect((await call.finished).reason).toBe('agent_hangup');
+  });
+
+  it('offers no transfer tool when the config has no transfer number', async () => {
+    source.set(DIALED, testConfig());
+    const call = await runCall(info(), deps());
+    await call.session.run({ userInput: 'Hello?' }).wait();
+    expect(openai.requests[0]!.tools.map((t) => t.function.name)).toEqual(['end_call']);
+    await call.end('agent_hangup');
+    await call.finished;
+  });
+});
+
+describe('silence and limits', () => {
+  it('reminds a silent caller once, then says goodbye and hangs up', async () => {
+    source.set(DIALED, testConfig({ silence_timeout_ms: 300 }));
+    const call = await runCall(info(), deps());
+    const outcome = await call.finished;
+    expect(outcome.reason).toBe('silence_timeout');
+    expect(assistantTexts(call.session)).toEqual(['Thanks for calling Acme Plumbing!', SILENCE_REMINDER, SILENCE_GOODBYE]);
+  });
+
+  it('starts the silence clock over when the caller speaks after a reminder', async () => {
+    source.set(DIALED, testConfig({ silence_timeout_ms: 400, greeting: '' }));
+    const call = await runCall(info(), deps());
+    await waitFor(() => assistantTexts(call.session).includes(SILENCE_REMINDER));
+    await call.session.run({ userInput: "Yes, I'm here." }).wait();
+    await waitFor(() => assistantTexts(call.session).filter((t) => t === SILENCE_REMINDER).length === 2);
+    expect(assistantTexts(call.session)).not.toContain(SILENCE_GOODBYE);
+    await call.end('agent_hangup');
+    await call.finished;
+  });
+
+  it('ends the call with a goodbye at the maximum call duration', async () => {
+    source.set(DIALED, testConfig({ max_call_duration_ms: 300, greeting: '' }));
+    const call = await runCall(info(), deps());
+    expect((await call.finished).reason).toBe('max_duration');
+    expect(assistantTexts(call.session)).toEqual([MAX_DURATION_GOODBYE]);
+  });
+});
+
+describe('never silent', () => {
+  it('answers with the generic receptionist in the default voice when the database is unreachable', async () => {
+    source.unreachable = true;
+    const call = await runCall(info(), deps());
+    expect(call.callConfig).toMatchObject({ kind: 'agent', origin: 'default', voiceId: BUILT_IN_DEFAULT_VOICE_ID });
+    await call.session.run({ userInput: 'Hi' }).wait();
+    expect(openai.requests[0]!.messages[0]!.content).toContain(GENERIC_RECEPTIONIST_PROMPT);
+    await call.end('agent_hangup');
+    const outcome = await call.finished;
+    expect(store.calls.get(outcome.callRowId!)).toMatchObject({ config_source: 'default', owner_id: null, agent_config_id: null });
+  });
+
+  it('apologizes and hangs up when the LLM fails for good', async () => {
+    source.set(DIALED, testConfig({ greeting: '' }));
+    openai.setScript(() => ({ status: 401, error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }));
+    const call = await runCall(info(), deps());
+    await call.session.run({ userInput: 'Hello?' }).wait().catch(() => {});
+    const outcome = await call.finished;
+    expect(outcome.reason).toBe('provider_error');
+    expect(assistantTexts(call.session)).toContain(PROVIDER_APOLOGY);
+    expect(store.calls.get(outcome.callRowId!)!.details).toMatchObject({ provider_error: { type: 'llm_error' } });
+  });
+
+  it('retries a failing LLM as the framework allows before apologizing', async () => {
+    source.set(DIALED, testConfig({ greeting: '' }));
+    openai.setScript(() => ({ status: 500, error: { message: 'The server had an error', type: 'server_error', code: null } }));
+    const call = await runCall(info(), { ...deps() }, { connOptions: { llmConnOptions: { maxRetry: 2, retryIntervalMs: 20, timeoutMs: 2000 } } });
+    await call.session.run({ userInput: 'Hello?' }).wait().catch(() => {});
+    expect((await call.finished).reason).toBe('provider_error');
+    expect(openai.requests).toHaveLength(3);
+  });
+});
+
+describe('hot reload', () => {
+  it('applies a prompt change from the next turn and a model change to the next request', async () => {
+    source.set(DIALED, testConfig({ greeting: '' }));
+    const call = await runCall(info(), deps());
+    await call.session.run({ userInput: 'First question' }).wait();
+    source.set(DIALED, testConfig({ greeting: '', version: 2, system_prompt: 'You answer for Zenith Dental.', llm_model: 'gpt-4.1-mini' }));
+    await call.configApplied();
+    await call.session.run({ userInput: 'Second question' }).wait();
+    const [first, second] = openai.requests;
+    expect(first!.messages[0]!.content).toContain('Acme Plumbing');
+    expect(second!.messages[0]!.content).toContain('Zenith Dental');
+    expect(first!.model).toBe('gpt-4o-mini');
+    expect(second!.model).toBe('gpt-4.1-mini');
+    await call.end('agent_hangup');
+    const outcome = await call.finished;
+    expect(store.calls.get(outcome.callRowId!)!.details).toMatchObject({ config_changes: [{ version: 2, changed: expect.arrayContaining(['system_prompt', 'llm_model']) }] });
+  });
+
+  it('adds the transfer tool when a transfer number appears, and ignores older versions', async () => {
+    source.set(DIALED, testConfig({ greeting: '', version: 3 }));
+    const call = await runCall(info(), deps());
+    source.set(DIALED, testConfig({ greeting: '', version: 2, system_prompt: 'stale' }));
+    source.set(DIALED, testConfig({ greeting: '', version: 4, transfer_number: '+15557770000' }));
+    await call.configApplied();
+    await call.session.run({ userInput: 'Hi' }).wait();
+    const request = openai.requests[0]!;
+    expect(request.tools.map((t) => t.function.name).sort()).toEqual(['end_call', 'transfer_call']);
+    expect(request.messages[0]!.content).not.toContain('stale');
+    await call.end('agent_hangup');
+    await call.finished;
+  });
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -65,6 +65,8 @@ export interface RunningCall {
   finished: Promise<CallOutcome>;
   /** Ends the call: optional farewell, then the session closes and the room is deleted. */
   end(reason: CallEndReason, farewell?: string): Promise<void>;
+  /** Settles once every config change received so far has been applied. */
+  configApplied(): Promise<void>;
 }
 
 const DEFAULT_FAREWELL_TIMEOUT_MS = 10_000;
@@ -308,7 +310,7 @@ export async function runCall(info: CallInfo, deps: CallDependencies, options: R
     if (config.greeting.trim()) session.say(config.greeting);
   }
 
-  return { session, agent, callConfig, voice: callVoice, finished, end };
+  return { session, agent, callConfig, voice: callVoice, finished, end, configApplied: () => reloader?.idle ?? Promise.resolve() };
 }
 
 function closeReason(reason: string, error: unknown): CallEndReason {
