@@ -393,6 +393,11 @@ export type Database = {
         }[]
       }
       normalize_e164: { Args: { raw: string }; Returns: string }
+      record_call_end: {
+        Args: { p: Json; p_call_id: string }
+        Returns: undefined
+      }
+      record_call_start: { Args: { p: Json }; Returns: string }
       repair_voice_id: { Args: { raw: string }; Returns: string }
       report_voice_not_found: {
         Args: {
@@ -403,6 +408,10 @@ export type Database = {
         Returns: undefined
       }
       resolve_agent_config: { Args: { p_dialed_number: string }; Returns: Json }
+      resolve_agent_configs: {
+        Args: { p_dialed_numbers: string[] }
+        Returns: Json
+      }
     }
     Enums: {
       [_ in never]: never

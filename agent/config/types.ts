@@ -69,4 +69,6 @@ export interface CallStore {
   completeCall(callId: string, completion: CallCompletion): Promise<void>;
   /** ElevenLabs said voice_not_found for this config's voice: flag it for the owner (public.report_voice_not_found). */
   reportVoiceNotFound(agentConfigId: string, voiceId: string, source: string): Promise<void>;
+  /** Releases connections (worker shutdown). Optional so simple stores need not have one. */
+  close?(): Promise<void>;
 }
