@@ -1,0 +1,75 @@
+// The worker's two framework hooks. prewarm runs once per job process before any call: it parses
+// the environment, starts the config source (so its cache is warm and change delivery is live
+// before the first call arrives) and loads Silero. entry runs per call: it waits for the SIP
+// participant, reads its attributes and hands the call to runCall.
+import { type JobContext, type JobProcess, log, type VAD } from '@livekit/agents';
+import * as silero from '@livekit/agents-plugin-silero';
+import { ParticipantKind } from '@livekit/rtc-node';
+import type { CallStore, ConfigSource } from './config/types.ts';
+import { createCallStore, createConfigSource } from './config/create_config_source.ts';
+import { liveKitCallControls } from './call/call_controls.ts';
+import { createProviders } from './call/providers.ts';
+import { type CallInfo, errorMessage, runCall } from './call/run_call.ts';
+import { loadWorkerEnv, type WorkerEnv } from './env.ts';
+
+export interface WorkerProcessData extends Record<string, unknown> {
+  env: WorkerEnv;
+  configSource: ConfigSource;
+  callStore: CallStore;
+  vad: VAD;
+}
+
+export async function prewarm(proc: JobProcess<Record<string, unknown>>): Promise<void> {
+  const env = loadWorkerEnv();
+  const configSource = createConfigSource(env.backend);
+  const callStore = createCallStore(env.backend);
+  const [vad] = await Promise.all([silero.VAD.load(), configSource.start()]);
+  Object.assign(proc.userData, { env, configSource, callStore, vad } satisfies WorkerProcessData);
+}
+
+/** The SIP attributes LiveKit sets on the caller (livekit.md §3.6). */
+export function callInfoFrom(roomName: string, attributes: Record<string, string>): CallInfo {
+  const value = (key: string) => (attributes[key] ? attributes[key] : null);
+  return {
+    roomName,
+    callId: value('sip.callID'),
+    dialedNumber: value('sip.trunkPhoneNumber'),
+    callerNumber: value('sip.phoneNumber'),
+    trunkId: value('sip.trunkID'),
+    dispatchRuleId: value('sip.ruleID'),
+  };
+}
+
+export async function entry(ctx: JobContext<Record<string, unknown>>): Promise<void> {
+  const data = ctx.proc.userData as WorkerProcessData;
+  const logger = log().child({ room: ctx.room.name });
+  await ctx.connect();
+  const caller = await ctx.waitForParticipant();
+  if (caller.kind !== ParticipantKind.SIP) logger.warn({ kind: caller.kind }, 'first participant is not a SIP caller; answering anyway');
+  const info = callInfoFrom(ctx.room.name ?? ctx.job.room?.name ?? '', caller.attributes);
+  logger.info({ callId: info.callId, 'pii.dialed': info.dialedNumber, 'pii.caller': info.callerNumber }, 'call arrived');
+  const controls = liveKitCallControls({
+    api: data.env.livekit,
+    roomName: info.roomName,
+    participantIdentity: caller.identity,
+    onError: (_what, error) => logger.error({ err: errorMessage(error) }, 'could not delete the room to hang up'),
+  });
+  const call = await runCall(
+    info,
+    {
+      configSource: data.configSource,
+      callStore: data.callStore,
+      providers: createProviders(data.env.providers, { vad: data.vad }),
+      controls,
+      logger,
+    },
+    { room: ctx.room },
+  );
+  // The worker is draining or the job was cancelled: end the call cleanly and record it.
+  ctx.addShutdownCallback(async () => {
+    await call.end('worker_shutdown');
+    await call.finished;
+  });
+  await call.finished;
+  ctx.shutdown('call ended');
+}
