@@ -67,6 +67,8 @@ export interface RunningCall {
   end(reason: CallEndReason, farewell?: string): Promise<void>;
   /** Settles once every config change received so far has been applied. */
   configApplied(): Promise<void>;
+  /** The config in effect now (after hot reloads); null for an unknown number. */
+  currentConfig(): AgentConfig | null;
 }
 
 const DEFAULT_FAREWELL_TIMEOUT_MS = 10_000;
@@ -310,7 +312,7 @@ export async function runCall(info: CallInfo, deps: CallDependencies, options: R
     if (config.greeting.trim()) session.say(config.greeting);
   }
 
-  return { session, agent, callConfig, voice: callVoice, finished, end, configApplied: () => reloader?.idle ?? Promise.resolve() };
+  return { session, agent, callConfig, voice: callVoice, finished, end, configApplied: () => reloader?.idle ?? Promise.resolve(), currentConfig: () => reloader?.current ?? null };
 }
 
 function closeReason(reason: string, error: unknown): CallEndReason {

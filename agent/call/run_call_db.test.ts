@@ -1,0 +1,90 @@
+// The call flow against the real pieces: C1's Postgres config source and call store on the
+// embedded test database, the real OpenAI plugin on the local Chat Completions fake, and the
+// real livekit-server-sdk hanging up through the LiveKit Twirp fake.
+import { initializeLogger, log } from '@livekit/agents';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
+import { FakeLiveKit } from '../../test/fakes/livekit.ts';
+import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
+import { eventually, seedAgent } from '../config/_test_fixtures.ts';
+import type { CachedConfigSource } from '../config/cached_config_source.ts';
+import { createCallStore, createConfigSource } from '../config/create_config_source.ts';
+import type { CallStore } from '../config/types.ts';
+import { textProviders } from '../testing/text_providers.ts';
+import { liveKitCallControls } from './call_controls.ts';
+import { TRANSFER_FAILED } from './fallback.ts';
+import { type CallInfo, runCall } from './run_call.ts';
+
+let db: TestDatabase;
+let openai: FakeOpenAI;
+let livekit: FakeLiveKit;
+let source: CachedConfigSource;
+let store: CallStore;
+
+beforeAll(async () => {
+  initializeLogger({ pretty: false, level: 'error' });
+  [db, openai, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), FakeLiveKit.start()]);
+  const backend = { kind: 'postgres' as const, databaseUrl: db.url };
+  source = createConfigSource(backend, { reconcileIntervalMs: 0 });
+  store = createCallStore(backend);
+  await source.start();
+});
+afterAll(async () => {
+  await source.close();
+  await store.close?.();
+  await Promise.all([db.close(), openai.close(), livekit.close()]);
+});
+
+function callFor(dialed: string) {
+  const roomName = livekit.addCall({ caller: '+15559870000', called: dialed, trunkId: 'ST_1', ruleId: 'SDR_1' });
+  const info: CallInfo = { roomName, callId: `SCL_${crypto.randomUUID()}`, dialedNumber: dialed, callerNumber: '+15559870000', trunkId: 'ST_1', dispatchRuleId: 'SDR_1' };
+  const controls = liveKitCallControls({ api: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret }, roomName, participantIdentity: 'sip_+15559870000' });
+  return runCall(info, { configSource: source, callStore: store, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls, logger: log() });
+}
+
+describe('a call on the real database', () => {
+  it('applies a prompt changed in SQL from the next turn, through LISTEN/NOTIFY', async () => {
+    const agent = await seedAgent(db, { prompt: 'You answer for Acme Plumbing.' });
+    openai.setScript(() => ({ text: 'Sure.' }));
+    const call = await callFor(agent.e164);
+    await call.session.run({ userInput: 'First' }).wait();
+    await db.sql`update public.agent_configs set system_prompt = 'You answer for Zenith Dental.' where id = ${agent.configId}`;
+    await eventually(() => call.currentConfig()?.version === 2);
+    await call.configApplied();
+    await call.session.run({ userInput: 'Second' }).wait();
+    const prompts = openai.requests.filter((r) => ['First', 'Second'].includes(r.lastUser)).map((r) => String(r.messages[0]!.content));
+    expect(prompts[0]).toContain('Acme Plumbing');
+    expect(prompts[1]).toContain('Zenith Dental');
+    await call.end('agent_hangup');
+    await call.finished;
+  });
+
+  it('writes the calls row at start and completes it with turns, usage and the end reason, and deletes the room', async () => {
+    const agent = await seedAgent(db);
+    openai.setScript((req) => (req.lastToolOutput === null && req.lastUser === 'Bye' ? { toolCalls: [{ name: 'end_call', args: {} }] } : { text: 'Happy to help.' }));
+    const call = await callFor(agent.e164);
+    await call.session.run({ userInput: 'Do you open on Sunday?' }).wait();
+    const [open] = await db.sql`select * from public.calls where dialed_number = ${agent.e164}`;
+    expect(open).toMatchObject({ owner_id: agent.ownerId, agent_config_id: agent.configId, config_version: 1, ended_at: null, config_source: expect.stringMatching(/^(cache|database)$/) });
+    expect(livekit.rooms.has(String(open!.room_name))).toBe(true);
+    await call.session.run({ userInput: 'Bye' }).wait();
+    const outcome = await call.finished;
+    const [row] = await db.sql`select * from public.calls where id = ${outcome.callRowId}`;
+    expect(row).toMatchObject({ end_reason: 'agent_hangup', turns: 2, llm_prompt_tokens: 42 * 3, llm_completion_tokens: 7 * 3, caller_number: '+15559870000' });
+    expect(row!.answered_at).not.toBeNull();
+    expect(livekit.rooms.has(String(open!.room_name))).toBe(false);
+  });
+
+  it('tells the caller when LiveKit refuses the transfer, and keeps the call going', async () => {
+    const agent = await seedAgent(db);
+    await db.sql`update public.agent_configs set transfer_number = '+15557770000' where id = ${agent.configId}`;
+    openai.setScript((req) => (req.lastToolOutput === null ? { toolCalls: [{ name: 'transfer_call', args: { reason: 'person' } }] } : { text: 'Connecting you now.' }));
+    livekit.fail('TransferSIPParticipant', { code: 'failed_precondition', msg: 'transfer rejected', status: 412 });
+    const call = await callFor(agent.e164);
+    await call.session.run({ userInput: 'A person please' }).wait();
+    await eventually(() => call.session.history.items.some((i) => i.type === 'message' && i.textContent === TRANSFER_FAILED));
+    expect(livekit.requests.some((r) => r.method === 'TransferSIPParticipant')).toBe(true);
+    await call.end('agent_hangup');
+    await call.finished;
+  });
+});
