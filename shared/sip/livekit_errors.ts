@@ -20,7 +20,7 @@ interface ErrorLike {
 
 const causeCode = (error: ErrorLike): string | undefined => {
   const cause = error.cause as ErrorLike | undefined;
-  const code = cause?.code ?? (cause?.cause as ErrorLike | undefined)?.code;
+  const code = cause?.code ?? (cause?.cause as ErrorLike | undefined)?.code ?? cause?.message;
   return typeof code === 'string' ? code : undefined;
 };
 
