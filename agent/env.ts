@@ -115,3 +115,33 @@ function blankToUndefined(source: Record<string, string | undefined>): Record<st
 
 /** The LiveKit variables `npm run dev` needs before it starts the worker. */
 export const LIVEKIT_ENV_NAMES = ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'] as const;
+
+/** The local stack's database (`npm run dev`), used by `npm run call` when nothing else is set. */
+export const DEV_DATABASE_URL = 'postgresql://postgres:postgres@127.0.0.1:54322/switchboard';
+
+export interface TextCallEnv {
+  openaiApiKey: string;
+  openaiBaseUrl: string | undefined;
+  backend: ConfigBackendEnv;
+  /** True when no database was configured and the local stack's is used. */
+  usingDevDatabase: boolean;
+}
+
+/** `npm run call`: only the OpenAI key is required; the config comes from the configured backend or the local stack. */
+export function loadTextCallEnv(source: Record<string, string | undefined> = process.env): TextCallEnv {
+  const cleaned = blankToUndefined(source);
+  const problems: string[] = [];
+  if (!cleaned.OPENAI_API_KEY) {
+    problems.push('OPENAI_API_KEY (required: the text conversation uses the real OpenAI LLM; export OPENAI_API_KEY=sk-...)');
+  }
+  const baseUrl = optionalUrl('OpenAI API base', ['http:', 'https:']).safeParse(cleaned.OPENAI_BASE_URL);
+  if (!baseUrl.success) problems.push(`OPENAI_BASE_URL (${baseUrl.error.issues[0]?.message})`);
+  const backend = pickBackend(cleaned, problems);
+  if (problems.length > 0) throw new AppError('invalid_config', `missing or invalid environment variables: ${problems.join('; ')}`);
+  return {
+    openaiApiKey: cleaned.OPENAI_API_KEY!,
+    openaiBaseUrl: baseUrl.success ? baseUrl.data : undefined,
+    backend: backend ?? { kind: 'postgres', databaseUrl: DEV_DATABASE_URL },
+    usingDevDatabase: backend === null,
+  };
+}
