@@ -1,5 +1,7 @@
 // Services `npm run dev` starts after the database: each gets the database URL and the
 // environment, and either starts (returning how to reach it) or says what to set to enable it.
+import { FUNCTIONS_DEV_SERVICE } from './functions/dev_service.ts';
+
 export interface DevServiceContext {
   databaseUrl: string;
   env: NodeJS.ProcessEnv;
@@ -17,4 +19,4 @@ export interface DevService {
 }
 
 /** Registered in start order. */
-export const DEV_SERVICES: DevService[] = [];
+export const DEV_SERVICES: DevService[] = [FUNCTIONS_DEV_SERVICE];

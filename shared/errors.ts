@@ -15,6 +15,16 @@ export const ERROR_STATUS = {
   upstream_error: 502,
   unavailable: 503,
   timeout: 504,
+  // Voices and the TTS provider (voice-preview, voices-sync).
+  voice_not_found: 404,
+  preview_unavailable: 404,
+  voice_disabled: 422,
+  tts_rate_limited: 429,
+  tts_auth_failed: 502,
+  tts_unavailable: 502,
+  tts_quota_exceeded: 503,
+  tts_unreachable: 503,
+  tts_timeout: 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 

@@ -1,0 +1,20 @@
+// Provider fakes `npm run test:deno` starts for the Deno function tests. Each runs in Node on
+// 127.0.0.1 and hands its URL to the tests through env. To add one, push an entry here.
+import { startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
+
+/** A fake the Deno tests reach over HTTP; add yours here (env names it exports are yours to pick). */
+export interface DenoTestFake {
+  name: string;
+  start(): Promise<{ env: Record<string, string>; close(): Promise<void> }>;
+}
+
+export const DENO_TEST_FAKES: DenoTestFake[] = [
+  {
+    name: 'elevenlabs',
+    async start() {
+      const fake = await startElevenLabsFake();
+      return { env: { ELEVENLABS_FAKE_URL: fake.baseUrl, ELEVENLABS_FAKE_KEY: fake.apiKey }, close: () => fake.close() };
+    },
+  },
+];
+

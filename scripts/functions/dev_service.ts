@@ -1,0 +1,108 @@
+// `npm run dev` service: the edge functions at http://127.0.0.1:54321/functions/v1/<name>, like
+// Supabase's local stack, served by Deno (supabase/functions/_shared/dev_server.ts). Env comes
+// from supabase/functions/.env (gitignored), then the shell. Without ELEVEN_API_KEY the
+// ElevenLabs fake stands in, so previews work offline (a tone instead of a voice).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
+import { PROJECT_ROOT } from '../db/migrate.ts';
+import type { DevService } from '../dev_services.ts';
+import { DENO_ENV, denoBinary } from './deno_binary.ts';
+
+/** Supabase's local-stack JWT secret; `npm run functions:token` signs with it. */
+export const DEV_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
+export const DEV_FUNCTIONS_PORT = 54321;
+const ENV_FILE = path.join(PROJECT_ROOT, 'supabase/functions/.env');
+const SERVER = 'supabase/functions/_shared/dev_server.ts';
+const START_TIMEOUT_MS = 30_000;
+
+export const FUNCTIONS_DEV_SERVICE: DevService = {
+  name: 'functions',
+  async start({ databaseUrl, env }) {
+    const port = Number(env.FUNCTIONS_PORT ?? DEV_FUNCTIONS_PORT);
+    const childEnv: Record<string, string> = { ...readEnvFile(ENV_FILE), ...definedOnly(env) };
+    let fake: ElevenLabsFake | undefined;
+    if (!childEnv.ELEVEN_API_KEY) {
+      fake = await startElevenLabsFake();
+      childEnv.ELEVEN_API_KEY = fake.apiKey;
+      childEnv.ELEVEN_BASE_URL = fake.baseUrl;
+    }
+    Object.assign(childEnv, DENO_ENV, {
+      SUPABASE_DB_URL: childEnv.SUPABASE_DB_URL ?? databaseUrl,
+      SUPABASE_URL: childEnv.SUPABASE_URL ?? `http://127.0.0.1:${port}`,
+      JWT_SECRET: childEnv.JWT_SECRET ?? DEV_JWT_SECRET,
+      FUNCTIONS_PORT: String(port),
+    });
+    const child = spawn(denoBinary(), ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', SERVER], {
+      cwd: PROJECT_ROOT,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const ready = await waitForListening(child);
+    if (!ready.ok) {
+      child.kill('SIGTERM');
+      await fake?.close();
+      throw new Error(ready.reason);
+    }
+    const loaded = ready.lines.filter((l) => l.includes(' ready')).map((l) => l.replace(/^functions: /, '').replace(/ ready$/, ''));
+    const failed = ready.lines.filter((l) => l.includes('failed to load'));
+    const parts = [`http://127.0.0.1:${port}/functions/v1/<name> (${loaded.join(', ') || 'no functions'})`];
+    if (failed.length > 0) parts.push(`; NOT loaded: ${failed.map((l) => l.replace(/^functions: /, '')).join('; ')}`);
+    if (fake) parts.push(`; ElevenLabs: fake at ${fake.baseUrl} (set ELEVEN_API_KEY for real voices)`);
+    return {
+      summary: parts.join(''),
+      async stop() {
+        if (child.exitCode === null) {
+          child.kill('SIGTERM');
+          await new Promise((resolve) => child.once('exit', resolve));
+        }
+        await fake?.close();
+      },
+    };
+  },
+};
+
+/** Forwards the child's output (prefixed) and resolves once the server listens. */
+function waitForListening(child: ChildProcess): Promise<{ ok: true; lines: string[] } | { ok: false; reason: string }> {
+  return new Promise((resolve) => {
+    const lines: string[] = [];
+    let settled = false;
+    const finish = (result: { ok: true; lines: string[] } | { ok: false; reason: string }) => {
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve(result);
+      }
+    };
+    const timer = setTimeout(() => finish({ ok: false, reason: `Deno did not start listening within ${START_TIMEOUT_MS} ms` }), START_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        if (settled) console.log(line.startsWith('functions:') ? line : `functions: ${line}`);
+        else lines.push(line);
+        if (line.includes('functions: listening on')) finish({ ok: true, lines });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => finish({ ok: false, reason: `Deno exited with code ${code}: ${lines.slice(-3).join(' | ')}` }));
+    child.on('error', (error) => finish({ ok: false, reason: error.message }));
+  });
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== ''));
+}
+
+/** KEY=VALUE lines, # comments, optional quotes: the format `supabase functions serve --env-file` reads. */
+export function readEnvFile(file: string): Record<string, string> {
+  if (!existsSync(file)) return {};
+  const result: Record<string, string> = {};
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.trim();
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match || line.startsWith('#')) continue;
+    result[match[1]!] = match[2]!.replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return result;
+}

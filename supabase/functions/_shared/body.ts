@@ -1,0 +1,76 @@
+// Request bodies: size-capped, JSON, validated with zod. Every failure is an AppError whose
+// message a frontend can show as it is ("text: text must be at most 500 characters").
+import type { z } from 'zod';
+import { AppError } from '../../../shared/errors.ts';
+
+/** Default cap on a JSON body (bytes). */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
+export interface ParseBodyOptions {
+  /** Larger bodies get 413 payload_too_large. Default DEFAULT_MAX_BODY_BYTES. */
+  maxBytes?: number;
+  /** Treat an empty body as `{}`. Default false. */
+  allowEmpty?: boolean;
+}
+
+export async function parseJsonBody<S extends z.ZodType>(req: Request, schema: S, options: ParseBodyOptions = {}): Promise<z.infer<S>> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const text = await readCapped(req, maxBytes);
+  let value: unknown;
+  if (text.trim() === '') {
+    if (!options.allowEmpty) throw new AppError('invalid_request', 'The request body must be a JSON object.');
+    value = {};
+  } else {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new AppError('invalid_request', 'The request body is not valid JSON.');
+    }
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new AppError('invalid_request', 'The request body must be a JSON object.');
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new AppError('invalid_request', formatIssues(parsed.error.issues));
+}
+
+/** "field: message; other: message", the way the README documents validation errors. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.map(String).join('.');
+      return path && !issue.message.startsWith(`${path} `) ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+async function readCapped(req: Request, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+function tooLarge(maxBytes: number): AppError {
+  return new AppError('payload_too_large', `The request body is larger than ${maxBytes} bytes.`);
+}

@@ -1,0 +1,175 @@
+// The ElevenLabs fake speaks what the real API and the real 1.9.0 plugin expect: if these fail,
+// every test built on the fake is testing fiction.
+import { initializeLogger, tts as ttsBase } from '@livekit/agents';
+import * as elevenlabs from '@livekit/agents-plugin-elevenlabs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isMp3 } from './elevenlabs_audio.ts';
+import { DEFAULT_FAKE_VOICES, type ElevenLabsFake, startElevenLabsFake } from './elevenlabs.ts';
+
+const RACHEL = '21m00Tcm4TlvDq8ikWAM';
+const ADAM = 'pNInz6obpgDQGcFmaJgB';
+const UNKNOWN = 'AAAAAAAAAAAAAAAAAAAA';
+let fake: ElevenLabsFake;
+
+beforeAll(async () => {
+  initializeLogger({ pretty: false, level: 'fatal' });
+  fake = await startElevenLabsFake();
+});
+afterAll(() => fake.close());
+beforeEach(() => fake.reset());
+
+const get = (path: string, key = fake.apiKey) => fetch(`${fake.baseUrl}${path}`, { headers: { 'xi-api-key': key } });
+const speak = (voiceId: string, body: unknown, query = '', key = fake.apiKey) =>
+  fetch(`${fake.baseUrl}/v1/text-to-speech/${voiceId}${query}`, {
+    method: 'POST',
+    headers: { 'xi-api-key': key, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('ElevenLabs fake: voices', () => {
+  it('pages /v2/voices with next_page_token until has_more is false', async () => {
+    const first = await (await get('/v2/voices?page_size=5&include_total_count=true')).json();
+    expect(first.voices).toHaveLength(5);
+    expect(first).toMatchObject({ has_more: true, total_count: DEFAULT_FAKE_VOICES.length });
+    const ids = [...first.voices.map((v: { voice_id: string }) => v.voice_id)];
+    let token = first.next_page_token;
+    while (token) {
+      const page = await (await get(`/v2/voices?page_size=5&next_page_token=${token}`)).json();
+      ids.push(...page.voices.map((v: { voice_id: string }) => v.voice_id));
+      token = page.has_more ? page.next_page_token : null;
+    }
+    expect(ids).toEqual(DEFAULT_FAKE_VOICES.map((v) => v.voice_id));
+  });
+
+  it('points preview_url at a real MP3 it serves', async () => {
+    const voice = await (await get(`/v1/voices/${RACHEL}`)).json();
+    const res = await fetch(voice.preview_url);
+    expect(res.headers.get('content-type')).toBe('audio/mpeg');
+    expect(isMp3(new Uint8Array(await res.arrayBuffer()))).toBe(true);
+  });
+
+  it('answers an unknown voice with the real voice_not_found body, at the configured status', async () => {
+    const res = await get(`/v1/voices/${UNKNOWN}`);
+    expect(res.status).toBe(404);
+    expect((await res.json()).detail.status).toBe('voice_not_found');
+    fake.configure({ voiceNotFoundStatus: 400 });
+    expect((await get(`/v1/voices/${UNKNOWN}`)).status).toBe(400);
+  });
+
+  it('refuses a wrong xi-api-key with invalid_api_key', async () => {
+    const res = await get('/v2/voices', 'wrong');
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ detail: { status: 'invalid_api_key', message: 'Invalid API key' } });
+  });
+});
+
+describe('ElevenLabs fake: HTTP text to speech', () => {
+  it('returns valid MP3 frames, sized by the text, with the cost headers', async () => {
+    const res = await speak(RACHEL, { text: 'Thanks for calling.', model_id: 'eleven_flash_v2_5' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('audio/mpeg');
+    expect(res.headers.get('character-cost')).toBe('19');
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(isMp3(bytes)).toBe(true);
+    expect(bytes.length).toBeGreaterThan(417 * 20);
+    expect(isMp3(new Uint8Array(await (await speak(RACHEL, { text: 'Hi' }, '?output_format=mp3_22050_32')).arrayBuffer()))).toBe(true);
+  });
+
+  it('returns PCM16 at the requested rate and mu-law for ulaw_8000', async () => {
+    const pcm = await speak(RACHEL, { text: 'abcdefghij' }, '/stream?output_format=pcm_16000');
+    expect(pcm.headers.get('content-type')).toMatch(/^audio\//);
+    expect((await pcm.arrayBuffer()).byteLength).toBe(16000 * 0.6 * 2);
+    const ulaw = await speak(RACHEL, { text: 'abcdefghij' }, '?output_format=ulaw_8000');
+    expect((await ulaw.arrayBuffer()).byteLength).toBe(8000 * 0.6);
+  });
+
+  it('requires text (422 validation body) and a known voice', async () => {
+    const missing = await speak(RACHEL, { model_id: 'eleven_flash_v2_5' });
+    expect(missing.status).toBe(422);
+    expect((await missing.json()).detail[0]).toMatchObject({ loc: ['body', 'text'], type: 'missing' });
+    const unknown = await speak(UNKNOWN, { text: 'hi' });
+    expect((await unknown.json()).detail.status).toBe('voice_not_found');
+  });
+
+  it('injects failures a fixed number of times, with the real bodies', async () => {
+    fake.configure({ failures: [{ kind: 'quota_exceeded', on: 'tts', times: 1 }] });
+    const failed = await speak(RACHEL, { text: 'hi' });
+    expect(failed.status).toBe(401);
+    expect((await failed.json()).detail.status).toBe('quota_exceeded');
+    expect((await speak(RACHEL, { text: 'hi' })).status).toBe(200);
+    expect(fake.ttsCount(RACHEL)).toBe(2);
+  });
+
+  it('streams the first chunk and holds the rest until released', async () => {
+    fake.configure({ holdStreams: true, chunkBytes: 1000 });
+    const res = await speak(RACHEL, { text: 'a longer sentence to stream' }, '/stream');
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(first.value!.byteLength).toBe(1000);
+    fake.release();
+    let total = first.value!.byteLength;
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) total += chunk.value.byteLength;
+    expect(total).toBeGreaterThan(1000);
+  });
+});
+
+async function synthesize(tts: elevenlabs.TTS, text: string) {
+  const stream = tts.stream({ connOptions: { maxRetry: 0, retryIntervalMs: 10, timeoutMs: 2000 } });
+  stream.pushText(text);
+  stream.endInput();
+  const frames: ttsBase.SynthesizedAudio[] = [];
+  for await (const event of stream) if (event !== ttsBase.SynthesizeStream.END_OF_STREAM) frames.push(event);
+  return frames;
+}
+
+/** The plugin reports failures as 'error' events (tts_error), not as rejections. */
+function collectErrors(tts: elevenlabs.TTS): unknown[] {
+  const errors: unknown[] = [];
+  tts.on('error', (event) => errors.push(event));
+  return errors;
+}
+
+describe('ElevenLabs fake: the agent plugin over multi-stream-input', () => {
+  it('serves the real plugin PCM audio and records the voice, query and frames', async () => {
+    const tts = new elevenlabs.TTS({ apiKey: fake.apiKey, baseURL: fake.apiBaseUrl, voiceId: RACHEL, model: 'eleven_flash_v2_5', encoding: 'pcm_16000' });
+    const frames = await synthesize(tts, 'Hi there. How are you?');
+    await tts.close();
+    const samples = frames.reduce((n, f) => n + f.frame.samplesPerChannel, 0);
+    expect(samples).toBeGreaterThanOrEqual(16000 * 1.0);
+    expect(frames.at(-1)!.final).toBe(true);
+    const [connection] = fake.wsConnections;
+    expect(connection).toMatchObject({ voiceId: RACHEL, authorized: true });
+    expect(connection!.query).toMatchObject({ model_id: 'eleven_flash_v2_5', output_format: 'pcm_16000', inactivity_timeout: '180' });
+    expect(connection!.messages[0]).toMatchObject({ text: ' ', voice_settings: {} });
+    expect(connection!.messages.at(-1)).toMatchObject({ close_context: true });
+    expect(Object.values(connection!.spoken).join('')).toContain('How are you?');
+  });
+
+  it('opens a new socket with the new voice after updateOptions, and accepts snake-case ids', async () => {
+    fake.configure({ contextIdStyle: 'snake' });
+    const tts = new elevenlabs.TTS({ apiKey: fake.apiKey, baseURL: fake.apiBaseUrl, voiceId: RACHEL, encoding: 'pcm_16000' });
+    await synthesize(tts, 'First voice.');
+    tts.updateOptions({ voiceId: ADAM });
+    await synthesize(tts, 'Second voice.');
+    await tts.close();
+    expect(fake.wsConnections.map((c) => c.voiceId)).toEqual([RACHEL, ADAM]);
+  });
+
+  it('fails an unknown voice the way the real server does: error without context, close 1008', async () => {
+    const tts = new elevenlabs.TTS({ apiKey: fake.apiKey, baseURL: fake.apiBaseUrl, voiceId: UNKNOWN, encoding: 'pcm_16000' });
+    const errors = collectErrors(tts);
+    expect(await synthesize(tts, 'Hello.')).toEqual([]);
+    await tts.close();
+    expect(errors[0]).toMatchObject({ type: 'tts_error', recoverable: false });
+    expect(fake.wsConnections[0]).toMatchObject({ voiceId: UNKNOWN, closeCode: 1008 });
+  });
+
+  it('rejects a bad key at the upgrade', async () => {
+    const tts = new elevenlabs.TTS({ apiKey: 'wrong', baseURL: fake.apiBaseUrl, voiceId: RACHEL, encoding: 'pcm_16000' });
+    const errors = collectErrors(tts);
+    expect(await synthesize(tts, 'Hello.')).toEqual([]);
+    await tts.close();
+    expect(String((errors[0] as { error?: Error })?.error?.message)).toMatch(/could not connect/i);
+    expect(fake.wsConnections[0]).toMatchObject({ authorized: false, closeCode: 401 });
+  });
+});
