@@ -1,0 +1,109 @@
+// The voice of a call, through the real ElevenLabs plugin on the ElevenLabs fake's WebSocket
+// (multi-stream-input) and the real database: the configured voice speaks, a voice changed in
+// SQL speaks from the next utterance, and a voice ElevenLabs does not know falls back to the
+// catalog default mid-call, keeps talking, and opens a voice_not_found issue for the owner.
+import { initializeLogger, log } from '@livekit/agents';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
+import { DEFAULT_FAKE_VOICES, type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
+import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
+import { ADAM, eventually, RACHEL, seedAgent } from '../config/_test_fixtures.ts';
+import type { CachedConfigSource } from '../config/cached_config_source.ts';
+import { createCallStore, createConfigSource } from '../config/create_config_source.ts';
+import type { CallStore } from '../config/types.ts';
+import { DiscardAudioOutput } from '../testing/discard_audio_output.ts';
+import { RecordingControls } from '../testing/memory_backends.ts';
+import { textProviders } from '../testing/text_providers.ts';
+import { type CallInfo, runCall } from './run_call.ts';
+
+const SARAH = 'EXAVITQu4vr4xnSDxMaL';
+const ELLI = 'MF3mGyEYCl7XYWbV9V6O';
+
+let db: TestDatabase;
+let openai: FakeOpenAI;
+let eleven: ElevenLabsFake;
+let source: CachedConfigSource;
+let store: CallStore;
+
+beforeAll(async () => {
+  initializeLogger({ pretty: false, level: 'error' });
+  [db, openai, eleven] = await Promise.all([createTestDatabase(), startFakeOpenAI(), startElevenLabsFake()]);
+  const backend = { kind: 'postgres' as const, databaseUrl: db.url };
+  source = createConfigSource(backend, { reconcileIntervalMs: 0 });
+  store = createCallStore(backend);
+  await source.start();
+});
+afterAll(async () => {
+  await source.close();
+  await store.close?.();
+  await Promise.all([db.close(), openai.close(), eleven.close()]);
+});
+beforeEach(() => eleven.reset());
+
+async function startCall(dialed: string) {
+  const info: CallInfo = { roomName: `call-_${crypto.randomUUID()}`, callId: null, dialedNumber: dialed, callerNumber: '+15559870000', trunkId: null, dispatchRuleId: null };
+  return runCall(
+    info,
+    {
+      configSource: source,
+      callStore: store,
+      providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl, eleven: { apiKey: eleven.apiKey, baseUrl: eleven.apiBaseUrl } }),
+      controls: new RecordingControls(),
+      logger: log(),
+    },
+    // Fast TTS retries so the fallback test does not wait for the production back-off.
+    { audioOutput: new DiscardAudioOutput(), connOptions: { ttsConnOptions: { maxRetry: 1, retryIntervalMs: 50, timeoutMs: 5_000 } } },
+  );
+}
+
+/** What the fake heard, per voice, in order. */
+const spokenBy = () => eleven.wsConnections.flatMap((c) => Object.values(c.spoken).filter((t) => t.trim()).map((text) => ({ voiceId: c.voiceId, text: text.trim() })));
+
+describe('the voice of a call', () => {
+  it('greets in the configured voice, then speaks a voice changed in SQL from the next utterance', async () => {
+    const agent = await seedAgent(db, { voiceId: ADAM });
+    openai.setScript(() => ({ text: 'Happy to help.' }));
+    const call = await startCall(agent.e164);
+    await eventually(() => spokenBy().some((s) => s.text.includes('Hello!')));
+    expect(spokenBy()[0]).toEqual({ voiceId: ADAM, text: 'Hello!' });
+
+    await db.sql`update public.agent_configs set voice_id = ${SARAH} where id = ${agent.configId}`;
+    await eventually(() => call.currentConfig()?.voice_id === SARAH);
+    await call.configApplied();
+    await call.session.run({ userInput: 'Hi there' }).wait();
+    await eventually(() => spokenBy().some((s) => s.text.includes('Happy to help.')));
+    expect(spokenBy().find((s) => s.text.includes('Happy to help.'))!.voiceId).toBe(SARAH);
+    expect(call.voice!.activeVoiceId).toBe(SARAH);
+    await call.end('agent_hangup');
+    await call.finished;
+  });
+
+  it('falls back to the default voice when ElevenLabs does not know the voice, keeps talking, and flags it for the owner', async () => {
+    // Elli is in our catalog but gone from the ElevenLabs account.
+    eleven.setVoices(DEFAULT_FAKE_VOICES.filter((v) => v.voice_id !== ELLI));
+    const agent = await seedAgent(db, { voiceId: ADAM });
+    openai.setScript(() => ({ text: 'Our hours are nine to five.' }));
+    const call = await startCall(agent.e164);
+    await eventually(() => spokenBy().some((s) => s.text.includes('Hello!')));
+
+    await db.sql`update public.agent_configs set voice_id = ${ELLI} where id = ${agent.configId}`;
+    await eventually(() => call.currentConfig()?.voice_id === ELLI);
+    await call.configApplied();
+    await call.session.run({ userInput: 'When are you open?' }).wait();
+    await eventually(() => spokenBy().some((s) => s.voiceId === RACHEL && s.text.includes('nine to five')), 15_000);
+    expect(eleven.wsConnections.some((c) => c.voiceId === ELLI)).toBe(true);
+    expect(call.voice!.activeVoiceId).toBe(RACHEL);
+
+    const openIssue = () => db.sql`select code from public.config_issues where subject_id = ${agent.configId} and code = 'voice_not_found' and resolved_at is null`;
+    let issues = await openIssue();
+    for (let i = 0; i < 100 && issues.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      issues = await openIssue();
+    }
+    expect(issues).toHaveLength(1);
+    await call.end('agent_hangup');
+    const outcome = await call.finished;
+    const [row] = await db.sql`select details from public.calls where id = ${outcome.callRowId}`;
+    expect(row!.details).toMatchObject({ voice_fallback: { from: ELLI, to: RACHEL } });
+  }, 30_000);
+});
