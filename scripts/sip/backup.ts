@@ -41,8 +41,7 @@ export interface RestoreResult {
 
 export async function restoreBackup(ops: LiveKitOps, backup: SipBackup, options: { backupDir: string; dryRun?: boolean }): Promise<RestoreResult> {
   const live = await ops.listLive();
-  const trunkActions = planRestoreTrunks(backup, live.trunks);
-  const trunkIds = new Map<string, string>();
+  const { actions: trunkActions, trunkIds } = planRestoreTrunks(backup, live.trunks);
   const result: RestoreResult = { recreated: new Map(), replaced: [], safetyBackup: null };
   const ruleActionsBefore = planRestoreRules(backup, live.rules, trunkIds);
   if (options.dryRun || (trunkActions.length === 0 && ruleActionsBefore.length === 0)) {

@@ -58,15 +58,22 @@ export type RestoreRuleAction =
   | { kind: 'recreate_rule'; oldId: string; rule: DispatchRule }
   | { kind: 'replace_rule'; id: string; rule: DispatchRule };
 
-export function planRestoreTrunks(backup: SipBackup, live: readonly InboundTrunk[]): RestoreTrunkAction[] {
+/**
+ * Trunks to recreate or put back. A trunk that is gone but has an identical twin (an earlier
+ * restore) is not recreated again: `trunkIds` maps its old id to the twin's.
+ */
+export function planRestoreTrunks(backup: SipBackup, live: readonly InboundTrunk[]): { actions: RestoreTrunkAction[]; trunkIds: Map<string, string> } {
   const actions: RestoreTrunkAction[] = [];
+  const trunkIds = new Map<string, string>();
   for (const trunk of backup.trunks) {
     const id = trunk.sipTrunkId!;
     const current = live.find((t) => t.sipTrunkId === id);
-    if (!current) actions.push({ kind: 'recreate_trunk', oldId: id, trunk });
+    const twin = current ? undefined : live.find((t) => comparable(t) === comparable(trunk));
+    if (twin) trunkIds.set(id, twin.sipTrunkId!);
+    else if (!current) actions.push({ kind: 'recreate_trunk', oldId: id, trunk });
     else if (comparable(current) !== comparable(trunk)) actions.push({ kind: 'replace_trunk', id, trunk });
   }
-  return actions;
+  return { actions, trunkIds };
 }
 
 /** `trunkIds` maps backed-up trunk ids to the ids they have now (recreated trunks get new ones). */
@@ -76,6 +83,7 @@ export function planRestoreRules(backup: SipBackup, live: readonly DispatchRule[
     const rule: DispatchRule = { ...original, trunkIds: (original.trunkIds ?? []).map((id) => trunkIds.get(id) ?? id) };
     const id = original.sipDispatchRuleId!;
     const current = live.find((r) => r.sipDispatchRuleId === id);
+    if (!current && live.some((r) => comparable(r) === comparable(rule))) continue; // restored before
     if (!current) actions.push({ kind: 'recreate_rule', oldId: id, rule });
     else if (comparable(current) !== comparable(rule)) actions.push({ kind: 'replace_rule', id, rule });
   }
