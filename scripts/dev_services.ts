@@ -1,5 +1,6 @@
 // Services `npm run dev` starts after the database: each gets the database URL and the
 // environment, and either starts (returning how to reach it) or says what to set to enable it.
+import { WORKER_DEV_SERVICE } from '../agent/dev_service.ts';
 import { FUNCTIONS_DEV_SERVICE } from './functions/dev_service.ts';
 
 export interface DevServiceContext {
@@ -19,4 +20,4 @@ export interface DevService {
 }
 
 /** Registered in start order. */
-export const DEV_SERVICES: DevService[] = [FUNCTIONS_DEV_SERVICE];
+export const DEV_SERVICES: DevService[] = [FUNCTIONS_DEV_SERVICE, WORKER_DEV_SERVICE];

@@ -110,6 +110,8 @@ export async function runCall(info: CallInfo, deps: CallDependencies, options: R
   let session: voice.AgentSession;
   let agent: voice.Agent;
   let callVoice: CallVoice | null = null;
+  /** Provider connections this call opened; closed when it ends (a worker process serves many calls). */
+  const owned: Array<{ close(): Promise<void> }> = [];
 
   const farewellTimeoutMs = options.farewellTimeoutMs ?? DEFAULT_FAREWELL_TIMEOUT_MS;
 
@@ -164,6 +166,7 @@ export async function runCall(info: CallInfo, deps: CallDependencies, options: R
   if (callConfig.kind === 'unknown') {
     log.info({ why: callConfig.reason }, 'unknown number: saying so and hanging up');
     const tts = deps.providers.tts(callConfig.defaultVoiceId);
+    if (tts) owned.push(tts);
     agent = new voice.Agent({ instructions: '' });
     session = new voice.AgentSession({ ...(tts ? { tts } : {}), vad: null, turnHandling: { turnDetection: 'manual' }, userAwayTimeout: null });
   } else {
@@ -171,6 +174,7 @@ export async function runCall(info: CallInfo, deps: CallDependencies, options: R
     const caller = { callerNumber: info.callerNumber, dialedNumber: info.dialedNumber };
     const tts = deps.providers.tts(callConfig.voiceId);
     const stt = deps.providers.stt(config);
+    for (const provider of [tts, stt]) if (provider) owned.push(provider);
     callVoice = new CallVoice({
       tts,
       voiceId: callConfig.voiceId,
@@ -267,6 +271,7 @@ export async function runCall(info: CallInfo, deps: CallDependencies, options: R
       if (ev.error && !details.provider_error) details.provider_error = { message: errorMessage(ev.error) };
       void (async () => {
         await deps.controls.hangUp();
+        await Promise.allSettled(owned.map((provider) => provider.close()));
         const id = await callRow;
         if (id) {
           const figures = metrics.figures();

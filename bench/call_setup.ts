@@ -1,0 +1,100 @@
+// `npm run bench:call-setup`: our own call-setup overhead, from the moment the job has its SIP
+// participant (runCall starts) to the greeting's first text handed to TTS. Providers are local
+// fakes with zero latency (OpenAI, ElevenLabs over its real WebSocket protocol); the database is
+// embedded Postgres through the real Postgres config source and call store.
+//   cold: the dialed number is not in the worker's cache (one resolve round trip)
+//   warm: the number was resolved before (cache hit, no database round trip)
+import { initializeLogger, log } from '@livekit/agents';
+import postgres from 'postgres';
+import { type CallInfo, runCall } from '../agent/call/run_call.ts';
+import { createCallStore, createConfigSource } from '../agent/config/create_config_source.ts';
+import { DiscardAudioOutput } from '../agent/testing/discard_audio_output.ts';
+import { RecordingControls } from '../agent/testing/memory_backends.ts';
+import { textProviders } from '../agent/testing/text_providers.ts';
+import { startElevenLabsFake } from '../test/fakes/elevenlabs.ts';
+import { startFakeOpenAI } from '../test/fakes/openai.ts';
+import { fmt, percentile, startBenchDatabase } from './_database.ts';
+
+const CALLS_PER_CASE = Number(process.env.BENCH_CALLS ?? 40);
+
+async function main(): Promise<void> {
+  initializeLogger({ pretty: false, level: 'error' });
+  const database = await startBenchDatabase('call-setup');
+  const [openai, eleven] = await Promise.all([startFakeOpenAI(), startElevenLabsFake()]);
+  const sql = postgres(database.url, { max: 2, onnotice: () => {} });
+  const numbers = await seedNumbers(sql, CALLS_PER_CASE * 2 + 5);
+  const backend = { kind: 'postgres' as const, databaseUrl: database.url };
+  const source = createConfigSource(backend, { reconcileIntervalMs: 0 });
+  const store = createCallStore(backend);
+  await source.start();
+  const providers = textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl, eleven: { apiKey: eleven.apiKey, baseUrl: eleven.apiBaseUrl } });
+
+  const ended: Promise<unknown>[] = [];
+  async function setupMs(dialed: string): Promise<number> {
+    const info: CallInfo = { roomName: `bench-${crypto.randomUUID()}`, callId: null, dialedNumber: dialed, callerNumber: '+15559870000', trunkId: null, dispatchRuleId: null };
+    let handedAt = 0;
+    const greeted = new Promise<void>((resolve) => {
+      const start = performance.now();
+      const run = runCall(info, { configSource: source, callStore: store, providers, controls: new RecordingControls(), logger: log() }, {
+        audioOutput: new DiscardAudioOutput(),
+        onTtsText: (at) => {
+          if (handedAt === 0) {
+            handedAt = at - start;
+            resolve();
+          }
+        },
+      }).then(async (call) => {
+        await greeted;
+        await call.end('agent_hangup');
+        await call.finished;
+      });
+      ended.push(run);
+    });
+    await greeted;
+    return handedAt;
+  }
+
+  // Warm-up: load modules, open sockets and pools (not measured).
+  for (const n of numbers.slice(0, 5)) await setupMs(n);
+
+  const cold: number[] = [];
+  const warm: number[] = [];
+  for (const n of numbers.slice(5, 5 + CALLS_PER_CASE)) cold.push(await setupMs(n));
+  const warmNumbers = numbers.slice(5 + CALLS_PER_CASE);
+  for (const n of warmNumbers) await source.resolve(n);
+  for (const n of warmNumbers) warm.push(await setupMs(n));
+
+  const line = (name: string, values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    console.log(`  ${name.padEnd(5)} n=${sorted.length}  p50 ${fmt(percentile(sorted, 50))}  p90 ${fmt(percentile(sorted, 90))}  p99 ${fmt(percentile(sorted, 99))}  max ${fmt(sorted[sorted.length - 1]!)}`);
+  };
+  console.log('call setup: job start -> greeting text handed to TTS (providers faked, zero latency)');
+  line('cold', cold);
+  line('warm', warm);
+
+  await Promise.allSettled(ended);
+  await source.close();
+  await store.close?.();
+  await sql.end();
+  await Promise.all([openai.close(), eleven.close()]);
+  await database.stop();
+}
+
+async function seedNumbers(sql: postgres.Sql, count: number): Promise<string[]> {
+  const numbers: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const owner = crypto.randomUUID();
+    const e164 = `+1555${String(2_000_000 + i)}`;
+    await sql`insert into auth.users (id, email, aud, role, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+              values (${owner}, ${`bench-${i}@example.test`}, 'authenticated', 'authenticated', '{}', '{}', now(), now())`;
+    const [config] = await sql`insert into public.agent_configs (owner_id, name, greeting) values (${owner}, 'Bench', 'Thanks for calling!') returning id`;
+    await sql`insert into public.phone_numbers (e164, owner_id, agent_config_id) values (${e164}, ${owner}, ${config!.id})`;
+    numbers.push(e164);
+  }
+  return numbers;
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
