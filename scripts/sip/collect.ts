@@ -27,9 +27,12 @@ export interface CollectOptions {
   /** Reads phone_numbers and open config_issues; omitted: the database part is unknown with `databaseMissing`. */
   readDatabase?: () => Promise<Omit<Extract<DatabasePart, { status: 'ok' }>, 'status'>>;
   databaseMissing?: string;
-  providerKeys: ProviderKeys;
+  /** null when this process does not share the worker's environment (the edge function). */
+  providerKeys: ProviderKeys | null;
   expectedAgentName: string;
   desired: SipSnapshot['desired'];
+  /** Set: LiveKit is not called and its part is unknown with this reason (e.g. missing credentials). */
+  skipLiveKit?: string | undefined;
   now?: () => Date;
 }
 
@@ -40,7 +43,7 @@ export function sipClient(access: LiveKitAccess, timeoutMs: number): SipClient {
 export async function collectSnapshot(options: CollectOptions): Promise<SipSnapshot> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const [livekit, worker, database] = await Promise.all([
-    readLiveKit(options.livekit, timeoutMs),
+    options.skipLiveKit ? ({ status: 'unknown', reason: options.skipLiveKit } as const) : readLiveKit(options.livekit, timeoutMs),
     readWorker(options.workerUrl ?? DEFAULT_WORKER_HEALTH_URL, timeoutMs),
     readDatabase(options, timeoutMs),
   ]);

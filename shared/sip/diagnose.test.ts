@@ -125,6 +125,10 @@ const SCENARIOS: Record<FindingCode, { broken: Mutation; fixed: Mutation }> = {
     broken: (s) => db(s).configIssues.push({ subject_type: 'agent_config', subject_id: 'c1', code: 'voice_disabled', severity: 'error', message: 'The voice is disabled.' }),
     fixed: (s) => (db(s).configIssues = []),
   },
+  provider_keys_not_checked: {
+    broken: (s) => (s.providerKeys = null),
+    fixed: (s) => (s.providerKeys = healthy().providerKeys),
+  },
   provider_key_missing: {
     broken: (s) => (s.providerKeys = { ELEVEN_API_KEY: false, ELEVENLABS_API_KEY: true, DEEPGRAM_API_KEY: true, OPENAI_API_KEY: true }),
     fixed: (s) => (s.providerKeys = { ELEVEN_API_KEY: true, ELEVENLABS_API_KEY: true, DEEPGRAM_API_KEY: true, OPENAI_API_KEY: true }),

@@ -180,6 +180,11 @@ export const FINDING_CATALOG = {
     severity: 'warn',
     fix: 'Fix the agent config the issue names; it resolves itself when the cause is gone.',
   },
+  provider_keys_not_checked: {
+    stage: 'providers',
+    severity: 'info',
+    fix: 'Run `npm run sip -- doctor` where the worker runs (same environment) to check ELEVEN_API_KEY, DEEPGRAM_API_KEY and OPENAI_API_KEY.',
+  },
   provider_key_missing: {
     stage: 'providers',
     severity: 'fail',

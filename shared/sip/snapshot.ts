@@ -36,7 +36,7 @@ const snapshotSchema = z.object({
     }),
     unknownPart.extend({ url: z.string() }),
   ]),
-  providerKeys: z.record(z.string(), z.boolean()),
+  providerKeys: z.record(z.string(), z.boolean()).nullable(),
 });
 
 export function parseSnapshot(raw: unknown, source: string): SipSnapshot {

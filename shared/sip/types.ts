@@ -107,5 +107,6 @@ export interface SipSnapshot {
   livekit: LiveKitPart;
   database: DatabasePart;
   worker: WorkerPart;
-  providerKeys: ProviderKeys;
+  /** null: not checked here (the sip-status function does not share the worker's environment). */
+  providerKeys: ProviderKeys | null;
 }

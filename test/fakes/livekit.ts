@@ -146,7 +146,47 @@ export class FakeLiveKit {
   }
 
   // ----------------------------------------------------------------------------------------
+  /** Forgets every trunk, rule, room, failure, latency and recorded request. */
+  reset(): void {
+    this.sip.trunks.clear();
+    this.sip.rules.clear();
+    this.rooms.clear();
+    this.failures.length = 0;
+    this.methodLatency.clear();
+    this.latencyMs = 0;
+    this.requests.length = 0;
+  }
+
+  /**
+   * Test control for other processes (the Deno function tests): POST /__fake/reset,
+   * /__fake/latency {ms, method?}, /__fake/fail {method, failure, times?}, /__fake/call {FakeCall};
+   * GET /__fake/state -> {trunks, rules, requests}. No auth: loopback test use only.
+   */
+  private async control(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const body = (raw ? JSON.parse(raw) : {}) as Obj;
+    const reply = (value: unknown) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value ?? {}));
+    };
+    switch (req.url) {
+      case '/__fake/reset': return reply(this.reset());
+      case '/__fake/latency': return reply(this.setLatency(Number(body.ms ?? 0), body.method as string | undefined));
+      case '/__fake/fail': return reply(this.fail(String(body.method ?? '*'), body.failure as Failure, Number(body.times ?? 1)));
+      case '/__fake/call': return reply({ room: this.addCall(body as unknown as FakeCall) });
+      case '/__fake/state': return reply({
+        trunks: [...this.sip.trunks.values()],
+        rules: [...this.sip.rules.values()],
+        requests: this.requests.map(({ service, method, startedAt, finishedAt }) => ({ service, method, startedAt, finishedAt })),
+      });
+      default:
+        res.writeHead(404, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ error: `unknown control ${req.url}` }));
+    }
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.url?.startsWith('/__fake/')) return this.control(req, res);
     const match = /^\/twirp\/livekit\.(\w+)\/(\w+)$/.exec(req.url ?? '');
     const raw = await readBody(req);
     const record: RecordedRequest = { service: match?.[1] ?? '', method: match?.[2] ?? '', startedAt: performance.now() - this.started, body: {} };

@@ -19,6 +19,19 @@ export class FakeWorkerHealth {
     this.agentName = options.agentName ?? DEFAULT_AGENT_NAME;
     this.connected = options.connected ?? true;
     this.server = createServer((req, res) => {
+      if (req.url === '/__fake/set' && req.method === 'POST') {
+        // Test control for other processes: {agentName?, connected?}.
+        let raw = '';
+        req.on('data', (chunk: Uint8Array) => (raw += new TextDecoder().decode(chunk)));
+        req.on('end', () => {
+          const body = (raw ? JSON.parse(raw) : {}) as FakeWorkerHealthOptions;
+          if (body.agentName !== undefined) this.agentName = body.agentName;
+          if (body.connected !== undefined) this.connected = body.connected;
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{}');
+        });
+        return;
+      }
       if (req.url === '/') {
         res.writeHead(this.connected ? 200 : 503, { 'content-type': 'text/plain' });
         return void res.end(this.connected ? 'OK' : 'not connected to livekit');

@@ -12,7 +12,11 @@ export const PROVIDER_KEYS = {
 export const MISNAMED_KEYS: Record<string, keyof typeof PROVIDER_KEYS> = { ELEVENLABS_API_KEY: 'ELEVEN_API_KEY' };
 export const PROVIDER_KEY_NAMES = [...Object.keys(PROVIDER_KEYS), ...Object.keys(MISNAMED_KEYS)];
 
-export function diagnoseProviderKeys(keys: ProviderKeys): Finding[] {
+export function diagnoseProviderKeys(keys: ProviderKeys | null): Finding[] {
+  if (keys === null) {
+    return [finding('provider_keys_not_checked', 'worker environment',
+      'The provider keys live in the worker\'s environment, which this report cannot see.', { status: 'unknown' })];
+  }
   const out: Finding[] = [];
   for (const [name, purpose] of Object.entries(PROVIDER_KEYS)) {
     if (keys[name]) continue;
