@@ -26,7 +26,7 @@ export const FUNCTIONS_DEV_SERVICE: DevService = {
     if (!childEnv.ELEVEN_API_KEY) {
       fake = await startElevenLabsFake();
       childEnv.ELEVEN_API_KEY = fake.apiKey;
-      childEnv.ELEVEN_BASE_URL = fake.baseUrl;
+      childEnv.ELEVENLABS_BASE_URL = fake.apiBaseUrl;
     }
     Object.assign(childEnv, DENO_ENV, {
       SUPABASE_DB_URL: childEnv.SUPABASE_DB_URL ?? databaseUrl,

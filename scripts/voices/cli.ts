@@ -1,0 +1,75 @@
+// `npm run voices -- sync [--dry-run] [--json]`: pulls the ElevenLabs voice list into
+// public.voices, exactly as the voices-sync function does (same code: voices_catalog.ts), and
+// prints what changed. Env: DATABASE_URL (default: the `npm run dev` database), ELEVEN_API_KEY,
+// ELEVENLABS_BASE_URL (optional). Exit codes: scripts/exit_code.ts.
+import postgres from 'postgres';
+import { AppError } from '../../shared/errors.ts';
+import { createElevenLabsClient } from '../../supabase/functions/_shared/elevenlabs.ts';
+import { syncVoiceCatalog } from '../../supabase/functions/_shared/voices_catalog.ts';
+import { EXIT_CODE } from '../exit_code.ts';
+
+export const DEV_DATABASE_URL = 'postgresql://postgres:postgres@127.0.0.1:54322/switchboard';
+const USAGE = 'usage: npm run voices -- sync [--dry-run] [--json]';
+
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export async function runVoicesCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...flags] = argv;
+  const unknown = flags.filter((f) => f !== '--dry-run' && f !== '--json' && f !== '--verbose');
+  if (command !== 'sync' || unknown.length > 0) {
+    io.err(`voices: ${command === undefined ? 'no command' : unknown.length ? `unknown flag ${unknown[0]}` : `unknown command ${command}`}. ${USAGE}`);
+    return EXIT_CODE.usage;
+  }
+  const dryRun = flags.includes('--dry-run');
+  const apiKey = io.env.ELEVEN_API_KEY;
+  if (!apiKey) {
+    io.err('voices: ELEVEN_API_KEY is not set. Export your ElevenLabs API key (ELEVEN_API_KEY, not ELEVENLABS_API_KEY) and run again.');
+    return EXIT_CODE.config;
+  }
+  const databaseUrl = io.env.DATABASE_URL ?? DEV_DATABASE_URL;
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    const client = createElevenLabsClient({ apiKey, baseUrl: io.env.ELEVENLABS_BASE_URL, timeoutMs: 15_000 });
+    const listed = await client.listAllVoices();
+    const result = await syncVoiceCatalog(
+      (work) => sql.begin(async (tx) => {
+        await tx`select set_config('role', 'service_role', true)`;
+        return work(tx);
+      }) as never,
+      listed,
+      { dryRun },
+    );
+    if (flags.includes('--json')) io.out(JSON.stringify({ dry_run: dryRun, changed: result.changed, ...result.plan }, null, 2));
+    else for (const line of result.report) io.out(line);
+    return EXIT_CODE.ok;
+  } catch (error) {
+    io.err(`voices: ${describe(error, databaseUrl)}`);
+    if (flags.includes('--verbose') && error instanceof Error) io.err(error.stack ?? '');
+    if (error instanceof AppError) return error.code === 'tts_auth_failed' ? EXIT_CODE.config : EXIT_CODE.unreachable;
+    return isConnectionError(error) ? EXIT_CODE.unreachable : EXIT_CODE.failures;
+  } finally {
+    await sql.end({ timeout: 2 });
+  }
+}
+
+function describe(error: unknown, databaseUrl: string): string {
+  if (error instanceof AppError) return error.message;
+  if (isConnectionError(error)) {
+    const host = new URL(databaseUrl).host;
+    return `cannot reach the database at ${host}. Start it with npm run dev, or set DATABASE_URL.`;
+  }
+  return error instanceof Error ? `sync failed: ${error.message}` : String(error);
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'CONNECT_TIMEOUT' || code === 'ETIMEDOUT';
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runVoicesCli(process.argv.slice(2), { env: process.env, out: (l) => console.log(l), err: (l) => console.error(l) }).then((code) => process.exit(code));
+}

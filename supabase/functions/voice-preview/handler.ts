@@ -1,0 +1,66 @@
+// voice-preview (POST, signed-in users): hear a catalog voice before saving it. Without `text`
+// it answers the voice's hosted sample URL (no credits spent); with `text` it streams synthesized
+// audio and caches it. Request, response and error codes: README, "Edge functions and voices".
+import { z } from 'zod';
+import { voicePreviewRequestSchema } from '../../../shared/voice_preview.ts';
+import { authOptionsFromEnv, createAuthenticator, requireUser } from '../_shared/auth.ts';
+import { parseJsonBody } from '../_shared/body.ts';
+import { createDatabase, type Database } from '../_shared/db.ts';
+import { createElevenLabsClient, DEFAULT_ELEVENLABS_BASE_URL, type ElevenLabsClient } from '../_shared/elevenlabs.ts';
+import { functionEnv } from '../_shared/env.ts';
+import { setLogLevel } from '../_shared/log.ts';
+import { defineFunction, type FetchHandler } from '../_shared/serve.ts';
+import { createPreviewService } from './preview.ts';
+
+const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+
+export const VOICE_PREVIEW_ENV = functionEnv({
+  ELEVEN_API_KEY: z.string().min(1),
+  /** https://api.elevenlabs.io, with or without /v1. */
+  ELEVENLABS_BASE_URL: z.url().default(DEFAULT_ELEVENLABS_BASE_URL),
+  PREVIEW_RATE_WINDOW_MS: int(1_000, 60 * 60 * 1000),
+  PREVIEW_RATE_MAX_REQUESTS: int(1, 30),
+  PREVIEW_RATE_MAX_CHARACTERS: int(1, 5_000),
+  PREVIEW_CACHE_MAX_ENTRIES: int(1, 2_000),
+  PREVIEW_CACHE_MAX_BYTES: int(1, 200 * 1024 * 1024),
+  PREVIEW_UPSTREAM_TIMEOUT_MS: int(100, 10_000),
+});
+export type VoicePreviewEnv = z.infer<typeof VOICE_PREVIEW_ENV>;
+
+/** The request body is small; anything bigger is not a preview request. */
+const MAX_BODY_BYTES = 8 * 1024;
+
+export interface VoicePreviewApp {
+  fetch: FetchHandler;
+  close(): Promise<void>;
+}
+
+export function createVoicePreview(env: VoicePreviewEnv, overrides: { db?: Database; elevenlabs?: ElevenLabsClient } = {}): VoicePreviewApp {
+  setLogLevel(env.LOG_LEVEL);
+  const auth = createAuthenticator(authOptionsFromEnv(env));
+  const db = overrides.db ?? createDatabase(env.SUPABASE_DB_URL, { max: env.DB_POOL_MAX });
+  const elevenlabs = overrides.elevenlabs ?? createElevenLabsClient({ apiKey: env.ELEVEN_API_KEY, baseUrl: env.ELEVENLABS_BASE_URL, timeoutMs: env.PREVIEW_UPSTREAM_TIMEOUT_MS });
+  const previews = createPreviewService({
+    db,
+    elevenlabs,
+    settings: {
+      rateWindowMs: env.PREVIEW_RATE_WINDOW_MS,
+      rateMaxRequests: env.PREVIEW_RATE_MAX_REQUESTS,
+      rateMaxCharacters: env.PREVIEW_RATE_MAX_CHARACTERS,
+      cacheMaxEntries: env.PREVIEW_CACHE_MAX_ENTRIES,
+      cacheMaxBytes: env.PREVIEW_CACHE_MAX_BYTES,
+      idleTimeoutMs: env.PREVIEW_UPSTREAM_TIMEOUT_MS,
+    },
+  });
+  const fetch = defineFunction({
+    name: 'voice-preview',
+    methods: ['POST'],
+    allowOrigin: env.CORS_ALLOW_ORIGIN,
+    async handle(req, { log }) {
+      const caller = requireUser(await auth.authenticate(req));
+      const body = await parseJsonBody(req, voicePreviewRequestSchema, { maxBytes: MAX_BODY_BYTES });
+      return previews.render(caller.userId, body, log);
+    },
+  });
+  return { fetch, close: () => db.end() };
+}
