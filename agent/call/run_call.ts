@@ -43,6 +43,8 @@ export interface RunCallOptions {
   room?: Room;
   /** An audio sink to use instead of the room's (tests and bench run TTS without a room). */
   audioOutput?: voice.AudioOutput;
+  /** An audio source to use instead of the room's (tests run STT without a room). */
+  audioInput?: voice.AudioInput;
   /** Session connect options; tests shorten retries. */
   connOptions?: voice.AgentSessionOptions['connOptions'];
   /** Marks when the greeting's first text reaches TTS (bench). */
@@ -115,6 +117,9 @@ export async function runCall(info: CallInfo, deps: CallDependencies, options: R
 
   const farewellTimeoutMs = options.farewellTimeoutMs ?? DEFAULT_FAREWELL_TIMEOUT_MS;
 
+  /** A farewell the closing session could not say; said by a short-lived session instead. */
+  let unsaidFarewell: string | undefined;
+
   async function end(reason: CallEndReason, farewell?: string): Promise<void> {
     if (endReason) return;
     endReason = reason;
@@ -125,10 +130,30 @@ export async function runCall(info: CallInfo, deps: CallDependencies, options: R
         const handle = session.say(farewell, { allowInterruptions: false, addToChatCtx: true });
         await Promise.race([handle.waitForPlayout(), sleep(farewellTimeoutMs)]);
       } catch (error) {
-        log.warn({ err: errorMessage(error) }, 'could not say the farewell');
+        // The session is already closing (an STT failure closes it at once).
+        unsaidFarewell = farewell;
+        log.warn({ err: errorMessage(error) }, 'the session could not say the farewell');
       }
     }
     session.shutdown({ drain: true, reason });
+  }
+
+  /** Says `text` with a fresh TTS-only session in the same room, so the caller never hangs in silence. */
+  async function sayAfterClose(text: string): Promise<void> {
+    const voiceId = callVoice?.activeVoiceId ?? callConfig.defaultVoiceId;
+    const tts = deps.providers.tts(voiceId);
+    const last = new voice.AgentSession({ ...(tts ? { tts } : {}), vad: null, turnHandling: { turnDetection: 'manual' }, userAwayTimeout: null });
+    try {
+      if (options.audioOutput) last.output.audio = options.audioOutput;
+      await last.start({ agent: new voice.Agent({ instructions: '' }), ...(options.room ? { room: options.room } : {}) });
+      await Promise.race([last.say(text, { allowInterruptions: false }).waitForPlayout(), sleep(farewellTimeoutMs)]);
+      details.farewell_after_close = true;
+    } catch (error) {
+      log.warn({ err: errorMessage(error) }, 'could not say the farewell after the session closed');
+    } finally {
+      await last.close().catch(() => {});
+      await tts?.close().catch(() => {});
+    }
   }
 
   function stopWatchers(): void {
@@ -270,6 +295,8 @@ export async function runCall(info: CallInfo, deps: CallDependencies, options: R
       endReason ??= closeReason(ev.reason, ev.error);
       if (ev.error && !details.provider_error) details.provider_error = { message: errorMessage(ev.error) };
       void (async () => {
+        // An STT failure closes the session before the apology can be queued: say it now.
+        if (endReason === 'provider_error' && (unsaidFarewell || ev.reason === 'error')) await sayAfterClose(unsaidFarewell ?? PROVIDER_APOLOGY);
         await deps.controls.hangUp();
         await Promise.allSettled(owned.map((provider) => provider.close()));
         const id = await callRow;
@@ -294,6 +321,7 @@ export async function runCall(info: CallInfo, deps: CallDependencies, options: R
   });
 
   if (options.audioOutput) session.output.audio = options.audioOutput;
+  if (options.audioInput) session.input.audio = options.audioInput;
   await session.start({
     agent,
     ...(options.room ? { room: options.room, inputOptions: { closeOnDisconnect: true } } : {}),
