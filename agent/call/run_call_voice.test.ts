@@ -106,4 +106,14 @@ describe('the voice of a call', () => {
     const [row] = await db.sql`select details from public.calls where id = ${outcome.callRowId}`;
     expect(row!.details).toMatchObject({ voice_fallback: { from: ELLI, to: RACHEL } });
   }, 30_000);
+
+  it('hangs up cleanly (recorded as provider_error) when even the default voice cannot be synthesized', async () => {
+    eleven.configure({ failures: [{ kind: 'ws_reject' }] });
+    const agent = await seedAgent(db, { voiceId: RACHEL });
+    const call = await startCall(agent.e164);
+    const outcome = await call.finished;
+    expect(outcome.reason).toBe('provider_error');
+    const [row] = await db.sql`select end_reason, details from public.calls where id = ${outcome.callRowId}`;
+    expect(row).toMatchObject({ end_reason: 'provider_error', details: { provider_error: { type: 'tts_error' } } });
+  }, 20_000);
 });
