@@ -158,6 +158,11 @@ export class CachedConfigSource implements ConfigSource {
     return this.refetchAll('manual');
   }
 
+  /** Resolves once no resync or reconcile refetch is running (tests and benches wait on it). */
+  async idle(): Promise<void> {
+    while (this.refetchAllRunning) await this.refetchAllRunning;
+  }
+
   private isCurrent(entry: Entry): boolean {
     return this.live && entry.epoch === this.epoch && !entry.dirty;
   }

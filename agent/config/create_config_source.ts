@@ -2,10 +2,12 @@
 //   SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY -> Supabase (rpc + Realtime postgres_changes)
 //   DATABASE_URL                             -> Postgres (direct connection + LISTEN/NOTIFY)
 // Both sources share one cache (cached_config_source.ts); both stores call the same RPCs.
-import type { CallStore } from './types.ts';
 import { PostgresCallStore } from '../store/postgres_call_store.ts';
+import { SupabaseCallStore } from '../store/supabase_call_store.ts';
 import { CachedConfigSource, type CachedConfigSourceOptions } from './cached_config_source.ts';
 import { PostgresConfigBackend, type PostgresBackendOptions } from './postgres_backend.ts';
+import { SupabaseConfigBackend, type SupabaseBackendOptions } from './supabase_backend.ts';
+import type { CallStore } from './types.ts';
 
 /** Same shape as agent/env.ts ConfigBackendEnv. */
 export type ConfigBackendSettings =
@@ -14,20 +16,19 @@ export type ConfigBackendSettings =
 
 export interface ConfigSourceFactoryOptions extends CachedConfigSourceOptions {
   postgres?: Omit<PostgresBackendOptions, 'databaseUrl'>;
+  supabase?: Omit<SupabaseBackendOptions, 'supabaseUrl' | 'serviceRoleKey'>;
 }
 
 export function createConfigSource(backend: ConfigBackendSettings, options: ConfigSourceFactoryOptions = {}): CachedConfigSource {
-  const { postgres, ...cacheOptions } = options;
-  if (backend.kind === 'postgres') {
-    return new CachedConfigSource(
-      new PostgresConfigBackend({ databaseUrl: backend.databaseUrl, logger: options.logger, ...postgres }),
-      cacheOptions,
-    );
-  }
-  throw new Error('the Supabase config source is not built yet');
+  const { postgres, supabase, ...cacheOptions } = options;
+  const source =
+    backend.kind === 'postgres'
+      ? new PostgresConfigBackend({ databaseUrl: backend.databaseUrl, logger: options.logger, ...postgres })
+      : new SupabaseConfigBackend({ supabaseUrl: backend.supabaseUrl, serviceRoleKey: backend.serviceRoleKey, logger: options.logger, ...supabase });
+  return new CachedConfigSource(source, cacheOptions);
 }
 
 export function createCallStore(backend: ConfigBackendSettings): CallStore {
   if (backend.kind === 'postgres') return new PostgresCallStore({ databaseUrl: backend.databaseUrl });
-  throw new Error('the Supabase call store is not built yet');
+  return new SupabaseCallStore({ supabaseUrl: backend.supabaseUrl, serviceRoleKey: backend.serviceRoleKey });
 }

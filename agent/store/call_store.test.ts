@@ -7,6 +7,8 @@ import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts'
 import { serviceRolePersona } from '../../test/db/personas.ts';
 import { RACHEL, seedAgent } from '../config/_test_fixtures.ts';
 import type { CallCompletion, CallStart, CallStore } from '../config/types.ts';
+import { startSupabaseFake } from '../../test/fakes/supabase_api.ts';
+import { createCallStore } from '../config/create_config_source.ts';
 import { PostgresCallStore } from './postgres_call_store.ts';
 
 let db: TestDatabase;
@@ -26,6 +28,14 @@ const backends: Array<[string, () => Promise<StoreUnderTest>]> = [
   ['postgres', async () => {
     const store = new PostgresCallStore({ databaseUrl: db.url });
     return { store, close: () => store.close() };
+  }],
+  ['supabase', async () => {
+    const fake = await startSupabaseFake({ databaseUrl: db.url });
+    const store = createCallStore({ kind: 'supabase', supabaseUrl: fake.url, serviceRoleKey: fake.serviceRoleKey });
+    return { store, close: async () => {
+      await store.close?.();
+      await fake.close();
+    } };
   }],
 ];
 

@@ -1,0 +1,193 @@
+// Config backend for Supabase: resolve_agent_config() through supabase-js rpc, and one Realtime
+// channel with postgres_changes on agent_configs, phone_numbers and voices (service role), joined
+// with postgres_changes_options.wait so SUBSCRIBED means changes are flowing.
+//
+// Realtime drops events and channels get stuck (docs/supabase.md §6.4), so: every SUBSCRIBED
+// (first or rejoin) and every ready system message is a resync; CHANNEL_ERROR, TIMED_OUT, CLOSED
+// and heartbeat timeouts mark delivery lost; a watchdog recreates a channel that has not
+// (re)subscribed in time, and CLOSED (never rejoined by the client) recreates it at once, with
+// backoff between recreations.
+import { createClient, type RealtimeChannel, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
+import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
+import { CONFIG_TABLES, type ConfigBackend, type DeliveryEvents } from './backend.ts';
+import { type RealtimeChange, signalFromRealtime } from './change_signal.ts';
+import { type ConfigLogger, defaultConfigLogger, errorFields } from './config_log.ts';
+import { rpcError } from './supabase_errors.ts';
+
+type RealtimeClientOptions = NonNullable<SupabaseClientOptions<'public'>['realtime']>;
+
+export interface SupabaseBackendOptions {
+  supabaseUrl: string;
+  /** The service_role key (legacy JWT or sb_secret_…): resolutions cross owners. */
+  serviceRoleKey: string;
+  /** A channel not SUBSCRIBED this long after a problem is removed and recreated, in ms. Default 30 000. */
+  watchdogMs?: number;
+  /** Delays before successive channel recreations, in ms; the last one repeats. */
+  recreateDelaysMs?: readonly number[];
+  /** Realtime heartbeat, in ms. Default 15 000. */
+  heartbeatIntervalMs?: number;
+  /** Socket reconnect delays, in ms; the last one repeats. */
+  reconnectDelaysMs?: readonly number[];
+  /** Extra realtime-js options (benches pass an instrumented transport). */
+  realtime?: RealtimeClientOptions;
+  /** fetch for PostgREST calls (benches time round trips with it). */
+  fetch?: typeof fetch;
+  logger?: ConfigLogger;
+}
+
+export const DEFAULT_SUPABASE_BACKEND_OPTIONS = {
+  watchdogMs: 30_000,
+  recreateDelaysMs: [250, 1_000, 5_000, 15_000, 30_000],
+  heartbeatIntervalMs: 15_000,
+  reconnectDelaysMs: [500, 1_000, 2_000, 5_000, 10_000],
+} as const;
+
+export class SupabaseConfigBackend implements ConfigBackend {
+  readonly kind = 'supabase';
+  /** Channels created so far (the first one included). */
+  channelsCreated = 0;
+  private readonly options: SupabaseBackendOptions & Required<Pick<SupabaseBackendOptions, 'watchdogMs' | 'recreateDelaysMs' | 'heartbeatIntervalMs' | 'reconnectDelaysMs'>>;
+  private readonly log: ConfigLogger;
+  private readonly client: SupabaseClient;
+  private events: DeliveryEvents | undefined;
+  private channel: RealtimeChannel | undefined;
+  private generation = 0;
+  private subscribed = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  private recreateTimer: NodeJS.Timeout | undefined;
+  private recreateAttempt = 0;
+  private firstOutcome: (() => void) | undefined;
+  private closed = false;
+
+  constructor(options: SupabaseBackendOptions) {
+    this.options = { ...DEFAULT_SUPABASE_BACKEND_OPTIONS, ...options };
+    this.log = options.logger ?? defaultConfigLogger('config_supabase');
+    const reconnect = this.options.reconnectDelaysMs;
+    this.client = createClient(options.supabaseUrl, options.serviceRoleKey, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      ...(options.fetch ? { global: { fetch: options.fetch } } : {}),
+      realtime: {
+        heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+        reconnectAfterMs: (tries: number) => reconnect[Math.min(tries - 1, reconnect.length - 1)] ?? 10_000,
+        heartbeatCallback: (status) => {
+          if (status === 'timeout') this.events?.lost('realtime heartbeat timed out');
+        },
+        ...options.realtime,
+      },
+    });
+  }
+
+  async fetchOne(dialedNumber: string, signal: AbortSignal): Promise<ResolvedAgentConfig> {
+    const { data, error, status } = await this.client.rpc('resolve_agent_config', { p_dialed_number: dialedNumber }).abortSignal(signal);
+    if (error) throw rpcError('resolve_agent_config', error, status);
+    return data as ResolvedAgentConfig;
+  }
+
+  async fetchMany(dialedNumbers: string[], signal: AbortSignal): Promise<ResolvedAgentConfig[]> {
+    const { data, error, status } = await this.client.rpc('resolve_agent_configs', { p_dialed_numbers: dialedNumbers }).abortSignal(signal);
+    if (error) throw rpcError('resolve_agent_configs', error, status);
+    return data as ResolvedAgentConfig[];
+  }
+
+  start(events: DeliveryEvents): Promise<void> {
+    this.events = events;
+    const first = new Promise<void>((resolve) => (this.firstOutcome = resolve));
+    this.createChannel();
+    return first;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.generation += 1;
+    clearTimeout(this.watchdog);
+    clearTimeout(this.recreateTimer);
+    this.firstOutcome?.();
+    await this.client.removeAllChannels().catch(() => {});
+    this.client.realtime.disconnect();
+  }
+
+  private createChannel(): void {
+    if (this.closed) return;
+    const generation = ++this.generation;
+    this.channelsCreated += 1;
+    this.subscribed = false;
+    const current = () => generation === this.generation && !this.closed;
+    let channel = this.client.channel(`switchboard-config-${this.channelsCreated}`, {
+      config: { postgres_changes_options: { wait: true } },
+    });
+    for (const table of CONFIG_TABLES) {
+      channel = channel.on('postgres_changes', { event: '*', schema: 'public', table }, (payload) => {
+        if (!current()) return;
+        const signal = signalFromRealtime(payload as unknown as RealtimeChange);
+        if (signal) this.events?.change(signal);
+      });
+    }
+    channel = channel.on('system', {}, (payload: { extension?: string; status?: string; message?: string }) => {
+      if (!current() || payload.extension !== 'postgres_changes') return;
+      if (payload.status === 'ok') this.events?.resync('postgres_changes ready');
+      else {
+        this.log.warn({ status: payload.status, message: payload.message }, 'postgres_changes not ready');
+        this.events?.lost('postgres_changes error');
+        this.armWatchdog(generation);
+      }
+    });
+    this.channel = channel;
+    this.armWatchdog(generation);
+    channel.subscribe((status, err) => {
+      if (!current()) return;
+      this.onStatus(generation, status, err);
+    });
+  }
+
+  private onStatus(generation: number, status: string, err: Error | undefined): void {
+    if (status === 'SUBSCRIBED') {
+      this.subscribed = true;
+      this.recreateAttempt = 0;
+      clearTimeout(this.watchdog);
+      this.watchdog = undefined;
+      this.settleStart();
+      this.events?.resync('SUBSCRIBED');
+      return;
+    }
+    this.subscribed = false;
+    this.events?.lost(status);
+    this.log.warn({ status, ...(err ? errorFields(err) : {}) }, 'config channel not subscribed');
+    this.settleStart();
+    // The client never rejoins a CLOSED channel; the others it retries itself, watched.
+    if (status === 'CLOSED') this.recreate('channel closed');
+    else this.armWatchdog(generation);
+  }
+
+  private armWatchdog(generation: number): void {
+    if (this.watchdog) return;
+    this.watchdog = setTimeout(() => {
+      this.watchdog = undefined;
+      if (generation === this.generation && !this.subscribed && !this.closed) this.recreate('watchdog: not subscribed in time');
+    }, this.options.watchdogMs);
+    this.watchdog.unref();
+  }
+
+  private recreate(reason: string): void {
+    if (this.closed || this.recreateTimer) return;
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+    const old = this.channel;
+    this.channel = undefined;
+    this.generation += 1;
+    if (old) void this.client.removeChannel(old).catch(() => {});
+    const delays = this.options.recreateDelaysMs;
+    const delay = delays[Math.min(this.recreateAttempt, delays.length - 1)] ?? 30_000;
+    this.recreateAttempt += 1;
+    this.log.warn({ reason, delay_ms: delay, attempt: this.recreateAttempt }, 'recreating the config channel');
+    this.recreateTimer = setTimeout(() => {
+      this.recreateTimer = undefined;
+      this.createChannel();
+    }, delay);
+    this.recreateTimer.unref();
+  }
+
+  private settleStart(): void {
+    this.firstOutcome?.();
+    this.firstOutcome = undefined;
+  }
+}

@@ -1,0 +1,224 @@
+// The Supabase config source: real supabase-js against local PostgREST-RPC and Realtime (Phoenix
+// v2) fakes that read the real database. A change made in SQL reaches watchers; lost events,
+// dropped sockets, a late ready message, closed or stuck channels and an unreachable project
+// never leave a stale config behind; an older answer never replaces a newer one.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
+import { DEFAULT_REALTIME_KNOBS } from '../../test/fakes/supabase_realtime.ts';
+import { startSupabaseFake, type SupabaseFake } from '../../test/fakes/supabase_api.ts';
+import { eventually, recordingLogger, seedAgent, type SeededAgent } from './_test_fixtures.ts';
+import { CachedConfigSource, type CachedConfigSourceOptions } from './cached_config_source.ts';
+import { SupabaseConfigBackend, type SupabaseBackendOptions } from './supabase_backend.ts';
+
+let db: TestDatabase;
+let fake: SupabaseFake;
+const open: CachedConfigSource[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  fake = await startSupabaseFake({ databaseUrl: db.url });
+});
+beforeEach(() => {
+  Object.assign(fake.realtime.knobs, DEFAULT_REALTIME_KNOBS);
+  fake.rest.hold = false;
+  fake.rest.holdFunctions.clear();
+  fake.rest.release();
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((source) => source.close()));
+});
+afterAll(async () => {
+  await fake.close();
+  await db.close();
+});
+
+interface Started {
+  source: CachedConfigSource;
+  backend: SupabaseConfigBackend;
+}
+
+async function startSource(backend: Partial<SupabaseBackendOptions> = {}, options: CachedConfigSourceOptions = {}): Promise<Started> {
+  const supabase = new SupabaseConfigBackend({
+    supabaseUrl: fake.url,
+    serviceRoleKey: fake.serviceRoleKey,
+    reconnectDelaysMs: [50],
+    recreateDelaysMs: [50],
+    watchdogMs: 1_000,
+    ...backend,
+  });
+  const source = new CachedConfigSource(supabase, { reconcileIntervalMs: 0, ...options });
+  open.push(source);
+  await source.start();
+  // SUBSCRIBED and the ready message are two resyncs; tests start once both refetches landed.
+  if (fake.realtime.knobs.honorWait && fake.realtime.knobs.readyDelayMs === 0) {
+    await expect.poll(() => source.stats.resyncs).toBe(2);
+    await source.idle();
+  }
+  return { source, backend: supabase };
+}
+
+async function watched(source: CachedConfigSource, agent: SeededAgent): Promise<ResolvedAgentConfig[]> {
+  await source.resolve(agent.e164);
+  const seen: ResolvedAgentConfig[] = [];
+  source.watch(agent.e164, (next) => seen.push(next));
+  return seen;
+}
+
+const rpcCalls = (fn: string) => fake.rest.calls.get(fn) ?? 0;
+
+describe('Supabase config source', () => {
+  it('delivers a change made in SQL through Realtime, refetched by rpc, and logs its version', async () => {
+    const agent = await seedAgent(db);
+    const logger = recordingLogger();
+    const { source } = await startSource({}, { logger });
+    const seen = await watched(source, agent);
+    const sent = fake.realtime.stats.messagesSent;
+
+    await db.sql`update public.agent_configs set system_prompt = 'Speak like a pirate.' where id = ${agent.configId}`;
+    const next = await eventually(() => seen[0]);
+    expect(next.config?.system_prompt).toBe('Speak like a pirate.');
+    expect(next.config?.version).toBe(2);
+    expect(fake.realtime.stats.messagesSent).toBeGreaterThan(sent);
+    expect(logger.entries.find((e) => e.message === 'config change applied')?.fields).toMatchObject({ version: 2, config_id: agent.configId });
+  });
+
+  it('answers a warm resolve with zero rpc round trips', async () => {
+    const agent = await seedAgent(db);
+    const { source } = await startSource();
+    expect((await source.resolve(agent.e164)).origin).toBe('database');
+    const before = rpcCalls('resolve_agent_config');
+    for (let i = 0; i < 20; i += 1) expect((await source.resolve(agent.e164)).origin).toBe('cache');
+    expect(rpcCalls('resolve_agent_config')).toBe(before);
+  });
+
+  it('recovers a change made while the socket was down by refetching on rejoin', async () => {
+    const agent = await seedAgent(db);
+    const { source } = await startSource();
+    const seen = await watched(source, agent);
+    const resyncs = source.stats.resyncs;
+
+    fake.realtime.knobs.acceptConnections = false;
+    fake.realtime.dropSockets();
+    await eventually(() => !source.stats.deliveryLive || undefined);
+    const received = fake.realtime.stats.changesReceived;
+    await db.sql`update public.agent_configs set greeting = 'Missed me?' where id = ${agent.configId}`;
+    // The fake saw the commit but had nobody to send it to: the event is gone.
+    await eventually(() => fake.realtime.stats.changesReceived > received || undefined);
+    expect(seen).toEqual([]);
+
+    fake.realtime.knobs.acceptConnections = true;
+    const next = await eventually(() => seen[0]);
+    expect(next.config?.greeting).toBe('Missed me?');
+    expect(source.stats.resyncs).toBeGreaterThan(resyncs);
+  });
+
+  it('catches a lost event with the periodic reconcile', async () => {
+    const agent = await seedAgent(db);
+    const { source } = await startSource({}, { reconcileIntervalMs: 150 });
+    const seen = await watched(source, agent);
+    fake.realtime.knobs.loseEvents = true;
+    const lost = fake.realtime.stats.changesLost;
+    await db.sql`update public.agent_configs set llm_model = 'gpt-4.1-mini' where id = ${agent.configId}`;
+    await eventually(() => fake.realtime.stats.changesLost > lost || undefined);
+    const next = await eventually(() => seen[0]);
+    expect(next.config?.llm_model).toBe('gpt-4.1-mini');
+  });
+
+  it('refetches on the ready message when the server does not hold the join (changes in the gap)', async () => {
+    const agent = await seedAgent(db);
+    Object.assign(fake.realtime.knobs, { honorWait: false, readyDelayMs: 400 });
+    const sentChanges: string[] = [];
+    fake.realtime.onChangeSent = (change) => sentChanges.push(change.table);
+    try {
+      const { source } = await startSource();
+      const seen = await watched(source, agent);
+      expect(fake.realtime.readyChannels()).toBe(0);
+      await db.sql`update public.agent_configs set greeting = 'Early bird' where id = ${agent.configId}`;
+      const next = await eventually(() => seen[0]);
+      expect(next.config?.greeting).toBe('Early bird');
+      expect(sentChanges).toEqual([]); // delivered by the refetch, not by Realtime
+    } finally {
+      fake.realtime.onChangeSent = undefined;
+    }
+  });
+
+  it('never lets an older answer replace a newer one', async () => {
+    const agent = await seedAgent(db);
+    const { source } = await startSource();
+    const seen = await watched(source, agent);
+
+    // A reconcile reads version 2 and its answer is held back ...
+    await db.sql`update public.agent_configs set greeting = 'Version two' where id = ${agent.configId}`;
+    await eventually(() => seen[0]);
+    fake.rest.holdFunctions.add('resolve_agent_configs');
+    await seedAgent(db).then((other) => source.resolve(other.e164)); // two entries, so the reconcile batches
+    const reconcile = source.reconcile();
+    await eventually(() => fake.rest.heldCount === 1 || undefined);
+
+    // ... while version 3 is committed and applied.
+    await db.sql`update public.agent_configs set greeting = 'Version three' where id = ${agent.configId}`;
+    await eventually(() => seen[1]);
+    fake.rest.release();
+    await reconcile;
+
+    expect(seen.map((r) => r.config?.version)).toEqual([2, 3]);
+    expect(source.stats.staleDiscarded).toBeGreaterThan(0);
+    expect((await source.resolve(agent.e164)).resolved.config?.greeting).toBe('Version three');
+  });
+
+  it('answers with the last known config while Supabase is unreachable, then catches up', async () => {
+    const agent = await seedAgent(db);
+    const { source } = await startSource({}, { fetchTimeoutMs: 500 });
+    const seen = await watched(source, agent);
+
+    await fake.stop();
+    await eventually(() => !source.stats.deliveryLive || undefined);
+    const during = await source.resolve(agent.e164);
+    expect(during).toMatchObject({ origin: 'last_known', resolved: { config: { version: 1 } } });
+    await expect(source.resolve('+15550000001')).rejects.toMatchObject({ name: 'AppError', retryable: true });
+
+    await db.sql`update public.agent_configs set silence_timeout_ms = 45000 where id = ${agent.configId}`;
+    await fake.restart();
+    const next = await eventually(() => seen[0]);
+    expect(next.config?.silence_timeout_ms).toBe(45_000);
+    // SUBSCRIBED and the ready message each start a refetch; once they land, resolves are warm again.
+    await expect.poll(async () => (await source.resolve(agent.e164)).origin).toBe('cache');
+  });
+
+  it('recreates a channel the server closed, and keeps delivering', async () => {
+    const agent = await seedAgent(db);
+    const { source, backend } = await startSource();
+    const seen = await watched(source, agent);
+    fake.realtime.closeChannels();
+    await eventually(() => (backend.channelsCreated === 2 && source.stats.deliveryLive) || undefined);
+    await db.sql`update public.agent_configs set greeting = 'After close' where id = ${agent.configId}`;
+    expect((await eventually(() => seen[0])).config?.greeting).toBe('After close');
+  });
+
+  it('recreates a channel stuck in CHANNEL_ERROR once the watchdog fires', async () => {
+    const agent = await seedAgent(db);
+    const { source, backend } = await startSource({ watchdogMs: 200 });
+    const seen = await watched(source, agent);
+    fake.realtime.knobs.rejectJoinsWith = 'PostgresChangesSubscribeTimeout: the subscription was not ready in time';
+    fake.realtime.errorChannels();
+    await eventually(() => backend.channelsCreated >= 2 || undefined);
+    expect(source.stats.deliveryLive).toBe(false);
+
+    fake.realtime.knobs.rejectJoinsWith = null;
+    await eventually(() => source.stats.deliveryLive || undefined);
+    await db.sql`update public.agent_configs set greeting = 'Unstuck' where id = ${agent.configId}`;
+    expect((await eventually(() => seen[0])).config?.greeting).toBe('Unstuck');
+  });
+
+  it('reconnects when heartbeats go unanswered', async () => {
+    const agent = await seedAgent(db);
+    const { source } = await startSource({ heartbeatIntervalMs: 100 });
+    const seen = await watched(source, agent);
+    fake.realtime.knobs.replyHeartbeats = false;
+    await eventually(() => !source.stats.deliveryLive || undefined);
+    await db.sql`update public.agent_configs set greeting = 'Still here' where id = ${agent.configId}`;
+    fake.realtime.knobs.replyHeartbeats = true;
+    expect((await eventually(() => seen[0])).config?.greeting).toBe('Still here');
+  });
+});
