@@ -75,7 +75,14 @@ describe('the voice of a call', () => {
     expect(spokenBy().find((s) => s.text.includes('Happy to help.'))!.voiceId).toBe(SARAH);
     expect(call.voice!.activeVoiceId).toBe(SARAH);
     await call.end('agent_hangup');
-    await call.finished;
+    const outcome = await call.finished;
+    // The reply turn has an LLM first token and a TTS first byte: its latency and usage are recorded.
+    const [row] = await db.sql`select turns, latency_p50_ms, latency_p90_ms, llm_prompt_tokens, tts_characters, details from public.calls where id = ${outcome.callRowId}`;
+    expect(row).toMatchObject({ turns: 1, llm_prompt_tokens: 42 });
+    expect(row!.latency_p50_ms).toEqual(expect.any(Number));
+    expect(row!.latency_p90_ms).toBeGreaterThanOrEqual(row!.latency_p50_ms as number);
+    expect(row!.tts_characters).toBeGreaterThanOrEqual('Hello!'.length + 'Happy to help.'.length);
+    expect((row!.details as { turn_latencies_ms: number[] }).turn_latencies_ms).toHaveLength(1);
   });
 
   it('falls back to the default voice when ElevenLabs does not know the voice, keeps talking, and flags it for the owner', async () => {
