@@ -63,7 +63,7 @@ export async function entry(ctx: JobContext<Record<string, unknown>>): Promise<v
       controls,
       logger,
     },
-    { room: ctx.room },
+    { room: ctx.room, participantIdentity: caller.identity },
   );
   // The worker is draining or the job was cancelled: end the call cleanly and record it.
   ctx.addShutdownCallback(async () => {

@@ -41,6 +41,8 @@ export interface CallDependencies {
 export interface RunCallOptions {
   /** The LiveKit room; omitted for text conversations (tests, `npm run call`). */
   room?: Room;
+  /** The SIP caller's identity: the session listens to this participant only. */
+  participantIdentity?: string;
   /** An audio sink to use instead of the room's (tests and bench run TTS without a room). */
   audioOutput?: voice.AudioOutput;
   /** An audio source to use instead of the room's (tests run STT without a room). */
@@ -324,7 +326,9 @@ export async function runCall(info: CallInfo, deps: CallDependencies, options: R
   if (options.audioInput) session.input.audio = options.audioInput;
   await session.start({
     agent,
-    ...(options.room ? { room: options.room, inputOptions: { closeOnDisconnect: true } } : {}),
+    ...(options.room
+      ? { room: options.room, inputOptions: { closeOnDisconnect: true, ...(options.participantIdentity ? { participantIdentity: options.participantIdentity } : {}) } }
+      : {}),
   });
   answeredAt = new Date();
 
