@@ -1,14 +1,16 @@
-// The call flow against the real pieces: C1's Postgres config source and call store on the
-// embedded test database, the real OpenAI plugin on the local Chat Completions fake, and the
-// real livekit-server-sdk hanging up through the LiveKit Twirp fake.
+// The call flow against the real pieces, through both config backends: the Postgres source
+// (LISTEN/NOTIFY) and the Supabase source (real supabase-js on the PostgREST-RPC and Realtime
+// fakes), both reading the embedded test database; the real OpenAI plugin on the local Chat
+// Completions fake; the real livekit-server-sdk hanging up through the LiveKit Twirp fake.
 import { initializeLogger, log } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { FakeLiveKit } from '../../test/fakes/livekit.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
+import { startSupabaseFake, type SupabaseFake } from '../../test/fakes/supabase_api.ts';
 import { eventually, seedAgent } from '../config/_test_fixtures.ts';
 import type { CachedConfigSource } from '../config/cached_config_source.ts';
-import { createCallStore, createConfigSource } from '../config/create_config_source.ts';
+import { type ConfigBackendSettings, createCallStore, createConfigSource } from '../config/create_config_source.ts';
 import type { CallStore } from '../config/types.ts';
 import { textProviders } from '../testing/text_providers.ts';
 import { liveKitCallControls } from './call_controls.ts';
@@ -18,22 +20,24 @@ import { type CallInfo, runCall } from './run_call.ts';
 let db: TestDatabase;
 let openai: FakeOpenAI;
 let livekit: FakeLiveKit;
+let supabase: SupabaseFake;
 let source: CachedConfigSource;
 let store: CallStore;
 
 beforeAll(async () => {
   initializeLogger({ pretty: false, level: 'error' });
   [db, openai, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), FakeLiveKit.start()]);
-  const backend = { kind: 'postgres' as const, databaseUrl: db.url };
-  source = createConfigSource(backend, { reconcileIntervalMs: 0 });
-  store = createCallStore(backend);
-  await source.start();
+  supabase = await startSupabaseFake({ databaseUrl: db.url });
 });
 afterAll(async () => {
-  await source.close();
-  await store.close?.();
+  await supabase.close();
   await Promise.all([db.close(), openai.close(), livekit.close()]);
 });
+
+const BACKENDS: Array<[string, () => ConfigBackendSettings]> = [
+  ['postgres', () => ({ kind: 'postgres', databaseUrl: db.url })],
+  ['supabase', () => ({ kind: 'supabase', supabaseUrl: supabase.url, serviceRoleKey: supabase.serviceRoleKey })],
+];
 
 function callFor(dialed: string) {
   const roomName = livekit.addCall({ caller: '+15559870000', called: dialed, trunkId: 'ST_1', ruleId: 'SDR_1' });
@@ -42,8 +46,18 @@ function callFor(dialed: string) {
   return runCall(info, { configSource: source, callStore: store, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls, logger: log() });
 }
 
-describe('a call on the real database', () => {
-  it('applies a prompt changed in SQL from the next turn, through LISTEN/NOTIFY', async () => {
+describe.each(BACKENDS)('a call with the %s config source', (kind, settings) => {
+  beforeAll(async () => {
+    source = createConfigSource(settings(), { reconcileIntervalMs: 0, supabase: { reconnectDelaysMs: [50], recreateDelaysMs: [50], watchdogMs: 1_000 } });
+    store = createCallStore(settings());
+    await source.start();
+  });
+  afterAll(async () => {
+    await source.close();
+    await store.close?.();
+  });
+
+  it('applies a prompt changed in SQL from the next turn', async () => {
     const agent = await seedAgent(db, { prompt: 'You answer for Acme Plumbing.' });
     openai.setScript(() => ({ text: 'Sure.' }));
     const call = await callFor(agent.e164);
@@ -64,7 +78,10 @@ describe('a call on the real database', () => {
     openai.setScript((req) => (req.lastToolOutput === null && req.lastUser === 'Bye' ? { toolCalls: [{ name: 'end_call', args: {} }] } : { text: 'Happy to help.' }));
     const call = await callFor(agent.e164);
     await call.session.run({ userInput: 'Do you open on Sunday?' }).wait();
-    const [open] = await db.sql`select * from public.calls where dialed_number = ${agent.e164}`;
+    // The row is written in parallel with the greeting; wait for it.
+    const rows = () => db.sql`select * from public.calls where dialed_number = ${agent.e164}`;
+    let [open] = await rows();
+    for (let i = 0; i < 100 && !open; i++) [open] = await new Promise<Awaited<ReturnType<typeof rows>>>((resolve) => setTimeout(() => resolve(rows()), 20));
     expect(open).toMatchObject({ owner_id: agent.ownerId, agent_config_id: agent.configId, config_version: 1, ended_at: null, config_source: expect.stringMatching(/^(cache|database)$/) });
     expect(livekit.rooms.has(String(open!.room_name))).toBe(true);
     await call.session.run({ userInput: 'Bye' }).wait();
@@ -84,6 +101,23 @@ describe('a call on the real database', () => {
     await call.session.run({ userInput: 'A person please' }).wait();
     await eventually(() => call.session.history.items.some((i) => i.type === 'message' && i.textContent === TRANSFER_FAILED));
     expect(livekit.requests.some((r) => r.method === 'TransferSIPParticipant')).toBe(true);
+    await call.end('agent_hangup');
+    await call.finished;
+  });
+
+  it.runIf(kind === 'supabase')('gets a change made while the Realtime socket was down into the live call after the rejoin', async () => {
+    const agent = await seedAgent(db, { prompt: 'You answer for Acme Plumbing.' });
+    const call = await callFor(agent.e164);
+    await call.session.run({ userInput: 'Before the drop' }).wait();
+    supabase.realtime.knobs.acceptConnections = false;
+    supabase.realtime.dropSockets();
+    await db.sql`update public.agent_configs set system_prompt = 'You answer for Zenith Dental.' where id = ${agent.configId}`;
+    supabase.realtime.knobs.acceptConnections = true;
+    await eventually(() => call.currentConfig()?.version === 2);
+    await call.configApplied();
+    await call.session.run({ userInput: 'After the rejoin' }).wait();
+    const request = openai.requests.find((r) => r.lastUser === 'After the rejoin')!;
+    expect(String(request.messages[0]!.content)).toContain('Zenith Dental');
     await call.end('agent_hangup');
     await call.finished;
   });
