@@ -40,11 +40,11 @@ async function main(): Promise<void> {
     child = spawn(denoBinary(), ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'supabase/functions/_shared/dev_server.ts'], {
       cwd: PROJECT_ROOT,
       env: {
-        ...process.env, ...DENO_ENV, FUNCTIONS_PORT: String(port), SUPABASE_DB_URL: dbUrl, JWT_SECRET,
+        ...process.env, ...DENO_ENV, FUNCTIONS_PORT: String(port), FUNCTIONS_EXIT_WITH_PARENT: '1', SUPABASE_DB_URL: dbUrl, JWT_SECRET,
         ELEVEN_API_KEY: fake.apiKey, ELEVENLABS_BASE_URL: fake.apiBaseUrl, LOG_LEVEL: 'info',
         PREVIEW_RATE_MAX_REQUESTS: '1000000', PREVIEW_RATE_MAX_CHARACTERS: '100000000',
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve, reject) => {
       child!.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening on') && resolve());

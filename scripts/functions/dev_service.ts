@@ -33,11 +33,12 @@ export const FUNCTIONS_DEV_SERVICE: DevService = {
       SUPABASE_URL: childEnv.SUPABASE_URL ?? `http://127.0.0.1:${port}`,
       JWT_SECRET: childEnv.JWT_SECRET ?? DEV_JWT_SECRET,
       FUNCTIONS_PORT: String(port),
+      FUNCTIONS_EXIT_WITH_PARENT: '1',
     });
     const child = spawn(denoBinary(), ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', SERVER], {
       cwd: PROJECT_ROOT,
       env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'], // stdin stays open: it closes when we die, and Deno follows
     });
     const ready = await waitForListening(child);
     if (!ready.ok) {

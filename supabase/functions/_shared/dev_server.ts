@@ -81,6 +81,15 @@ async function route(req: Request): Promise<Response> {
   return await handler(new Request(inner, req));
 }
 
+// Started by a Node parent with a stdin pipe: when the parent dies, however it dies, stdin
+// closes and the gateway goes with it instead of holding port 54321.
+if (Deno.env.get('FUNCTIONS_EXIT_WITH_PARENT') === '1') {
+  (async () => {
+    for await (const _ of Deno.stdin.readable);
+    Deno.exit(0);
+  })();
+}
+
 const port = Number(Deno.env.get('FUNCTIONS_PORT') ?? 54321);
 const hostname = Deno.env.get('FUNCTIONS_HOST') ?? '127.0.0.1';
 const names = await discover();
