@@ -8,13 +8,16 @@ import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts'
 import { FakeLiveKit } from '../../test/fakes/livekit.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
 import { startSupabaseFake, type SupabaseFake } from '../../test/fakes/supabase_api.ts';
+import { startTcpProxy, type TcpProxy } from '../../test/fakes/tcp_proxy.ts';
 import { eventually, seedAgent } from '../config/_test_fixtures.ts';
 import type { CachedConfigSource } from '../config/cached_config_source.ts';
 import { type ConfigBackendSettings, createCallStore, createConfigSource } from '../config/create_config_source.ts';
 import type { CallStore } from '../config/types.ts';
 import { textProviders } from '../testing/text_providers.ts';
 import { liveKitCallControls } from './call_controls.ts';
-import { TRANSFER_FAILED } from './fallback.ts';
+import { RecordingControls } from '../testing/memory_backends.ts';
+import { BUILT_IN_DEFAULT_VOICE_ID, TRANSFER_FAILED } from './fallback.ts';
+import { GENERIC_RECEPTIONIST_PROMPT } from './instructions.ts';
 import { type CallInfo, runCall } from './run_call.ts';
 
 let db: TestDatabase;
@@ -121,4 +124,54 @@ describe.each(BACKENDS)('a call with the %s config source', (kind, settings) => 
     await call.end('agent_hangup');
     await call.finished;
   });
+});
+
+describe('a call while the database is unreachable', () => {
+  let proxy: TcpProxy;
+  let cutSource: CachedConfigSource;
+  let cutStore: CallStore;
+
+  beforeAll(async () => {
+    const target = new URL(db.url);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+    const settings = { kind: 'postgres' as const, databaseUrl: proxy.rewrite(db.url) };
+    cutSource = createConfigSource(settings, { reconcileIntervalMs: 0, fetchTimeoutMs: 500, postgres: { reconnectDelaysMs: [50], connectTimeoutMs: 500 } });
+    cutStore = createCallStore(settings);
+    await cutSource.start();
+  });
+  afterAll(async () => {
+    proxy.restore();
+    await cutSource.close();
+    await cutStore.close?.();
+    await proxy.close();
+  });
+
+  function callThroughProxy(dialed: string) {
+    const info: CallInfo = { roomName: `call-_${crypto.randomUUID()}`, callId: null, dialedNumber: dialed, callerNumber: '+15559870000', trunkId: null, dispatchRuleId: null };
+    return runCall(info, { configSource: cutSource, callStore: cutStore, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls: new RecordingControls(), logger: log() });
+  }
+
+  it("answers with the number's last known config, then the generic receptionist for a number never seen", async () => {
+    const known = await seedAgent(db, { prompt: 'You answer for Acme Plumbing.' });
+    const unseen = await seedAgent(db, { prompt: 'You answer for Zenith Dental.' });
+    await cutSource.resolve(known.e164);
+    proxy.cut();
+    await eventually(() => !cutSource.stats.deliveryLive || undefined);
+    openai.setScript(() => ({ text: 'Still here.' }));
+
+    const first = await callThroughProxy(known.e164);
+    expect(first.callConfig).toMatchObject({ kind: 'agent', origin: 'last_known' });
+    await first.session.run({ userInput: 'Hello?' }).wait();
+    expect(first.session.history.items.flatMap((i) => (i.type === 'message' && i.role === 'assistant' ? [i.textContent] : []))).toEqual(['Hello!', 'Still here.']);
+    expect(String(openai.requests.at(-1)!.messages[0]!.content)).toContain('Acme Plumbing');
+    await first.end('agent_hangup');
+    expect((await first.finished).reason).toBe('agent_hangup');
+
+    const second = await callThroughProxy(unseen.e164);
+    expect(second.callConfig).toMatchObject({ kind: 'agent', origin: 'default', voiceId: BUILT_IN_DEFAULT_VOICE_ID });
+    await second.session.run({ userInput: 'Hi' }).wait();
+    expect(String(openai.requests.at(-1)!.messages[0]!.content)).toContain(GENERIC_RECEPTIONIST_PROMPT);
+    await second.end('agent_hangup');
+    await second.finished;
+  }, 20_000);
 });
