@@ -54,17 +54,26 @@ export async function entry(ctx: JobContext<Record<string, unknown>>): Promise<v
     participantIdentity: caller.identity,
     onError: (_what, error) => logger.error({ err: errorMessage(error) }, 'could not delete the room to hang up'),
   });
-  const call = await runCall(
-    info,
-    {
-      configSource: data.configSource,
-      callStore: data.callStore,
-      providers: createProviders(data.env.providers, { vad: data.vad }),
-      controls,
-      logger,
-    },
-    { room: ctx.room, participantIdentity: caller.identity },
-  );
+  let call;
+  try {
+    call = await runCall(
+      info,
+      {
+        configSource: data.configSource,
+        callStore: data.callStore,
+        providers: createProviders(data.env.providers, { vad: data.vad }),
+        controls,
+        logger,
+      },
+      { room: ctx.room, participantIdentity: caller.identity },
+    );
+  } catch (error) {
+    // Nothing can talk to the caller: hang up rather than leave them in silence.
+    logger.error({ err: errorMessage(error) }, 'could not start the call; hanging up');
+    await controls.hangUp();
+    ctx.shutdown('call failed to start');
+    return;
+  }
   // The worker is draining or the job was cancelled: end the call cleanly and record it.
   ctx.addShutdownCallback(async () => {
     await call.end('worker_shutdown');
