@@ -94,6 +94,23 @@ describe('Postgres config source', () => {
     expect(queries.filter((q) => q.includes('resolve_agent_config')).length).toBe(before);
   });
 
+  it('refetches everything cached when one statement changes too many rows to list', async () => {
+    const agent = await seedAgent(db);
+    const source = await startSource();
+    await source.resolve(agent.e164);
+    const seen: ResolvedAgentConfig[] = [];
+    source.watch(agent.e164, (next) => seen.push(next));
+    // ~150 configs in one UPDATE: the NOTIFY payload would pass 8000 bytes, so it says {"all": true}.
+    await db.sql`insert into public.agent_configs (owner_id, name) select ${agent.ownerId}, 'Bulk ' || n from generate_series(1, 150) n`;
+    const payloads: string[] = [];
+    const listening = await db.sql.listen('switchboard_config_changed', (payload) => payloads.push(payload));
+    await db.sql`update public.agent_configs set greeting = 'Bulk hello' where owner_id = ${agent.ownerId}`;
+    const next = await eventually(() => seen[0]);
+    expect(next.config?.greeting).toBe('Bulk hello');
+    expect(payloads).toContain('{"op": "update", "all": true, "table": "agent_configs"}');
+    await listening.unlisten();
+  });
+
   describe('with the database behind a proxy that can be cut', () => {
     let proxy: TcpProxy;
     beforeAll(async () => {
