@@ -24,6 +24,8 @@ export interface SupabaseBackendOptions {
   watchdogMs?: number;
   /** Delays before successive channel recreations, in ms; the last one repeats. */
   recreateDelaysMs?: readonly number[];
+  /** start() resolves after this long even if the channel has not answered yet (it keeps trying), in ms. Default 5 000. */
+  startTimeoutMs?: number;
   /** Realtime heartbeat, in ms. Default 15 000. */
   heartbeatIntervalMs?: number;
   /** Socket reconnect delays, in ms; the last one repeats. */
@@ -37,6 +39,7 @@ export interface SupabaseBackendOptions {
 
 export const DEFAULT_SUPABASE_BACKEND_OPTIONS = {
   watchdogMs: 30_000,
+  startTimeoutMs: 5_000,
   recreateDelaysMs: [250, 1_000, 5_000, 15_000, 30_000],
   heartbeatIntervalMs: 15_000,
   reconnectDelaysMs: [500, 1_000, 2_000, 5_000, 10_000],
@@ -46,7 +49,7 @@ export class SupabaseConfigBackend implements ConfigBackend {
   readonly kind = 'supabase';
   /** Channels created so far (the first one included). */
   channelsCreated = 0;
-  private readonly options: SupabaseBackendOptions & Required<Pick<SupabaseBackendOptions, 'watchdogMs' | 'recreateDelaysMs' | 'heartbeatIntervalMs' | 'reconnectDelaysMs'>>;
+  private readonly options: SupabaseBackendOptions & Required<Pick<SupabaseBackendOptions, 'watchdogMs' | 'startTimeoutMs' | 'recreateDelaysMs' | 'heartbeatIntervalMs' | 'reconnectDelaysMs'>>;
   private readonly log: ConfigLogger;
   private readonly client: SupabaseClient;
   private events: DeliveryEvents | undefined;
@@ -91,7 +94,16 @@ export class SupabaseConfigBackend implements ConfigBackend {
 
   start(events: DeliveryEvents): Promise<void> {
     this.events = events;
-    const first = new Promise<void>((resolve) => (this.firstOutcome = resolve));
+    // A join waits for the socket, which may not connect at all: a worker must start anyway.
+    const first = new Promise<void>((resolve) => {
+      this.firstOutcome = resolve;
+      const timer = setTimeout(() => {
+        if (!this.firstOutcome) return;
+        this.log.warn({ timeout_ms: this.options.startTimeoutMs }, 'config channel not answering yet: starting without live changes, still trying');
+        this.settleStart();
+      }, this.options.startTimeoutMs);
+      timer.unref();
+    });
     this.createChannel();
     return first;
   }

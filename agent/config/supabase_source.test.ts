@@ -186,6 +186,25 @@ describe('Supabase config source', () => {
     await expect.poll(async () => (await source.resolve(agent.e164)).origin).toBe('cache');
   });
 
+  it('starts while Supabase is unreachable and goes live when it comes back', async () => {
+    const agent = await seedAgent(db);
+    await fake.stop();
+    const started = Date.now();
+    const source = new CachedConfigSource(
+      new SupabaseConfigBackend({ supabaseUrl: fake.url, serviceRoleKey: fake.serviceRoleKey, reconnectDelaysMs: [50], startTimeoutMs: 300 }),
+      { reconcileIntervalMs: 0, fetchTimeoutMs: 300 },
+    );
+    open.push(source);
+    await source.start();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(source.stats.deliveryLive).toBe(false);
+    await expect(source.resolve(agent.e164)).rejects.toMatchObject({ name: 'AppError' });
+
+    await fake.restart();
+    await eventually(() => source.stats.deliveryLive || undefined);
+    expect((await source.resolve(agent.e164)).resolved.config?.id).toBe(agent.configId);
+  });
+
   it('recreates a channel the server closed, and keeps delivering', async () => {
     const agent = await seedAgent(db);
     const { source, backend } = await startSource();
