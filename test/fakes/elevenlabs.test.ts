@@ -3,6 +3,7 @@
 import { initializeLogger, tts as ttsBase } from '@livekit/agents';
 import * as elevenlabs from '@livekit/agents-plugin-elevenlabs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { isMp3 } from './elevenlabs_audio.ts';
 import { DEFAULT_FAKE_VOICES, type ElevenLabsFake, startElevenLabsFake } from './elevenlabs.ts';
 
@@ -171,5 +172,46 @@ describe('ElevenLabs fake: the agent plugin over multi-stream-input', () => {
     await tts.close();
     expect(String((errors[0] as { error?: Error })?.error?.message)).toMatch(/could not connect/i);
     expect(fake.wsConnections[0]).toMatchObject({ authorized: false, closeCode: 401 });
+  });
+});
+
+describe('ElevenLabs fake: injectable WebSocket failures', () => {
+  const open = (voiceId = RACHEL) => {
+    const ws = new WebSocket(`${fake.baseUrl.replace('http', 'ws')}/v1/text-to-speech/${voiceId}/multi-stream-input?output_format=pcm_16000`, { headers: { 'xi-api-key': fake.apiKey } });
+    const messages: Record<string, unknown>[] = [];
+    ws.on('message', (raw) => messages.push(JSON.parse(String(raw))));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    return { ws, messages, closed, ready: new Promise((resolve) => ws.on('open', resolve)) };
+  };
+
+  it('closes an idle socket with 1008 input_timeout_exceeded', async () => {
+    fake.configure({ wsIdleTimeoutMs: 50 });
+    const socket = open();
+    expect(await socket.closed).toEqual({ code: 1008, reason: 'input_timeout_exceeded' });
+  });
+
+  it('refuses a sixth live context with max_active_conversations', async () => {
+    const socket = open();
+    await socket.ready;
+    for (let i = 0; i < 6; i++) socket.ws.send(JSON.stringify({ text: ' ', context_id: `ctx${i}` }));
+    expect((await socket.closed).code).toBe(1008);
+    expect(socket.messages.at(-1)).toMatchObject({ error: 'max_active_conversations' });
+  });
+
+  it('can withhold isFinal, or close mid-stream', async () => {
+    fake.configure({ failures: [{ kind: 'ws_never_final', on: 'ws', times: 1 }] });
+    const quiet = open();
+    await quiet.ready;
+    quiet.ws.send(JSON.stringify({ text: 'Hello there. ', context_id: 'a', flush: true }));
+    quiet.ws.send(JSON.stringify({ context_id: 'a', close_context: true }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(quiet.messages.some((m) => m.audio)).toBe(true);
+    expect(quiet.messages.some((m) => m.isFinal)).toBe(false);
+    quiet.ws.close();
+    fake.configure({ failures: [{ kind: 'ws_close_mid_stream', on: 'ws', times: 1 }] });
+    const cut = open();
+    await cut.ready;
+    cut.ws.send(JSON.stringify({ text: 'Hello there. ', context_id: 'b', flush: true }));
+    expect((await cut.closed).code).toBe(1011);
   });
 });
