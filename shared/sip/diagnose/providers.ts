@@ -22,7 +22,7 @@ export function diagnoseProviderKeys(keys: ProviderKeys | null): Finding[] {
     if (keys[name]) continue;
     const misnamed = Object.entries(MISNAMED_KEYS).find(([wrong, right]) => right === name && keys[wrong]);
     out.push(finding('provider_key_missing', name, misnamed
-      ? `${name} is not set but ${misnamed[0]} is: the ${purpose} plugin reads only ${name}, so calls fail there.`
+      ? `${name} is not set but ${misnamed[0]} is: the worker reads only ${name} for ${purpose}, so calls fail there.`
       : `${name} is not set: without ${purpose} the worker cannot run a call.`,
       misnamed ? { fix: `Rename ${misnamed[0]} to ${name} in the worker's environment and restart it.` } : {}));
   }
