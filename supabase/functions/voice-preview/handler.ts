@@ -2,8 +2,9 @@
 // it answers the voice's hosted sample URL (no credits spent); with `text` it streams synthesized
 // audio and caches it. Request, response and error codes: README, "Edge functions and voices".
 import { z } from 'zod';
-import { voicePreviewRequestSchema } from '../../../shared/voice_preview.ts';
-import { authOptionsFromEnv, createAuthenticator, requireUser } from '../_shared/auth.ts';
+import { AppError } from '../../../shared/errors.ts';
+import { type VoicePreviewRequest, voicePreviewRequestSchema } from '../../../shared/voice_preview.ts';
+import { authOptionsFromEnv, type Caller, createAuthenticator, requireUser } from '../_shared/auth.ts';
 import { parseJsonBody } from '../_shared/body.ts';
 import { createDatabase, type Database } from '../_shared/db.ts';
 import { createElevenLabsClient, DEFAULT_ELEVENLABS_BASE_URL, type ElevenLabsClient } from '../_shared/elevenlabs.ts';
@@ -58,9 +59,31 @@ export function createVoicePreview(env: VoicePreviewEnv, overrides: { db?: Datab
     allowOrigin: env.CORS_ALLOW_ORIGIN,
     async handle(req, { log }) {
       const caller = requireUser(await auth.authenticate(req));
-      const body = await parseJsonBody(req, voicePreviewRequestSchema, { maxBytes: MAX_BODY_BYTES });
+      const copy = req.clone();
+      let body: VoicePreviewRequest;
+      try {
+        body = await parseJsonBody(req, voicePreviewRequestSchema, { maxBytes: MAX_BODY_BYTES });
+      } catch (error) {
+        throw await withNameHint(error, copy, caller, db);
+      }
       return previews.render(caller.userId, body, log);
     },
   });
   return { fetch, close: () => db.end() };
+}
+
+/**
+ * A friendly name where a voice ID belongs (the runbook's outage) gets the ID in the message:
+ * "Rachel is the name of a voice; its voice_id is 21m00Tcm4TlvDq8ikWAM."
+ */
+async function withNameHint(error: unknown, copy: Request, caller: Caller, db: Database): Promise<unknown> {
+  if (!(error instanceof AppError) || error.code !== 'invalid_request' || !error.message.includes('voice_id')) return error;
+  const raw = (await copy.json().catch(() => null)) as { voice_id?: unknown } | null;
+  if (typeof raw?.voice_id !== 'string' || raw.voice_id.length > 100) return error;
+  const name = raw.voice_id.trim().replace(/^(11labs|elevenlabs|eleven_labs|eleven-labs)[-_:]\s*/i, '');
+  const [match] = await db
+    .asCaller(caller, (tx) => tx<{ voice_id: string; name: string }[]>`select voice_id, name from public.voices where lower(name) = lower(${name}) or voice_id = ${name} order by enabled desc limit 1`)
+    .catch(() => []);
+  if (!match) return error;
+  return new AppError('invalid_request', `${error.message} ${match.name} is the name of a voice; its voice_id is ${match.voice_id}.`);
 }
