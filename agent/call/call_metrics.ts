@@ -2,6 +2,7 @@
 // latency (end-of-utterance delay + LLM time to first token + TTS time to first byte, joined by
 // speech id) and usage (STT audio seconds, LLM tokens, TTS characters).
 import type { metrics } from '@livekit/agents';
+import type { CallCompletion } from '../config/types.ts';
 
 interface TurnTiming {
   eouMs?: number;
@@ -9,16 +10,14 @@ interface TurnTiming {
   ttsTtfbMs?: number;
 }
 
-export interface CallFigures {
-  latency_p50_ms: number | null;
-  latency_p90_ms: number | null;
-  stt_seconds: number;
-  llm_prompt_tokens: number;
-  llm_completion_tokens: number;
-  tts_characters: number;
+/** The calls-row figures, plus the per-turn latencies behind the percentiles. */
+export type CallFigures = Pick<
+  CallCompletion,
+  'latency_p50_ms' | 'latency_p90_ms' | 'stt_seconds' | 'llm_prompt_tokens' | 'llm_completion_tokens' | 'tts_characters'
+> & {
   /** Per-turn latencies in ms, in order. */
   turn_latencies_ms: number[];
-}
+};
 
 export class CallMetrics {
   #turns = new Map<string, TurnTiming>();
