@@ -1,11 +1,13 @@
 // The worker's two framework hooks. prewarm runs once per job process before any call: it parses
-// the environment, starts the config source (so its cache is warm and change delivery is live
-// before the first call arrives) and loads Silero. entry runs per call: it waits for the SIP
+// the environment, starts the config source (change delivery live), preloads its cache with the
+// numbers that have a config and loads Silero, so the call a process gets (job processes are
+// one-shot) resolves its config from the cache. entry runs per call: it waits for the SIP
 // participant, reads its attributes and hands the call to runCall.
 import { type JobContext, type JobProcess, log, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { ParticipantKind } from '@livekit/rtc-node';
 import type { CallStore, ConfigSource } from './config/types.ts';
+import type { CachedConfigSource } from './config/cached_config_source.ts';
 import { createCallStore, createConfigSource } from './config/create_config_source.ts';
 import { liveKitCallControls } from './call/call_controls.ts';
 import { createProviders } from './call/providers.ts';
@@ -19,12 +21,30 @@ export interface WorkerProcessData extends Record<string, unknown> {
   vad: VAD;
 }
 
-export async function prewarm(proc: JobProcess<Record<string, unknown>>): Promise<void> {
-  const env = loadWorkerEnv();
+/**
+ * How long prewarm waits for the config source to start and its preload to finish, in ms. The
+ * framework fails a process whose prewarm takes over 10 s (initializeProcessTimeout); a preload
+ * still running then goes on in the background, and its numbers are cache hits once loaded.
+ */
+export const PREWARM_CONFIG_BUDGET_MS = 6_000;
+
+export async function prewarm(proc: JobProcess<Record<string, unknown>>, env: WorkerEnv = loadWorkerEnv()): Promise<void> {
   const configSource = createConfigSource(env.backend);
   const callStore = createCallStore(env.backend);
-  const [vad] = await Promise.all([silero.VAD.load(), configSource.start()]);
+  const [vad] = await Promise.all([silero.VAD.load(), warmConfig(configSource, PREWARM_CONFIG_BUDGET_MS)]);
   Object.assign(proc.userData, { env, configSource, callStore, vad } satisfies WorkerProcessData);
+}
+
+/** Starts the source and preloads its cache, waiting at most budgetMs (the preload then continues). */
+async function warmConfig(configSource: CachedConfigSource, budgetMs: number): Promise<void> {
+  const deadline = performance.now() + budgetMs;
+  await configSource.start();
+  const preload = configSource.preload();
+  let timer: NodeJS.Timeout | undefined;
+  const outOfTime = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, deadline - performance.now()))));
+  const outcome = await Promise.race([preload, outOfTime]);
+  clearTimeout(timer);
+  if (outcome === 'late') log().warn({ budget_ms: budgetMs }, 'config preload still running after the prewarm budget; continuing in the background');
 }
 
 /** The SIP attributes LiveKit sets on the caller (livekit.md §3.6). */

@@ -392,6 +392,7 @@ export type Database = {
           needs_attention: number
         }[]
       }
+      list_configured_numbers: { Args: { p_limit: number }; Returns: string[] }
       normalize_e164: { Args: { raw: string }; Returns: string }
       record_call_end: {
         Args: { p: Json; p_call_id: string }

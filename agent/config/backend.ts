@@ -47,6 +47,8 @@ export interface ConfigBackend {
   fetchOne(dialedNumber: string, signal: AbortSignal): Promise<ResolvedAgentConfig>;
   /** public.resolve_agent_configs(numbers): one round trip, answers in order. */
   fetchMany(dialedNumbers: string[], signal: AbortSignal): Promise<ResolvedAgentConfig[]>;
+  /** public.list_configured_numbers(limit): numbers with a config, most recently updated first. */
+  listConfiguredNumbers(limit: number, signal: AbortSignal): Promise<string[]>;
   /**
    * Starts change delivery and keeps it alive (reconnects, watchdogs). Resolves once delivery is
    * live or its first attempt has failed (it keeps retrying).

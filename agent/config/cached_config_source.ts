@@ -32,6 +32,17 @@ export const DEFAULT_CACHED_CONFIG_SOURCE_OPTIONS = {
   retryDelayMs: 500,
 } as const;
 
+/** What preload() did. */
+export interface PreloadResult {
+  /** Numbers the database listed (at most the cap). */
+  listed: number;
+  /** Numbers now in the cache because of the preload. */
+  loaded: number;
+  /** The listing or a batch failed; what loaded stays, the rest resolve on their first call. */
+  failed: boolean;
+  durationMs: number;
+}
+
 /** Counters for tests, benches and health output. */
 export interface ConfigSourceStats {
   fetches: number;
@@ -153,6 +164,33 @@ export class CachedConfigSource implements ConfigSource {
     await this.backend.close();
   }
 
+  /**
+   * Fills the cache with the numbers that have a config, most recently updated first, up to
+   * `limit` (at most maxEntries, the default) and never past maxEntries in all. A job process
+   * calls it while it idles (prewarm) so its one call resolves from the cache. Preloaded entries
+   * are kept current like any other (change signals, resyncs, reconcile). Never rejects: on a
+   * failure the numbers not loaded simply resolve from the database on their first call.
+   */
+  async preload(limit: number = this.options.maxEntries): Promise<PreloadResult> {
+    const started = performance.now();
+    const cap = Math.max(0, Math.min(limit, this.options.maxEntries));
+    let numbers: string[];
+    try {
+      numbers = cap === 0 ? [] : await this.backend.listConfiguredNumbers(cap, AbortSignal.timeout(this.options.fetchTimeoutMs * 4));
+    } catch (error) {
+      this.stats.fetchFailures += 1;
+      this.log.warn({ ...errorFields(error) }, 'config preload failed: calls resolve from the database');
+      return { listed: 0, loaded: 0, failed: true, durationMs: performance.now() - started };
+    }
+    const room = Math.max(0, this.options.maxEntries - this.entries.size);
+    const keys = [...new Set(numbers.map(cacheKey))].filter((key) => !this.entries.has(key)).slice(0, room);
+    await this.refetch(keys, 'preload', PRELOAD_BATCH_SIZE);
+    const loaded = keys.filter((key) => this.entries.has(key)).length;
+    const result = { listed: numbers.length, loaded, failed: loaded < keys.length, durationMs: performance.now() - started };
+    this.log.info({ listed: result.listed, loaded, failed: result.failed, duration_ms: Math.round(result.durationMs) }, 'config cache preloaded');
+    return result;
+  }
+
   /** Forces a refetch of everything cached (what a resync does). */
   reconcile(): Promise<void> {
     return this.refetchAll('manual');
@@ -229,13 +267,13 @@ export class CachedConfigSource implements ConfigSource {
   }
 
   /** Several numbers in one round trip (or one, through the single-flight path). */
-  private async refetch(keys: string[], reason: string): Promise<void> {
+  private async refetch(keys: string[], reason: string, batchSize = BATCH_SIZE): Promise<void> {
     if (keys.length === 1) {
       await this.fetch(keys[0]!, reason).then(() => undefined, (error: unknown) => this.refetchFailed(error, reason));
       return;
     }
-    for (let i = 0; i < keys.length; i += BATCH_SIZE) {
-      const batch = keys.slice(i, i + BATCH_SIZE);
+    for (let i = 0; i < keys.length; i += batchSize) {
+      const batch = keys.slice(i, i + batchSize);
       const seq = this.beginFetch();
       const epoch = this.epoch;
       try {
@@ -343,6 +381,8 @@ export class CachedConfigSource implements ConfigSource {
 }
 
 const BATCH_SIZE = 100;
+/** Larger batches for the preload: fewer round trips while the process idles. */
+const PRELOAD_BATCH_SIZE = 250;
 
 /** The cache key: E.164 when the number can be one (as resolve_agent_config normalizes it). */
 export function cacheKey(dialedNumber: string): string {

@@ -66,6 +66,11 @@ export class PostgresConfigBackend implements ConfigBackend {
     return rows[0]!.resolved as ResolvedAgentConfig[];
   }
 
+  async listConfiguredNumbers(limit: number, signal: AbortSignal): Promise<string[]> {
+    const rows = await this.run(signal, () => this.sql`select public.list_configured_numbers(${limit}::integer) as numbers`);
+    return rows[0]!.numbers as string[];
+  }
+
   async start(events: DeliveryEvents): Promise<void> {
     this.events = events;
     await this.connectListener();

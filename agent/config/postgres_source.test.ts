@@ -94,6 +94,46 @@ describe('Postgres config source', () => {
     expect(queries.filter((q) => q.includes('resolve_agent_config')).length).toBe(before);
   });
 
+  it('preloads the configured numbers: a call resolves from the cache with zero round trips, and SQL changes still arrive', async () => {
+    const agents = [await seedAgent(db), await seedAgent(db), await seedAgent(db)];
+    const queries: string[] = [];
+    const source = await startSource({ postgresOptions: { debug: (_connection, query) => queries.push(query) } });
+    await source.idle();
+    const result = await source.preload();
+    expect(result.failed).toBe(false);
+    expect(result.loaded).toBeGreaterThanOrEqual(agents.length);
+    expect(queries.filter((q) => q.includes('list_configured_numbers'))).toHaveLength(1);
+
+    const resolves = () => queries.filter((q) => q.includes('resolve_agent_config')).length;
+    const before = resolves();
+    for (const agent of agents) {
+      const call = await source.resolve(agent.e164);
+      expect(call.origin).toBe('cache');
+      expect(call.resolved.config?.id).toBe(agent.configId);
+    }
+    expect(resolves()).toBe(before);
+
+    // Kept live while the process idles: a change made in SQL after the preload is delivered.
+    const target = agents[1]!;
+    const seen: ResolvedAgentConfig[] = [];
+    source.watch(target.e164, (next) => seen.push(next));
+    await db.sql`update public.agent_configs set greeting = 'Preloaded and current' where id = ${target.configId}`;
+    expect((await eventually(() => seen[0])).config).toMatchObject({ greeting: 'Preloaded and current', version: 2 });
+    const after = await source.resolve(target.e164);
+    expect(after).toMatchObject({ origin: 'cache', resolved: { config: { greeting: 'Preloaded and current' } } });
+  });
+
+  it('preloads at most maxEntries numbers, the most recently updated first', async () => {
+    const [older, middle, newest] = [await seedAgent(db), await seedAgent(db), await seedAgent(db)];
+    await db.sql`update public.agent_configs set greeting = 'Touched last' where id = ${older!.configId}`;
+    const source = await startSource({}, { maxEntries: 2 });
+    await source.idle();
+    expect(await source.preload()).toMatchObject({ listed: 2, loaded: 2, failed: false });
+    expect((await source.resolve(older!.e164)).origin).toBe('cache');
+    expect((await source.resolve(newest!.e164)).origin).toBe('cache');
+    expect((await source.resolve(middle!.e164)).origin).toBe('database');
+  });
+
   it('refetches everything cached when one statement changes too many rows to list', async () => {
     const agent = await seedAgent(db);
     const source = await startSource();
@@ -144,6 +184,21 @@ describe('Postgres config source', () => {
       expect(caughtUp.config?.greeting).toBe('We moved!');
       expect(caughtUp.config?.version).toBe(2);
       expect((await source.resolve(agent.e164)).origin).toBe('cache');
+    });
+
+    it('preloads nothing, without failing, while the database is unreachable', async () => {
+      const agent = await seedAgent(db);
+      const source = await startSource(
+        { databaseUrl: proxy.rewrite(db.url), reconnectDelaysMs: [50], connectTimeoutMs: 500 },
+        { fetchTimeoutMs: 250 },
+      );
+      proxy.cut();
+      try {
+        expect(await source.preload()).toMatchObject({ listed: 0, loaded: 0, failed: true });
+      } finally {
+        proxy.restore();
+      }
+      expect((await source.resolve(agent.e164)).origin).toBe('database');
     });
   });
 });

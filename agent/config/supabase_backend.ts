@@ -92,6 +92,12 @@ export class SupabaseConfigBackend implements ConfigBackend {
     return data as ResolvedAgentConfig[];
   }
 
+  async listConfiguredNumbers(limit: number, signal: AbortSignal): Promise<string[]> {
+    const { data, error, status } = await this.client.rpc('list_configured_numbers', { p_limit: limit }).abortSignal(signal);
+    if (error) throw rpcError('list_configured_numbers', error, status);
+    return data as string[];
+  }
+
   start(events: DeliveryEvents): Promise<void> {
     this.events = events;
     // A join waits for the socket, which may not connect at all: a worker must start anyway.

@@ -92,6 +92,32 @@ describe('Supabase config source', () => {
     expect(rpcCalls('resolve_agent_config')).toBe(before);
   });
 
+  it('preloads the configured numbers: a call resolves with zero rpc round trips, and SQL changes still arrive', async () => {
+    const agents = [await seedAgent(db), await seedAgent(db)];
+    const { source } = await startSource();
+    const listed = rpcCalls('list_configured_numbers');
+    const result = await source.preload();
+    expect(result.failed).toBe(false);
+    expect(result.loaded).toBeGreaterThanOrEqual(agents.length);
+    expect(rpcCalls('list_configured_numbers')).toBe(listed + 1);
+
+    const resolves = () => rpcCalls('resolve_agent_config') + rpcCalls('resolve_agent_configs');
+    const before = resolves();
+    for (const agent of agents) {
+      const call = await source.resolve(agent.e164);
+      expect(call.origin).toBe('cache');
+      expect(call.resolved.config?.id).toBe(agent.configId);
+    }
+    expect(resolves()).toBe(before);
+
+    const target = agents[0]!;
+    const seen: ResolvedAgentConfig[] = [];
+    source.watch(target.e164, (next) => seen.push(next));
+    await db.sql`update public.agent_configs set system_prompt = 'Preloaded, still live.' where id = ${target.configId}`;
+    expect((await eventually(() => seen[0])).config).toMatchObject({ system_prompt: 'Preloaded, still live.', version: 2 });
+    expect(await source.resolve(target.e164)).toMatchObject({ origin: 'cache', resolved: { config: { version: 2 } } });
+  });
+
   it('recovers a change made while the socket was down by refetching on rejoin', async () => {
     const agent = await seedAgent(db);
     const { source } = await startSource();
