@@ -1,5 +1,6 @@
 import { initializeLogger, log } from '@livekit/agents';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeLiveKit } from '../../test/fakes/livekit.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
 import { MemoryCallStore, MemoryConfigSource, RecordingControls, testConfig } from '../testing/memory_backends.ts';
 import { textProviders } from '../testing/text_providers.ts';
@@ -12,6 +13,7 @@ import {
   TRANSFER_FAILED,
   UNKNOWN_NUMBER_MESSAGE,
 } from './fallback.ts';
+import { liveKitCallControls } from './call_controls.ts';
 import { GENERIC_RECEPTIONIST_PROMPT } from './instructions.ts';
 import { type CallInfo, runCall } from './run_call.ts';
 
@@ -98,15 +100,32 @@ describe('transfers', () => {
   const transferScript = (req: { lastToolOutput: string | null }) =>
     req.lastToolOutput === null ? { toolCalls: [{ name: 'transfer_call', args: { reason: 'wants a person' } }] } : { text: 'Connecting you now.' };
 
-  it('transfers the caller to the transfer number after saying so', async () => {
-    source.set(DIALED, withTransfer());
-    openai.setScript(transferScript);
-    const call = await runCall(info(), deps());
-    await call.session.run({ userInput: 'Can I talk to a person?' }).wait();
-    const outcome = await call.finished;
-    expect(outcome.reason).toBe('transferred');
-    expect(controls.transfers).toEqual(['+15557770000']);
-    expect(assistantTexts(call.session)).toContain('Connecting you now.');
+  it('transfers the caller to the transfer number after saying so (real livekit-server-sdk, LiveKit fake)', async () => {
+    const livekit = await FakeLiveKit.start();
+    try {
+      const room = livekit.addCall({ room: info().roomName, caller: CALLER, called: DIALED, withAgent: true });
+      const liveKitControls = liveKitCallControls({
+        api: { url: livekit.url.replace(/^http/, 'ws'), apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
+        roomName: room,
+        participantIdentity: `sip_${CALLER}`,
+      });
+      source.set(DIALED, withTransfer());
+      openai.setScript(transferScript);
+      const call = await runCall(info(), { ...deps(), controls: liveKitControls });
+      await call.session.run({ userInput: 'Can I talk to a person?' }).wait();
+      const outcome = await call.finished;
+      expect(outcome.reason).toBe('transferred');
+      expect(assistantTexts(call.session)).toContain('Connecting you now.');
+      expect(livekit.transfers).toEqual([
+        expect.objectContaining({ room, participantIdentity: `sip_${CALLER}`, transferTo: 'tel:+15557770000', playDialtone: true, ringingTimeoutS: 30 }),
+      ]);
+      // REFER first, then the room is deleted (the caller has already left it).
+      expect(livekit.requests.map((r) => r.method)).toEqual(['TransferSIPParticipant', 'DeleteRoom']);
+      expect(livekit.rooms.has(room)).toBe(false);
+      expect([...store.calls.values()]).toEqual([expect.objectContaining({ end_reason: 'transferred' })]);
+    } finally {
+      await livekit.close();
+    }
   });
 
   it('keeps the caller on the line with an apology when the transfer fails', async () => {

@@ -1,4 +1,4 @@
-import { AccessToken, RoomAgentDispatch, RoomConfiguration, RoomServiceClient, SipClient, TwirpError } from 'livekit-server-sdk';
+import { AccessToken, RoomAgentDispatch, RoomConfiguration, RoomServiceClient, SipCallError, SipClient, TwirpError } from 'livekit-server-sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeLiveKit } from './livekit.ts';
 
@@ -117,6 +117,67 @@ describe('LiveKit fake, driven by livekit-server-sdk 2.19.2', () => {
     expect(p!.attributes['sip.callStatus']).toBe('ringing');
     await rooms.deleteRoom(name);
     expect((await rejection(rooms.listParticipants(name))).code).toBe('not_found');
+  });
+});
+
+describe('LiveKit fake: TransferSIPParticipant', () => {
+  const CALLER = '+15550002222';
+  const callRoom = () => fake.addCall({ caller: CALLER, called: '+15551230001', withAgent: true });
+  /** A token as the worker holds one: sip.call plus roomAdmin on that room (livekit.md §6.5). */
+  async function callerToken(room: string, grants: { roomAdmin?: boolean; call?: boolean } = {}): Promise<string> {
+    const at = new AccessToken(fake.apiKey, fake.apiSecret);
+    at.addGrant({ roomAdmin: grants.roomAdmin ?? true, room });
+    at.addSIPGrant({ call: grants.call ?? true });
+    return at.toJwt();
+  }
+
+  it('accepts a tel: transfer of the SIP caller, records it, and takes the caller out of the room', async () => {
+    const room = callRoom();
+    const sipCallId = (fake.rooms.get(room)!.participants[0]!.attributes as Record<string, string>)['sip.callID'];
+    fake.transfers.length = 0;
+    await sip.transferSipParticipant(room, `sip_${CALLER}`, 'tel:+15557770000', { playDialtone: true, ringingTimeout: 20 });
+    expect(fake.transfers).toEqual([{ room, participantIdentity: `sip_${CALLER}`, transferTo: 'tel:+15557770000', sipCallId, playDialtone: true, ringingTimeoutS: 20 }]);
+    const left = await new RoomServiceClient(fake.url, fake.apiKey, fake.apiSecret).listParticipants(room);
+    expect(left.map((p) => p.identity)).not.toContain(`sip_${CALLER}`);
+    expect(left).toHaveLength(1); // the agent; the room stays
+  });
+
+  it('accepts sip: URIs, bare or in angle brackets', async () => {
+    for (const to of ['sip:frontdesk@pbx.example.com', '<sip:+15557770000@pbx.example.com>']) {
+      await sip.transferSipParticipant(callRoom(), `sip_${CALLER}`, to);
+      expect(fake.transfers.at(-1)?.transferTo).toBe(to);
+    }
+  });
+
+  it('refuses what the server refuses: a non-URI target, an unknown room or participant, a participant with no SIP session', async () => {
+    const room = callRoom();
+    const bad = await rejection(sip.transferSipParticipant(room, `sip_${CALLER}`, '+15557770000'));
+    expect([bad.status, bad.code, bad.message]).toEqual([400, 'invalid_argument', 'transfer_to must be a valid SIP or TEL URI (sip: or tel:)']);
+    expect((await rejection(sip.transferSipParticipant('no-such-room', `sip_${CALLER}`, 'tel:+15557770000'))).code).toBe('not_found');
+    expect((await rejection(sip.transferSipParticipant(room, 'sip_+19999999999', 'tel:+15557770000'))).code).toBe('not_found');
+    const agent = String(fake.rooms.get(room)!.participants[1]!.identity);
+    const notSip = await rejection(sip.transferSipParticipant(room, agent, 'tel:+15557770000'));
+    expect([notSip.code, notSip.message]).toEqual(['invalid_argument', 'no SIP session associated with participant']);
+    expect(fake.rooms.get(room)!.participants).toHaveLength(2);
+  });
+
+  it('needs sip.call and roomAdmin for that room', async () => {
+    const room = callRoom();
+    const other = callRoom();
+    for (const token of [await callerToken(room, { roomAdmin: false }), await callerToken(room, { call: false }), await callerToken(other)]) {
+      const client = new SipClient(fake.url, undefined, undefined, { token });
+      const denied = await rejection(client.transferSipParticipant(room, `sip_${CALLER}`, 'tel:+15557770000'));
+      expect([denied.status, denied.code]).toEqual([401, 'unauthenticated']);
+    }
+    await new SipClient(fake.url, undefined, undefined, { token: await callerToken(room) }).transferSipParticipant(room, `sip_${CALLER}`, 'tel:+15557770000');
+    expect(fake.transfers.at(-1)?.room).toBe(room);
+  });
+
+  it('gives the SDK a SipCallError when the far end refuses (injected SIP status)', async () => {
+    fake.fail('TransferSIPParticipant', { code: 'unavailable', msg: 'transfer failed', meta: { sip_status_code: '486', sip_status: 'Busy Here' } });
+    const refused = await rejection(sip.transferSipParticipant(callRoom(), `sip_${CALLER}`, 'tel:+15557770000'));
+    expect(refused).toBeInstanceOf(SipCallError);
+    expect((refused as unknown as SipCallError).sipStatusCode).toBe(486);
   });
 });
 

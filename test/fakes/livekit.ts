@@ -2,7 +2,9 @@
 // the real livekit-server-sdk calls them. It keeps state, enforces LiveKit's SIP rules
 // (livekit_sip.ts), requires a bearer token signed with its key/secret carrying the right grant,
 // answers with the real error shapes (plain-text 401 before Twirp, Twirp JSON errors after), and
-// lets tests add latency, failures and call rooms. Runs under Node and Deno (node:http + jose).
+// lets tests add latency, failures and call rooms. SIP transfers (TransferSIPParticipant) are
+// validated as the server does, recorded in `transfers`, and take the caller out of the room.
+// Runs under Node and Deno (node:http + jose).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { jwtVerify } from 'jose';
@@ -18,9 +20,13 @@ export interface FakeLiveKitOptions {
   latencyMs?: number;
 }
 
-/** What a failing request does: a Twirp error, a non-JSON 5xx (a proxy), a reset socket, or no answer. */
+/**
+ * What a failing request does: a Twirp error (`meta` as the server sends it, e.g.
+ * `{ sip_status_code: '486', sip_status: 'Busy Here' }` for a refused transfer), a non-JSON 5xx (a
+ * proxy), a reset socket, or no answer.
+ */
 export type Failure =
-  | { code: string; msg?: string; status?: number }
+  | { code: string; msg?: string; status?: number; meta?: Record<string, string> }
   | { kind: 'html'; status?: number }
   | { kind: 'reset' }
   | { kind: 'hang' };
@@ -48,6 +54,19 @@ export interface FakeCall {
   ruleId?: string;
 }
 
+/** A transfer LiveKit accepted: the caller was REFERred to `transferTo` and left the room. */
+export interface RecordedTransfer {
+  room: string;
+  participantIdentity: string;
+  /** sip:… or tel:…, as sent. */
+  transferTo: string;
+  /** The caller's sip.callID, which LiveKit hands to the SIP bridge. */
+  sipCallId: string;
+  playDialtone: boolean;
+  /** Seconds, or null when the request gave none. */
+  ringingTimeoutS: number | null;
+}
+
 interface RoomState {
   room: Obj;
   participants: Obj[];
@@ -63,7 +82,9 @@ const TWIRP_STATUS: Record<string, number> = {
 function hasGrant(claims: Obj, service: string, method: string): boolean {
   const video = (claims.video ?? {}) as Obj;
   const sip = (claims.sip ?? {}) as Obj;
-  if (service === 'SIP') return sip.admin === true || (method === 'TransferSIPParticipant' && sip.call === true);
+  // A transfer needs sip.call plus roomAdmin (checked against the request's room in transfer()).
+  if (method === 'TransferSIPParticipant') return (sip.admin === true || sip.call === true) && video.roomAdmin === true;
+  if (service === 'SIP') return sip.admin === true;
   if (method === 'ListRooms') return video.roomList === true;
   if (method === 'DeleteRoom' || method === 'CreateRoom') return video.roomCreate === true;
   return video.roomAdmin === true;
@@ -75,6 +96,7 @@ export class FakeLiveKit {
   readonly sip = new SipState();
   readonly rooms = new Map<string, RoomState>();
   readonly requests: RecordedRequest[] = [];
+  readonly transfers: RecordedTransfer[] = [];
   latencyMs: number;
   private readonly methodLatency = new Map<string, number>();
   private readonly failures: { method: string; failure: Failure; times: number }[] = [];
@@ -155,6 +177,7 @@ export class FakeLiveKit {
     this.methodLatency.clear();
     this.latencyMs = 0;
     this.requests.length = 0;
+    this.transfers.length = 0;
   }
 
   /**
@@ -178,6 +201,7 @@ export class FakeLiveKit {
         trunks: [...this.sip.trunks.values()],
         rules: [...this.sip.rules.values()],
         requests: this.requests.map(({ service, method, startedAt, finishedAt }) => ({ service, method, startedAt, finishedAt })),
+        transfers: this.transfers,
       });
       default:
         res.writeHead(404, { 'content-type': 'application/json' });
@@ -218,7 +242,7 @@ export class FakeLiveKit {
         res.writeHead(failure.status ?? 502, { 'content-type': 'text/html' });
         return void res.end('<html><body>502 Bad Gateway</body></html>');
       }
-      return twirpError(res, failure.code, failure.msg ?? failure.code, failure.status);
+      return twirpError(res, failure.code, failure.msg ?? failure.code, failure.status, failure.meta);
     }
 
     let body: Obj;
@@ -229,7 +253,7 @@ export class FakeLiveKit {
     }
     record.body = body;
     try {
-      const reply = this.dispatch(record.service, record.method, body);
+      const reply = this.dispatch(record.service, record.method, body, claims);
       if (reply === undefined) return twirpError(res, 'bad_route', `no handler for path ${JSON.stringify(req.url)}`);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(reply));
@@ -247,10 +271,11 @@ export class FakeLiveKit {
     return entry.failure;
   }
 
-  private dispatch(service: string, method: string, body: Obj): unknown {
+  private dispatch(service: string, method: string, body: Obj, claims: Obj): unknown {
     const sip = this.sip;
     if (service === 'SIP') {
       switch (method) {
+        case 'TransferSIPParticipant': return this.transfer(body, claims);
         case 'CreateSIPInboundTrunk': return trunkToWire(sip.createTrunk((body.trunk ?? {}) as Obj));
         case 'ListSIPInboundTrunk': return { items: sip.listTrunks(body).map((t) => (t.sipTrunkId ? trunkToWire(t) : {})) };
         case 'UpdateSIPInboundTrunk': return trunkToWire(sip.updateTrunk(body));
@@ -293,6 +318,39 @@ export class FakeLiveKit {
     return undefined;
   }
 
+  /**
+   * livekit/livekit pkg/service/sip.go: the room and identity must be given, the token's
+   * roomAdmin must cover the room, the participant must exist and have a SIP session, and
+   * transfer_to must be a sip: or tel: URI (protocol TransferSIPParticipantRequest.Validate).
+   * On success the REFER is accepted: the caller leaves the room, which stays.
+   */
+  private transfer(body: Obj, claims: Obj): Obj {
+    const roomName = String(body.roomName ?? '');
+    const identity = String(body.participantIdentity ?? '');
+    const transferTo = String(body.transferTo ?? '');
+    if (!roomName) throw new TwirpFailure('invalid_argument', 'Missing room name');
+    if (!identity) throw new TwirpFailure('invalid_argument', 'Missing participant identity');
+    if (!transferTo) throw new TwirpFailure('invalid_argument', 'missing transfer to');
+    const inner = transferTo.startsWith('<') && transferTo.endsWith('>') ? transferTo.slice(1, -1) : transferTo;
+    if (!inner.startsWith('sip:') && !inner.startsWith('tel:')) {
+      throw new TwirpFailure('invalid_argument', 'transfer_to must be a valid SIP or TEL URI (sip: or tel:)');
+    }
+    const grantRoom = ((claims.video ?? {}) as Obj).room;
+    if (typeof grantRoom === 'string' && grantRoom !== '' && grantRoom !== roomName) throw new TwirpFailure('unauthenticated', 'permissions denied');
+    const state = this.room(roomName);
+    const i = state.participants.findIndex((p) => p.identity === identity);
+    if (i < 0) throw new TwirpFailure('not_found', 'participant not found');
+    const sipCallId = ((state.participants[i]!.attributes ?? {}) as Record<string, string>)['sip.callID'];
+    if (!sipCallId) throw new TwirpFailure('invalid_argument', 'no SIP session associated with participant');
+    const ringing = typeof body.ringingTimeout === 'string' ? Number.parseFloat(body.ringingTimeout) : Number.NaN;
+    this.transfers.push({
+      room: roomName, participantIdentity: identity, transferTo, sipCallId,
+      playDialtone: body.playDialtone === true, ringingTimeoutS: Number.isFinite(ringing) ? ringing : null,
+    });
+    state.participants.splice(i, 1);
+    return {};
+  }
+
   private room(name: unknown): RoomState {
     const state = this.rooms.get(String(name ?? ''));
     if (!state) throw new TwirpFailure('not_found', 'requested room does not exist');
@@ -324,7 +382,7 @@ function plain(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-function twirpError(res: ServerResponse, code: string, msg: string, status?: number): void {
+function twirpError(res: ServerResponse, code: string, msg: string, status?: number, meta: Record<string, string> = {}): void {
   res.writeHead(status ?? TWIRP_STATUS[code] ?? 500, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ code, msg, meta: {} }));
+  res.end(JSON.stringify({ code, msg, meta }));
 }
