@@ -67,6 +67,8 @@ export interface RunningCall {
   voice: CallVoice | null;
   /** Resolves when the call has ended and its row is complete. */
   finished: Promise<CallOutcome>;
+  /** Resolves with the calls row id once the row is written at call start (null if the write failed). */
+  recorded: Promise<string | null>;
   /** Ends the call: optional farewell, then the session closes and the room is deleted. */
   end(reason: CallEndReason, farewell?: string): Promise<void>;
   /** Settles once every config change received so far has been applied. */
@@ -349,7 +351,7 @@ export async function runCall(info: CallInfo, deps: CallDependencies, options: R
     if (config.greeting.trim()) session.say(config.greeting);
   }
 
-  return { session, agent, callConfig, voice: callVoice, finished, end, configApplied: () => reloader?.idle ?? Promise.resolve(), currentConfig: () => reloader?.current ?? null };
+  return { session, agent, callConfig, voice: callVoice, finished, recorded: callRow, end, configApplied: () => reloader?.idle ?? Promise.resolve(), currentConfig: () => reloader?.current ?? null };
 }
 
 function closeReason(reason: string, error: unknown): CallEndReason {

@@ -81,11 +81,11 @@ describe.each(BACKENDS)('a call with the %s config source', (kind, settings) => 
     openai.setScript((req) => (req.lastToolOutput === null && req.lastUser === 'Bye' ? { toolCalls: [{ name: 'end_call', args: {} }] } : { text: 'Happy to help.' }));
     const call = await callFor(agent.e164);
     await call.session.run({ userInput: 'Do you open on Sunday?' }).wait();
-    // The row is written in parallel with the greeting; wait for it.
-    const rows = () => db.sql`select * from public.calls where dialed_number = ${agent.e164}`;
-    let [open] = await rows();
-    for (let i = 0; i < 100 && !open; i++) [open] = await new Promise<Awaited<ReturnType<typeof rows>>>((resolve) => setTimeout(() => resolve(rows()), 20));
-    expect(open).toMatchObject({ owner_id: agent.ownerId, agent_config_id: agent.configId, config_version: 1, ended_at: null, config_source: expect.stringMatching(/^(cache|database)$/) });
+    // The row is written in parallel with the greeting; wait for that write, then read it.
+    const id = await call.recorded;
+    expect(id).not.toBeNull();
+    const [open] = await db.sql`select * from public.calls where id = ${id}`;
+    expect(open).toMatchObject({ dialed_number: agent.e164, owner_id: agent.ownerId, agent_config_id: agent.configId, config_version: 1, ended_at: null, config_source: expect.stringMatching(/^(cache|database)$/) });
     expect(livekit.rooms.has(String(open!.room_name))).toBe(true);
     await call.session.run({ userInput: 'Bye' }).wait();
     const outcome = await call.finished;

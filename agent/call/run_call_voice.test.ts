@@ -102,12 +102,8 @@ describe('the voice of a call', () => {
     expect(call.voice!.activeVoiceId).toBe(RACHEL);
 
     const openIssue = () => db.sql`select code from public.config_issues where subject_id = ${agent.configId} and code = 'voice_not_found' and resolved_at is null`;
-    let issues = await openIssue();
-    for (let i = 0; i < 100 && issues.length === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      issues = await openIssue();
-    }
-    expect(issues).toHaveLength(1);
+    // Reported in the background while the call goes on: poll for it with a deadline.
+    await expect.poll(async () => (await openIssue()).length, { timeout: 10_000 }).toBe(1);
     await call.end('agent_hangup');
     const outcome = await call.finished;
     const [row] = await db.sql`select details from public.calls where id = ${outcome.callRowId}`;

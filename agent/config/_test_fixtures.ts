@@ -42,7 +42,7 @@ export async function seedAgent(db: TestDatabase, options: { e164?: string; prom
 }
 
 /** Resolves when `predicate` holds, polling every 5 ms; rejects after `timeoutMs`. */
-export async function eventually<T>(read: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(read: () => T | undefined, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = read();

@@ -147,7 +147,9 @@ describe('Postgres config source', () => {
     await db.sql`update public.agent_configs set greeting = 'Bulk hello' where owner_id = ${agent.ownerId}`;
     const next = await eventually(() => seen[0]);
     expect(next.config?.greeting).toBe('Bulk hello');
-    expect(payloads).toContain('{"op": "update", "all": true, "table": "agent_configs"}');
+    // The test's own LISTEN connection hears the NOTIFY on its own schedule, maybe after the source did.
+    const bulk = '{"op": "update", "all": true, "table": "agent_configs"}';
+    await eventually(() => payloads.includes(bulk) || undefined);
     await listening.unlisten();
   });
 

@@ -204,7 +204,10 @@ describe('ElevenLabs fake: injectable WebSocket failures', () => {
     await quiet.ready;
     quiet.ws.send(JSON.stringify({ text: 'Hello there. ', context_id: 'a', flush: true }));
     quiet.ws.send(JSON.stringify({ context_id: 'a', close_context: true }));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The fake handles a socket's messages in order: once the probe's flush_done is back, the
+    // close_context before it has been handled, so an isFinal would already be here.
+    quiet.ws.send(JSON.stringify({ context_id: 'probe', flush: true }));
+    await expect.poll(() => quiet.messages.some((m) => m.flush_done === true && m.context_id === 'probe'), { timeout: 10_000 }).toBe(true);
     expect(quiet.messages.some((m) => m.audio)).toBe(true);
     expect(quiet.messages.some((m) => m.isFinal)).toBe(false);
     quiet.ws.close();

@@ -120,8 +120,11 @@ describe('Realtime fake', () => {
     const change = await eventually(() => received[0]);
     expect(change.new).toMatchObject({ id: agent.configId, greeting: 'Yours', version: 2, max_call_duration_ms: 1_800_000 });
     expect(change.old).toEqual({ id: agent.configId }); // RLS table: the old record is the key only
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(received).toHaveLength(1);
+    // Changes arrive in commit order: once a later change of the owner's is in, the stranger's
+    // (committed before both) would have been too.
+    await db.sql`update public.agent_configs set greeting = 'Yours again' where id = ${agent.configId}`;
+    await eventually(() => received[1]);
+    expect(received.map((r) => r.new.greeting)).toEqual(['Yours', 'Yours again']);
   });
 
   it('rejects a join on a table outside the supabase_realtime publication', async () => {
