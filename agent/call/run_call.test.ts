@@ -6,10 +6,7 @@ import { MemoryCallStore, MemoryConfigSource, RecordingControls, testConfig } fr
 import { textProviders } from '../testing/text_providers.ts';
 import {
   BUILT_IN_DEFAULT_VOICE_ID,
-  MAX_DURATION_GOODBYE,
   PROVIDER_APOLOGY,
-  SILENCE_GOODBYE,
-  SILENCE_REMINDER,
   TRANSFER_FAILED,
   UNKNOWN_NUMBER_MESSAGE,
 } from './fallback.ts';
@@ -147,34 +144,6 @@ describe('transfers', () => {
     expect(openai.requests[0]!.tools.map((t) => t.function.name)).toEqual(['end_call']);
     await call.end('agent_hangup');
     await call.finished;
-  });
-});
-
-describe('silence and limits', () => {
-  it('reminds a silent caller once, then says goodbye and hangs up', async () => {
-    source.set(DIALED, testConfig({ silence_timeout_ms: 300 }));
-    const call = await runCall(info(), deps());
-    const outcome = await call.finished;
-    expect(outcome.reason).toBe('silence_timeout');
-    expect(assistantTexts(call.session)).toEqual(['Thanks for calling Acme Plumbing!', SILENCE_REMINDER, SILENCE_GOODBYE]);
-  });
-
-  it('starts the silence clock over when the caller speaks after a reminder', async () => {
-    source.set(DIALED, testConfig({ silence_timeout_ms: 400, greeting: '' }));
-    const call = await runCall(info(), deps());
-    await waitFor(() => assistantTexts(call.session).includes(SILENCE_REMINDER));
-    await call.session.run({ userInput: "Yes, I'm here." }).wait();
-    await waitFor(() => assistantTexts(call.session).filter((t) => t === SILENCE_REMINDER).length === 2);
-    expect(assistantTexts(call.session)).not.toContain(SILENCE_GOODBYE);
-    await call.end('agent_hangup');
-    await call.finished;
-  });
-
-  it('ends the call with a goodbye at the maximum call duration', async () => {
-    source.set(DIALED, testConfig({ max_call_duration_ms: 300, greeting: '' }));
-    const call = await runCall(info(), deps());
-    expect((await call.finished).reason).toBe('max_duration');
-    expect(assistantTexts(call.session)).toEqual([MAX_DURATION_GOODBYE]);
   });
 });
 

@@ -53,6 +53,11 @@ export interface RunCallOptions {
   onTtsText?: (atMs: number) => void;
   /** How long a goodbye may take to play before the call is cut. Default 10 s. */
   farewellTimeoutMs?: number;
+  /**
+   * A ceiling on the call's length, in ms, under the config's max_call_duration_ms (which the
+   * database keeps at 60 s or more). Default: none. Tests use it to reach the limit quickly.
+   */
+  maxCallDurationMs?: number;
 }
 
 export interface CallOutcome {
@@ -256,8 +261,9 @@ export async function runCall(info: CallInfo, deps: CallDependencies, options: R
     });
   }
 
-  function scheduleMaxDuration(maxMs: number): void {
+  function scheduleMaxDuration(configMaxMs: number): void {
     clearTimeout(maxDurationTimer);
+    const maxMs = Math.min(configMaxMs, options.maxCallDurationMs ?? Number.POSITIVE_INFINITY);
     const left = Math.max(0, startedAt.getTime() + maxMs - Date.now());
     maxDurationTimer = setTimeout(() => void end('max_duration', MAX_DURATION_GOODBYE), left);
     maxDurationTimer.unref?.();
