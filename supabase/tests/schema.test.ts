@@ -7,6 +7,15 @@ import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts'
 
 let db: TestDatabase;
 
+/** Notifications arrive asynchronously after commit: wait for them, up to a deadline. */
+async function waitFor(condition: () => boolean, deadlineMs = 10_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('timed out waiting for notifications');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 beforeAll(async () => {
   db = await createTestDatabase();
 });
@@ -44,9 +53,10 @@ describe('schema', () => {
     const owner = await db.createUser();
     await db.sql`insert into public.agent_configs (owner_id, name) select ${owner.userId!}, 'bulk ' || g from generate_series(1, 3) g`;
     await db.sql`update public.agent_configs set greeting = 'hi' where owner_id = ${owner.userId!}`;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const configPayloads = () => received.map((p) => JSON.parse(p)).filter((p) => p.table === 'agent_configs');
+    await waitFor(() => configPayloads().length >= 2);
     await listener.unlisten();
-    const payloads = received.map((p) => JSON.parse(p)).filter((p) => p.table === 'agent_configs');
+    const payloads = configPayloads();
     expect(payloads.map((p) => p.op)).toEqual(['insert', 'update']);
     expect(payloads[0].rows).toHaveLength(3);
     expect(payloads[1].rows.filter((r: { version: number }) => r.version === 2)).toHaveLength(3);
@@ -57,7 +67,7 @@ describe('schema', () => {
     const listener = await db.sql.listen('switchboard_config_changed', (payload) => received.push(payload));
     const owner = await db.createUser();
     await db.sql`insert into public.agent_configs (owner_id, name) select ${owner.userId!}, 'bulk ' || g from generate_series(1, 500) g`;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => received.some((p) => p.includes('"all": true')));
     await listener.unlisten();
     expect(JSON.parse(received.at(-1)!)).toEqual({ table: 'agent_configs', op: 'insert', all: true });
   });
