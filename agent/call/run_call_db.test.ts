@@ -108,7 +108,9 @@ describe.each(BACKENDS)('a call with the %s config source', (kind, settings) => 
     await call.finished;
   });
 
-  it.runIf(kind === 'supabase')('gets a change made while the Realtime socket was down into the live call after the rejoin', async () => {
+  // Only the Supabase source has a socket to drop; the Postgres source's reconnect is covered in
+  // agent/config/postgres_source.test.ts.
+  if (kind === 'supabase') it('gets a change made while the Realtime socket was down into the live call after the rejoin', async () => {
     const agent = await seedAgent(db, { prompt: 'You answer for Acme Plumbing.' });
     const call = await callFor(agent.e164);
     await call.session.run({ userInput: 'Before the drop' }).wait();
