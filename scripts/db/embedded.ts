@@ -57,7 +57,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       if (!buffer.includes('\n')) return;
       clearTimeout(timer);
       if (line.startsWith('ready')) resolve();
-      else reject(new Error(`embedded Postgres failed to start: ${line.replace(/^error /, '')}`));
+      else reject(new Error(`embedded Postgres failed to start: ${line.replace(/^error /, '')}${permissionHint(line, dataDir)}`));
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -83,6 +83,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       await exited;
     },
   };
+}
+
+/** Permission errors come from the `postgres` user the binaries run as: say how to fix them. */
+function permissionHint(message: string, dataDir: string): string {
+  if (!/EACCES|Permission denied/i.test(message)) return '';
+  return `. The server runs as the postgres user: every folder above ${dataDir} and node_modules must be traversable by others (chmod o+x on each).`;
 }
 
 /** The server runs as `postgres`, so every folder above its data must be traversable by others. */
