@@ -1,7 +1,8 @@
 // `npm run bench:call-setup`: our own call-setup overhead, from the moment the job has its SIP
 // participant (runCall starts) to the greeting's first text handed to TTS. Providers are local
 // fakes with zero latency (OpenAI, ElevenLabs over its real WebSocket protocol); the database is
-// embedded Postgres through the real Postgres config source and call store.
+// embedded Postgres through the real Postgres config source and call store; the hang-up after
+// each greeting goes to the LiveKit fake.
 //   cold:      the dialed number is not in the worker's cache (one resolve round trip)
 //   warm:      the number was resolved before (cache hit, no database round trip)
 //   prewarmed: a fresh source preloaded in prewarm, as each one-shot job process does (cache hit)
@@ -9,12 +10,13 @@
 // the framework gives prewarm 10 s, and agent/job.ts waits for config at most 6 s of it.
 import { initializeLogger, log } from '@livekit/agents';
 import postgres from 'postgres';
-import { type CallInfo, runCall } from '../agent/call/run_call.ts';
+import { runCall } from '../agent/call/run_call.ts';
 import { createCallStore, createConfigSource } from '../agent/config/create_config_source.ts';
 import { DiscardAudioOutput } from '../agent/testing/discard_audio_output.ts';
-import { RecordingControls } from '../agent/testing/memory_backends.ts';
+import { fakeLiveKitCall } from '../agent/testing/fake_livekit_call.ts';
 import { textProviders } from '../agent/testing/text_providers.ts';
 import { startElevenLabsFake } from '../test/fakes/elevenlabs.ts';
+import { FakeLiveKit } from '../test/fakes/livekit.ts';
 import { startFakeOpenAI } from '../test/fakes/openai.ts';
 import { fmt, percentile, startBenchDatabase } from './_database.ts';
 
@@ -24,7 +26,7 @@ const PRELOAD_NUMBERS = Number(process.env.BENCH_PRELOAD_NUMBERS ?? 10_000);
 async function main(): Promise<void> {
   initializeLogger({ pretty: false, level: 'error' });
   const database = await startBenchDatabase('call-setup');
-  const [openai, eleven] = await Promise.all([startFakeOpenAI(), startElevenLabsFake()]);
+  const [openai, eleven, livekit] = await Promise.all([startFakeOpenAI(), startElevenLabsFake(), FakeLiveKit.start()]);
   const sql = postgres(database.url, { max: 2, onnotice: () => {} });
   const numbers = await seedNumbers(sql, CALLS_PER_CASE * 3 + 5);
   const backend = { kind: 'postgres' as const, databaseUrl: database.url };
@@ -35,11 +37,11 @@ async function main(): Promise<void> {
 
   const ended: Promise<unknown>[] = [];
   async function setupMs(dialed: string, configSource = source): Promise<number> {
-    const info: CallInfo = { roomName: `bench-${crypto.randomUUID()}`, callId: null, dialedNumber: dialed, callerNumber: '+15559870000', trunkId: null, dispatchRuleId: null };
+    const { info, controls } = fakeLiveKitCall(livekit, dialed);
     let handedAt = 0;
     const greeted = new Promise<void>((resolve) => {
       const start = performance.now();
-      const run = runCall(info, { configSource, callStore: store, providers, controls: new RecordingControls(), logger: log() }, {
+      const run = runCall(info, { configSource, callStore: store, providers, controls, logger: log() }, {
         audioOutput: new DiscardAudioOutput(),
         onTtsText: (at) => {
           if (handedAt === 0) {
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
   await source.close();
   await store.close?.();
   await sql.end();
-  await Promise.all([openai.close(), eleven.close()]);
+  await Promise.all([openai.close(), eleven.close(), livekit.close()]);
   await database.stop();
 }
 

@@ -1,63 +1,65 @@
+// The call flow on the real pieces: the Postgres config source and call store on the embedded
+// test database (configs arranged and changed in SQL), the real OpenAI plugin on the local Chat
+// Completions fake, and the real livekit-server-sdk hanging up and transferring through the
+// LiveKit Twirp fake. Cases that need the Supabase source or a cut database connection are in
+// run_call_db.test.ts.
 import { initializeLogger, log } from '@livekit/agents';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { FakeLiveKit } from '../../test/fakes/livekit.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
-import { MemoryCallStore, MemoryConfigSource, RecordingControls, testConfig } from '../testing/memory_backends.ts';
+import { eventually, seedAgent, testNumber, type SeedAgentOptions } from '../config/_test_fixtures.ts';
+import { fakeLiveKitCall, TEST_CALLER as CALLER } from '../testing/fake_livekit_call.ts';
+import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
 import { textProviders } from '../testing/text_providers.ts';
-import {
-  BUILT_IN_DEFAULT_VOICE_ID,
-  PROVIDER_APOLOGY,
-  TRANSFER_FAILED,
-  UNKNOWN_NUMBER_MESSAGE,
-} from './fallback.ts';
-import { liveKitCallControls } from './call_controls.ts';
-import { GENERIC_RECEPTIONIST_PROMPT } from './instructions.ts';
-import { type CallInfo, runCall } from './run_call.ts';
+import { PROVIDER_APOLOGY, UNKNOWN_NUMBER_MESSAGE } from './fallback.ts';
+import { runCall, type RunCallOptions } from './run_call.ts';
 
-const DIALED = '+15551230001';
-const CALLER = '+15559870000';
+const ACME = { prompt: 'You answer for Acme Plumbing.', greeting: 'Thanks for calling Acme Plumbing!' };
 
-function info(dialed: string | null = DIALED): CallInfo {
-  return { roomName: `call-_${CALLER}_abc`, callId: 'SCL_test', dialedNumber: dialed, callerNumber: CALLER, trunkId: 'ST_1', dispatchRuleId: 'SDR_1' };
-}
-
+let db: TestDatabase;
 let openai: FakeOpenAI;
-let source: MemoryConfigSource;
-let store: MemoryCallStore;
-let controls: RecordingControls;
+let livekit: FakeLiveKit;
+let backends: PostgresBackends;
 
 beforeAll(async () => {
   initializeLogger({ pretty: false, level: 'error' });
-  openai = await startFakeOpenAI();
+  [db, openai, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), FakeLiveKit.start()]);
+  backends = await openPostgresBackends(db.url);
 });
-afterAll(() => openai.close());
+afterAll(async () => {
+  await backends.close();
+  await Promise.all([db.close(), openai.close(), livekit.close()]);
+});
 beforeEach(() => {
-  source = new MemoryConfigSource();
-  store = new MemoryCallStore();
-  controls = new RecordingControls();
   openai.requests.length = 0;
   openai.setScript(() => ({ text: 'Okay.' }));
+  livekit.requests.length = 0;
 });
 
-function deps() {
-  return {
-    configSource: source,
-    callStore: store,
-    providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }),
-    controls,
-    logger: log(),
-  };
+/** A SIP caller in a fresh LiveKit room dialing `dialed`, answered by the call flow. */
+function callFor(dialed: string, options?: RunCallOptions) {
+  const { roomName, info, controls } = fakeLiveKitCall(livekit, dialed, { withAgent: true });
+  const deps = { configSource: backends.source, callStore: backends.store, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls, logger: log() };
+  return { roomName, call: runCall(info, deps, options) };
+}
+
+async function callRow(id: string | null) {
+  const [row] = await db.sql`select * from public.calls where id = ${id}`;
+  return row!;
 }
 
 function assistantTexts(session: { history: { items: Array<{ type: string; role?: string; textContent?: string }> } }) {
   return session.history.items.filter((i) => i.type === 'message' && i.role === 'assistant').map((i) => i.textContent);
 }
 
+const seed = (options: SeedAgentOptions = {}) => seedAgent(db, { ...ACME, ...options });
+
 describe('a call to a configured number', () => {
   it('greets with the configured greeting, answers with the owner prompt and the caller number in context', async () => {
-    source.set(DIALED, testConfig());
+    const agent = await seed();
     openai.setScript(() => ({ text: 'We fix leaks all day.' }));
-    const call = await runCall(info(), deps());
+    const call = await callFor(agent.e164).call;
     const result = await call.session.run({ userInput: 'Do you fix leaks?' }).wait();
     result.expect.containsMessage({ role: 'assistant' });
     expect(assistantTexts(call.session)).toEqual(['Thanks for calling Acme Plumbing!', 'We fix leaks all day.']);
@@ -69,77 +71,60 @@ describe('a call to a configured number', () => {
     await call.finished;
   });
 
-  it('ends the call with a goodbye when the LLM calls end_call, and records it', async () => {
-    source.set(DIALED, testConfig());
+  it('ends the call with a goodbye when the LLM calls end_call, deletes the room, and records it', async () => {
+    const agent = await seed();
     openai.setScript((req) => (req.lastToolOutput === null ? { toolCalls: [{ name: 'end_call', args: {} }] } : { text: 'Goodbye, have a great day!' }));
-    const call = await runCall(info(), deps());
+    const { roomName, call: started } = callFor(agent.e164);
+    const call = await started;
     await call.session.run({ userInput: "That's all, bye." }).wait();
     const outcome = await call.finished;
     expect(outcome.reason).toBe('agent_hangup');
     expect(assistantTexts(call.session)).toContain('Goodbye, have a great day!');
-    expect(controls.hangUps).toBeGreaterThan(0);
-    const row = store.calls.get(outcome.callRowId!)!;
-    expect(row).toMatchObject({ end_reason: 'agent_hangup', turns: 1, config_source: 'database', config_version: 1, llm_prompt_tokens: 84, llm_completion_tokens: 14 });
+    expect(livekit.rooms.has(roomName)).toBe(false);
+    expect(await callRow(outcome.callRowId)).toMatchObject({
+      end_reason: 'agent_hangup', turns: 1, config_source: 'database', config_version: 1,
+      agent_config_id: agent.configId, owner_id: agent.ownerId, llm_prompt_tokens: 84, llm_completion_tokens: 14,
+    });
   });
 
   it('says the number is not in service and hangs up for an unknown number', async () => {
-    const call = await runCall(info('+15550000000'), deps());
+    const { roomName, call: started } = callFor(testNumber());
+    const call = await started;
     const outcome = await call.finished;
     expect(outcome.reason).toBe('unknown_number');
     expect(assistantTexts(call.session)).toEqual([UNKNOWN_NUMBER_MESSAGE]);
-    expect(controls.hangUps).toBe(1);
+    expect(livekit.requests.filter((r) => r.method === 'DeleteRoom')).toHaveLength(1);
+    expect(livekit.rooms.has(roomName)).toBe(false);
     expect(openai.requests).toHaveLength(0);
+    expect(await callRow(outcome.callRowId)).toMatchObject({ end_reason: 'unknown_number', agent_config_id: null });
   });
 });
 
 describe('transfers', () => {
-  const withTransfer = () => testConfig({ transfer_number: '+15557770000' });
   const transferScript = (req: { lastToolOutput: string | null }) =>
     req.lastToolOutput === null ? { toolCalls: [{ name: 'transfer_call', args: { reason: 'wants a person' } }] } : { text: 'Connecting you now.' };
 
-  it('transfers the caller to the transfer number after saying so (real livekit-server-sdk, LiveKit fake)', async () => {
-    const livekit = await FakeLiveKit.start();
-    try {
-      const room = livekit.addCall({ room: info().roomName, caller: CALLER, called: DIALED, withAgent: true });
-      const liveKitControls = liveKitCallControls({
-        api: { url: livekit.url.replace(/^http/, 'ws'), apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
-        roomName: room,
-        participantIdentity: `sip_${CALLER}`,
-      });
-      source.set(DIALED, withTransfer());
-      openai.setScript(transferScript);
-      const call = await runCall(info(), { ...deps(), controls: liveKitControls });
-      await call.session.run({ userInput: 'Can I talk to a person?' }).wait();
-      const outcome = await call.finished;
-      expect(outcome.reason).toBe('transferred');
-      expect(assistantTexts(call.session)).toContain('Connecting you now.');
-      expect(livekit.transfers).toEqual([
-        expect.objectContaining({ room, participantIdentity: `sip_${CALLER}`, transferTo: 'tel:+15557770000', playDialtone: true, ringingTimeoutS: 30 }),
-      ]);
-      // REFER first, then the room is deleted (the caller has already left it).
-      expect(livekit.requests.map((r) => r.method)).toEqual(['TransferSIPParticipant', 'DeleteRoom']);
-      expect(livekit.rooms.has(room)).toBe(false);
-      expect([...store.calls.values()]).toEqual([expect.objectContaining({ end_reason: 'transferred' })]);
-    } finally {
-      await livekit.close();
-    }
-  });
-
-  it('keeps the caller on the line with an apology when the transfer fails', async () => {
-    source.set(DIALED, withTransfer());
+  it('transfers the caller to the transfer number after saying so', async () => {
+    const agent = await seed({ transferNumber: '+15557770000' });
     openai.setScript(transferScript);
-    controls.failTransfer = true;
-    const call = await runCall(info(), deps());
+    const { roomName, call: started } = callFor(agent.e164);
+    const call = await started;
     await call.session.run({ userInput: 'Can I talk to a person?' }).wait();
-    await waitFor(() => assistantTexts(call.session).includes(TRANSFER_FAILED));
-    expect(call.session.agentState).not.toBe('initializing');
-    await call.end('agent_hangup');
-    expect((await call.finished).reason).toBe('agent_hangup');
+    const outcome = await call.finished;
+    expect(outcome.reason).toBe('transferred');
+    expect(assistantTexts(call.session)).toContain('Connecting you now.');
+    expect(livekit.transfers.filter((t) => t.room === roomName)).toEqual([
+      expect.objectContaining({ room: roomName, participantIdentity: `sip_${CALLER}`, transferTo: 'tel:+15557770000', playDialtone: true, ringingTimeoutS: 30 }),
+    ]);
+    // REFER first, then the room is deleted (the caller has already left it).
+    expect(livekit.requests.map((r) => r.method)).toEqual(['TransferSIPParticipant', 'DeleteRoom']);
+    expect(livekit.rooms.has(roomName)).toBe(false);
+    expect(await callRow(outcome.callRowId)).toMatchObject({ end_reason: 'transferred' });
   });
 
   it('offers no transfer tool when the config has no transfer number', async () => {
-    source.set(DIALED, testConfig());
-    const call = await runCall(info(), deps());
+    const agent = await seed();
+    const call = await callFor(agent.e164).call;
     await call.session.run({ userInput: 'Hello?' }).wait();
     expect(openai.requests[0]!.tools.map((t) => t.function.name)).toEqual(['end_call']);
     await call.end('agent_hangup');
@@ -148,32 +133,23 @@ describe('transfers', () => {
 });
 
 describe('never silent', () => {
-  it('answers with the generic receptionist in the default voice when the database is unreachable', async () => {
-    source.unreachable = true;
-    const call = await runCall(info(), deps());
-    expect(call.callConfig).toMatchObject({ kind: 'agent', origin: 'default', voiceId: BUILT_IN_DEFAULT_VOICE_ID });
-    await call.session.run({ userInput: 'Hi' }).wait();
-    expect(openai.requests[0]!.messages[0]!.content).toContain(GENERIC_RECEPTIONIST_PROMPT);
-    await call.end('agent_hangup');
-    const outcome = await call.finished;
-    expect(store.calls.get(outcome.callRowId!)).toMatchObject({ config_source: 'default', owner_id: null, agent_config_id: null });
-  });
-
   it('apologizes and hangs up when the LLM fails for good', async () => {
-    source.set(DIALED, testConfig({ greeting: '' }));
+    const agent = await seed({ greeting: '' });
     openai.setScript(() => ({ status: 401, error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }));
-    const call = await runCall(info(), deps());
+    const { roomName, call: started } = callFor(agent.e164);
+    const call = await started;
     await call.session.run({ userInput: 'Hello?' }).wait().catch(() => {});
     const outcome = await call.finished;
     expect(outcome.reason).toBe('provider_error');
     expect(assistantTexts(call.session)).toContain(PROVIDER_APOLOGY);
-    expect(store.calls.get(outcome.callRowId!)!.details).toMatchObject({ provider_error: { type: 'llm_error' } });
+    expect(livekit.rooms.has(roomName)).toBe(false);
+    expect((await callRow(outcome.callRowId)).details).toMatchObject({ provider_error: { type: 'llm_error' } });
   });
 
   it('retries a failing LLM as the framework allows before apologizing', async () => {
-    source.set(DIALED, testConfig({ greeting: '' }));
+    const agent = await seed({ greeting: '' });
     openai.setScript(() => ({ status: 500, error: { message: 'The server had an error', type: 'server_error', code: null } }));
-    const call = await runCall(info(), { ...deps() }, { connOptions: { llmConnOptions: { maxRetry: 2, retryIntervalMs: 20, timeoutMs: 2000 } } });
+    const call = await callFor(agent.e164, { connOptions: { llmConnOptions: { maxRetry: 2, retryIntervalMs: 20, timeoutMs: 2000 } } }).call;
     await call.session.run({ userInput: 'Hello?' }).wait().catch(() => {});
     expect((await call.finished).reason).toBe('provider_error');
     expect(openai.requests).toHaveLength(3);
@@ -182,10 +158,11 @@ describe('never silent', () => {
 
 describe('hot reload', () => {
   it('applies a prompt change from the next turn and a model change to the next request', async () => {
-    source.set(DIALED, testConfig({ greeting: '' }));
-    const call = await runCall(info(), deps());
+    const agent = await seed({ greeting: '' });
+    const call = await callFor(agent.e164).call;
     await call.session.run({ userInput: 'First question' }).wait();
-    source.set(DIALED, testConfig({ greeting: '', version: 2, system_prompt: 'You answer for Zenith Dental.', llm_model: 'gpt-4.1-mini' }));
+    await db.sql`update public.agent_configs set system_prompt = 'You answer for Zenith Dental.', llm_model = 'gpt-4.1-mini' where id = ${agent.configId}`;
+    await eventually(() => call.currentConfig()?.version === 2);
     await call.configApplied();
     await call.session.run({ userInput: 'Second question' }).wait();
     const [first, second] = openai.requests;
@@ -195,28 +172,18 @@ describe('hot reload', () => {
     expect(second!.model).toBe('gpt-4.1-mini');
     await call.end('agent_hangup');
     const outcome = await call.finished;
-    expect(store.calls.get(outcome.callRowId!)!.details).toMatchObject({ config_changes: [{ version: 2, changed: expect.arrayContaining(['system_prompt', 'llm_model']) }] });
+    expect((await callRow(outcome.callRowId)).details).toMatchObject({ config_changes: [{ version: 2, changed: expect.arrayContaining(['system_prompt', 'llm_model']) }] });
   });
 
-  it('adds the transfer tool when a transfer number appears, and ignores older versions', async () => {
-    source.set(DIALED, testConfig({ greeting: '', version: 3 }));
-    const call = await runCall(info(), deps());
-    source.set(DIALED, testConfig({ greeting: '', version: 2, system_prompt: 'stale' }));
-    source.set(DIALED, testConfig({ greeting: '', version: 4, transfer_number: '+15557770000' }));
+  it('adds the transfer tool when a transfer number appears mid-call', async () => {
+    const agent = await seed({ greeting: '' });
+    const call = await callFor(agent.e164).call;
+    await db.sql`update public.agent_configs set transfer_number = '+15557770000' where id = ${agent.configId}`;
+    await eventually(() => call.currentConfig()?.version === 2);
     await call.configApplied();
     await call.session.run({ userInput: 'Hi' }).wait();
-    const request = openai.requests[0]!;
-    expect(request.tools.map((t) => t.function.name).sort()).toEqual(['end_call', 'transfer_call']);
-    expect(request.messages[0]!.content).not.toContain('stale');
+    expect(openai.requests[0]!.tools.map((t) => t.function.name).sort()).toEqual(['end_call', 'transfer_call']);
     await call.end('agent_hangup');
     await call.finished;
   });
 });
-
-async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -13,12 +13,11 @@ import { eventually, seedAgent } from '../config/_test_fixtures.ts';
 import type { CachedConfigSource } from '../config/cached_config_source.ts';
 import { type ConfigBackendSettings, createCallStore, createConfigSource } from '../config/create_config_source.ts';
 import type { CallStore } from '../config/types.ts';
+import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
 import { textProviders } from '../testing/text_providers.ts';
-import { liveKitCallControls } from './call_controls.ts';
-import { RecordingControls } from '../testing/memory_backends.ts';
 import { BUILT_IN_DEFAULT_VOICE_ID, TRANSFER_FAILED } from './fallback.ts';
 import { GENERIC_RECEPTIONIST_PROMPT } from './instructions.ts';
-import { type CallInfo, runCall } from './run_call.ts';
+import { runCall } from './run_call.ts';
 
 let db: TestDatabase;
 let openai: FakeOpenAI;
@@ -43,9 +42,7 @@ const BACKENDS: Array<[string, () => ConfigBackendSettings]> = [
 ];
 
 function callFor(dialed: string) {
-  const roomName = livekit.addCall({ caller: '+15559870000', called: dialed, trunkId: 'ST_1', ruleId: 'SDR_1' });
-  const info: CallInfo = { roomName, callId: `SCL_${crypto.randomUUID()}`, dialedNumber: dialed, callerNumber: '+15559870000', trunkId: 'ST_1', dispatchRuleId: 'SDR_1' };
-  const controls = liveKitCallControls({ api: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret }, roomName, participantIdentity: 'sip_+15559870000' });
+  const { info, controls } = fakeLiveKitCall(livekit, dialed);
   return runCall(info, { configSource: source, callStore: store, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls, logger: log() });
 }
 
@@ -149,8 +146,8 @@ describe('a call while the database is unreachable', () => {
   });
 
   function callThroughProxy(dialed: string) {
-    const info: CallInfo = { roomName: `call-_${crypto.randomUUID()}`, callId: null, dialedNumber: dialed, callerNumber: '+15559870000', trunkId: null, dispatchRuleId: null };
-    return runCall(info, { configSource: cutSource, callStore: cutStore, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls: new RecordingControls(), logger: log() });
+    const { info, controls } = fakeLiveKitCall(livekit, dialed);
+    return runCall(info, { configSource: cutSource, callStore: cutStore, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls, logger: log() });
   }
 
   it("answers with the number's last known config, then the generic receptionist for a number never seen", async () => {

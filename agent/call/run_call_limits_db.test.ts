@@ -6,36 +6,31 @@
 import { initializeLogger, log } from '@livekit/agents';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
+import { FakeLiveKit } from '../../test/fakes/livekit.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
 import { seedAgent } from '../config/_test_fixtures.ts';
-import type { CachedConfigSource } from '../config/cached_config_source.ts';
-import { createCallStore, createConfigSource } from '../config/create_config_source.ts';
-import type { CallStore } from '../config/types.ts';
-import { RecordingControls } from '../testing/memory_backends.ts';
+import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
+import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
 import { textProviders } from '../testing/text_providers.ts';
 import { MAX_DURATION_GOODBYE, SILENCE_GOODBYE, SILENCE_REMINDER } from './fallback.ts';
-import { type CallInfo, type RunCallOptions, runCall } from './run_call.ts';
+import { type RunCallOptions, runCall } from './run_call.ts';
 
 const SILENCE_MS = 5_000;
 
 let db: TestDatabase;
 let openai: FakeOpenAI;
-let source: CachedConfigSource;
-let store: CallStore;
+let livekit: FakeLiveKit;
+let backends: PostgresBackends;
 
 beforeAll(async () => {
   initializeLogger({ pretty: false, level: 'error' });
-  [db, openai] = await Promise.all([createTestDatabase(), startFakeOpenAI()]);
+  [db, openai, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), FakeLiveKit.start()]);
   openai.setScript(() => ({ text: 'Okay.' }));
-  const backend = { kind: 'postgres' as const, databaseUrl: db.url };
-  source = createConfigSource(backend, { reconcileIntervalMs: 0 });
-  store = createCallStore(backend);
-  await source.start();
+  backends = await openPostgresBackends(db.url);
 });
 afterAll(async () => {
-  await source.close();
-  await store.close?.();
-  await Promise.all([db.close(), openai.close()]);
+  await backends.close();
+  await Promise.all([db.close(), openai.close(), livekit.close()]);
 });
 
 async function agentWith(limits: { silence_timeout_ms?: number; greeting?: string }) {
@@ -47,10 +42,9 @@ async function agentWith(limits: { silence_timeout_ms?: number; greeting?: strin
 }
 
 function callFor(dialed: string, options: RunCallOptions = {}) {
-  const info: CallInfo = { roomName: `call-_${crypto.randomUUID()}`, callId: `SCL_${crypto.randomUUID()}`, dialedNumber: dialed, callerNumber: '+15559870000', trunkId: null, dispatchRuleId: null };
-  const controls = new RecordingControls();
-  const deps = { configSource: source, callStore: store, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls, logger: log() };
-  return { controls, call: runCall(info, deps, options) };
+  const { roomName, info, controls } = fakeLiveKitCall(livekit, dialed);
+  const deps = { configSource: backends.source, callStore: backends.store, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls, logger: log() };
+  return { roomName, call: runCall(info, deps, options) };
 }
 
 function assistantTexts(session: { history: { items: Array<{ type: string; role?: string; textContent?: string }> } }) {
@@ -61,14 +55,15 @@ describe.concurrent('call limits from the database', () => {
   it('reminds a silent caller once after silence_timeout_ms, then says goodbye, hangs up and records it', async ({ expect }) => {
     const agent = await agentWith({ silence_timeout_ms: SILENCE_MS });
     const started = performance.now();
-    const { call: running, controls } = callFor(agent.e164);
+    const { call: running, roomName } = callFor(agent.e164);
     const call = await running;
     expect(call.callConfig).toMatchObject({ kind: 'agent', config: { silence_timeout_ms: SILENCE_MS } });
     const outcome = await call.finished;
     expect(outcome.reason).toBe('silence_timeout');
     expect(performance.now() - started).toBeGreaterThanOrEqual(2 * SILENCE_MS - 50);
     expect(assistantTexts(call.session)).toEqual(['Hello!', SILENCE_REMINDER, SILENCE_GOODBYE]);
-    expect(controls.hangUps).toBe(1);
+    expect(livekit.rooms.has(roomName)).toBe(false);
+    expect(livekit.requests.filter((r) => r.method === 'DeleteRoom' && r.body.room === roomName)).toHaveLength(1);
     const [row] = await db.sql`select end_reason, turns, agent_config_id from public.calls where id = ${outcome.callRowId}`;
     expect(row).toMatchObject({ end_reason: 'silence_timeout', turns: 0, agent_config_id: agent.configId });
   }, 30_000);

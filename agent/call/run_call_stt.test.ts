@@ -1,33 +1,45 @@
 // Speech recognition failing for good closes the framework's session at once; the caller still
-// hears an apology (in the call's voice, over the ElevenLabs fake) before the hang-up.
+// hears an apology (in the call's voice, over the ElevenLabs fake) before the hang-up. Config and
+// call record go through the real Postgres source and store; the hang-up through the LiveKit fake.
 import { initializeLogger, log } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { type FakeDeepgram, startFakeDeepgram } from '../../test/fakes/deepgram.ts';
 import { type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
+import { FakeLiveKit } from '../../test/fakes/livekit.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
+import { ADAM, seedAgent } from '../config/_test_fixtures.ts';
 import { DiscardAudioOutput } from '../testing/discard_audio_output.ts';
-import { ADAM, MemoryCallStore, MemoryConfigSource, RecordingControls, testConfig } from '../testing/memory_backends.ts';
+import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
+import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
 import { ToneAudioInput } from '../testing/tone_audio_input.ts';
 import { PROVIDER_APOLOGY } from './fallback.ts';
 import { createProviders } from './providers.ts';
 import { runCall } from './run_call.ts';
 
+let db: TestDatabase;
 let openai: FakeOpenAI;
 let eleven: ElevenLabsFake;
 let deepgram: FakeDeepgram;
+let livekit: FakeLiveKit;
+let backends: PostgresBackends;
 
 beforeAll(async () => {
   initializeLogger({ pretty: false, level: 'fatal' });
-  [openai, eleven, deepgram] = await Promise.all([startFakeOpenAI(), startElevenLabsFake(), startFakeDeepgram()]);
+  [db, openai, eleven, deepgram, livekit] = await Promise.all([
+    createTestDatabase(), startFakeOpenAI(), startElevenLabsFake(), startFakeDeepgram(), FakeLiveKit.start(),
+  ]);
+  backends = await openPostgresBackends(db.url);
 });
-afterAll(() => Promise.all([openai.close(), eleven.close(), deepgram.close()]));
+afterAll(async () => {
+  await backends.close();
+  await Promise.all([db.close(), openai.close(), eleven.close(), deepgram.close(), livekit.close()]);
+});
 
 describe('speech recognition down', () => {
   it('apologizes in the call voice and hangs up when Deepgram refuses the stream', async () => {
-    const source = new MemoryConfigSource();
-    const store = new MemoryCallStore();
-    const controls = new RecordingControls();
-    source.set('+15551230001', testConfig({ greeting: '' }));
+    const agent = await seedAgent(db, { voiceId: ADAM, greeting: '' });
+    const { roomName, info, controls } = fakeLiveKitCall(livekit, agent.e164);
     const providers = {
       ...createProviders({
         openaiApiKey: openai.apiKey,
@@ -41,8 +53,8 @@ describe('speech recognition down', () => {
       turnDetection: () => null,
     };
     const call = await runCall(
-      { roomName: 'call-_x', callId: null, dialedNumber: '+15551230001', callerNumber: '+15559870000', trunkId: null, dispatchRuleId: null },
-      { configSource: source, callStore: store, providers, controls, logger: log() },
+      info,
+      { configSource: backends.source, callStore: backends.store, providers, controls, logger: log() },
       { audioInput: new ToneAudioInput(), audioOutput: new DiscardAudioOutput() },
     );
     const outcome = await call.finished;
@@ -52,7 +64,8 @@ describe('speech recognition down', () => {
     const apology = eleven.wsConnections.find((c) => Object.values(c.spoken).some((t) => t.includes("we're having technical difficulties")));
     expect(apology?.voiceId).toBe(ADAM);
     expect(PROVIDER_APOLOGY).toContain("we're having technical difficulties");
-    expect(controls.hangUps).toBe(1);
-    expect(store.calls.get(outcome.callRowId!)).toMatchObject({ end_reason: 'provider_error', details: { provider_error: { type: 'stt_error' } } });
+    expect(livekit.rooms.has(roomName)).toBe(false);
+    const [row] = await db.sql`select end_reason, details from public.calls where id = ${outcome.callRowId}`;
+    expect(row).toMatchObject({ end_reason: 'provider_error', details: { provider_error: { type: 'stt_error' } } });
   }, 20_000);
 });

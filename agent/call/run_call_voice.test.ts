@@ -6,15 +6,14 @@ import { initializeLogger, log } from '@livekit/agents';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { DEFAULT_FAKE_VOICES, type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
+import { FakeLiveKit } from '../../test/fakes/livekit.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
 import { ADAM, eventually, RACHEL, seedAgent } from '../config/_test_fixtures.ts';
-import type { CachedConfigSource } from '../config/cached_config_source.ts';
-import { createCallStore, createConfigSource } from '../config/create_config_source.ts';
-import type { CallStore } from '../config/types.ts';
 import { DiscardAudioOutput } from '../testing/discard_audio_output.ts';
-import { RecordingControls } from '../testing/memory_backends.ts';
+import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
+import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
 import { textProviders } from '../testing/text_providers.ts';
-import { type CallInfo, runCall } from './run_call.ts';
+import { runCall } from './run_call.ts';
 
 const SARAH = 'EXAVITQu4vr4xnSDxMaL';
 const ELLI = 'MF3mGyEYCl7XYWbV9V6O';
@@ -22,33 +21,29 @@ const ELLI = 'MF3mGyEYCl7XYWbV9V6O';
 let db: TestDatabase;
 let openai: FakeOpenAI;
 let eleven: ElevenLabsFake;
-let source: CachedConfigSource;
-let store: CallStore;
+let livekit: FakeLiveKit;
+let backends: PostgresBackends;
 
 beforeAll(async () => {
   initializeLogger({ pretty: false, level: 'error' });
-  [db, openai, eleven] = await Promise.all([createTestDatabase(), startFakeOpenAI(), startElevenLabsFake()]);
-  const backend = { kind: 'postgres' as const, databaseUrl: db.url };
-  source = createConfigSource(backend, { reconcileIntervalMs: 0 });
-  store = createCallStore(backend);
-  await source.start();
+  [db, openai, eleven, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), startElevenLabsFake(), FakeLiveKit.start()]);
+  backends = await openPostgresBackends(db.url);
 });
 afterAll(async () => {
-  await source.close();
-  await store.close?.();
-  await Promise.all([db.close(), openai.close(), eleven.close()]);
+  await backends.close();
+  await Promise.all([db.close(), openai.close(), eleven.close(), livekit.close()]);
 });
 beforeEach(() => eleven.reset());
 
 async function startCall(dialed: string) {
-  const info: CallInfo = { roomName: `call-_${crypto.randomUUID()}`, callId: null, dialedNumber: dialed, callerNumber: '+15559870000', trunkId: null, dispatchRuleId: null };
+  const { info, controls } = fakeLiveKitCall(livekit, dialed);
   return runCall(
     info,
     {
-      configSource: source,
-      callStore: store,
+      configSource: backends.source,
+      callStore: backends.store,
       providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl, eleven: { apiKey: eleven.apiKey, baseUrl: eleven.apiBaseUrl } }),
-      controls: new RecordingControls(),
+      controls,
       logger: log(),
     },
     // Fast TTS retries so the fallback test does not wait for the production back-off.

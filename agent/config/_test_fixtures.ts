@@ -26,13 +26,23 @@ export function testNumber(): string {
   }
 }
 
-export async function seedAgent(db: TestDatabase, options: { e164?: string; prompt?: string; voiceId?: string } = {}): Promise<SeededAgent> {
+export interface SeedAgentOptions {
+  e164?: string;
+  prompt?: string;
+  voiceId?: string;
+  /** Default 'Hello!'. Empty: the agent waits for the caller. */
+  greeting?: string;
+  transferNumber?: string | null;
+}
+
+export async function seedAgent(db: TestDatabase, options: SeedAgentOptions = {}): Promise<SeededAgent> {
   const owner = await db.createUser();
   const ownerId = owner.userId!;
   const e164 = options.e164 ?? testNumber();
   const [config] = await db.sql<{ id: string }[]>`
-    insert into public.agent_configs (owner_id, name, voice_id, system_prompt, greeting)
-    values (${ownerId}, 'Front desk', ${options.voiceId ?? RACHEL}, ${options.prompt ?? 'You answer the phone.'}, 'Hello!')
+    insert into public.agent_configs (owner_id, name, voice_id, system_prompt, greeting, transfer_number)
+    values (${ownerId}, 'Front desk', ${options.voiceId ?? RACHEL}, ${options.prompt ?? 'You answer the phone.'},
+            ${options.greeting ?? 'Hello!'}, ${options.transferNumber ?? null})
     returning id`;
   const [phone] = await db.sql<{ id: string }[]>`
     insert into public.phone_numbers (e164, owner_id, agent_config_id, label)

@@ -1,7 +1,7 @@
 // What the cache refetches for a change: NOTIFY payloads and Realtime payloads become the same
 // signal, and a change matches only the numbers whose resolution it can alter.
 import { describe, expect, it } from 'vitest';
-import { resolvedFor, testConfig, RACHEL, ADAM } from '../testing/memory_backends.ts';
+import { resolvedFor, testConfig, RACHEL, ADAM } from '../testing/config_rows.ts';
 import { changeAffects, isNotOlder } from './change_matching.ts';
 import { signalFromNotify, signalFromRealtime } from './change_signal.ts';
 
