@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_NAME } from '../shared/agent_name.ts';
-import { DEFAULT_HEALTH_PORT, loadWorkerEnv } from './env.ts';
+import { DEFAULT_HEALTH_PORT, loadTextCallEnv, loadWorkerEnv } from './env.ts';
 
 const GOOD = {
   LIVEKIT_URL: 'ws://127.0.0.1:7880',
@@ -46,5 +46,28 @@ describe('loadWorkerEnv', () => {
   it('asks for the missing half of the Supabase pair', () => {
     const { DATABASE_URL: _d, ...rest } = GOOD;
     expect(() => loadWorkerEnv({ ...rest, SUPABASE_URL: 'https://x.supabase.co' })).toThrow(/SUPABASE_SERVICE_ROLE_KEY \(required with SUPABASE_URL/);
+  });
+});
+
+describe('loadTextCallEnv', () => {
+  it('falls back to the local stack database on its default port', () => {
+    const env = loadTextCallEnv({ OPENAI_API_KEY: 'sk-x' });
+    expect(env.backend).toEqual({ kind: 'postgres', databaseUrl: 'postgresql://postgres:postgres@127.0.0.1:54322/switchboard' });
+    expect(env.usingDevDatabase).toBe(true);
+  });
+
+  it('follows DEV_DB_PORT to the local stack database', () => {
+    const env = loadTextCallEnv({ OPENAI_API_KEY: 'sk-x', DEV_DB_PORT: '40123' });
+    expect(env.backend).toEqual({ kind: 'postgres', databaseUrl: 'postgresql://postgres:postgres@127.0.0.1:40123/switchboard' });
+  });
+
+  it('prefers DATABASE_URL over the local stack', () => {
+    const env = loadTextCallEnv({ OPENAI_API_KEY: 'sk-x', DEV_DB_PORT: '40123', DATABASE_URL: 'postgresql://u:p@db.example:5432/x' });
+    expect(env.backend).toEqual({ kind: 'postgres', databaseUrl: 'postgresql://u:p@db.example:5432/x' });
+    expect(env.usingDevDatabase).toBe(false);
+  });
+
+  it('names a DEV_DB_PORT that is not a port', () => {
+    expect(() => loadTextCallEnv({ OPENAI_API_KEY: 'sk-x', DEV_DB_PORT: 'abc' })).toThrow(/DEV_DB_PORT must be a TCP port \(1-65535\), got 'abc'/);
   });
 });

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { AppError } from '../shared/errors.ts';
 import { resolveAgentName } from '../shared/agent_name.ts';
+import { devDatabaseUrl } from '../shared/dev_stack.ts';
 
 export const DEFAULT_HEALTH_PORT = 8081;
 export const CONFIG_EXIT_CODE = 3;
@@ -116,9 +117,6 @@ function blankToUndefined(source: Record<string, string | undefined>): Record<st
 /** The LiveKit variables `npm run dev` needs before it starts the worker. */
 export const LIVEKIT_ENV_NAMES = ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'] as const;
 
-/** The local stack's database (`npm run dev`), used by `npm run call` when nothing else is set. */
-export const DEV_DATABASE_URL = 'postgresql://postgres:postgres@127.0.0.1:54322/switchboard';
-
 export interface TextCallEnv {
   openaiApiKey: string;
   openaiBaseUrl: string | undefined;
@@ -127,7 +125,10 @@ export interface TextCallEnv {
   usingDevDatabase: boolean;
 }
 
-/** `npm run call`: only the OpenAI key is required; the config comes from the configured backend or the local stack. */
+/**
+ * `npm run call`: only the OpenAI key is required; the config comes from the configured backend
+ * or else the local stack's database (`npm run dev`, on DEV_DB_PORT when that is set).
+ */
 export function loadTextCallEnv(source: Record<string, string | undefined> = process.env): TextCallEnv {
   const cleaned = blankToUndefined(source);
   const problems: string[] = [];
@@ -137,11 +138,19 @@ export function loadTextCallEnv(source: Record<string, string | undefined> = pro
   const baseUrl = optionalUrl('OpenAI API base', ['http:', 'https:']).safeParse(cleaned.OPENAI_BASE_URL);
   if (!baseUrl.success) problems.push(`OPENAI_BASE_URL (${baseUrl.error.issues[0]?.message})`);
   const backend = pickBackend(cleaned, problems);
+  let devUrl = '';
+  if (!backend) {
+    try {
+      devUrl = devDatabaseUrl(cleaned);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
   if (problems.length > 0) throw new AppError('invalid_config', `missing or invalid environment variables: ${problems.join('; ')}`);
   return {
     openaiApiKey: cleaned.OPENAI_API_KEY!,
     openaiBaseUrl: baseUrl.success ? baseUrl.data : undefined,
-    backend: backend ?? { kind: 'postgres', databaseUrl: DEV_DATABASE_URL },
+    backend: backend ?? { kind: 'postgres', databaseUrl: devUrl },
     usingDevDatabase: backend === null,
   };
 }

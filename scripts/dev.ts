@@ -2,21 +2,19 @@
 // next start), brings it up to date, then starts the services registered in DEV_SERVICES and
 // prints what runs where. Ctrl-C stops everything. Set DATABASE_URL to use another Postgres.
 import path from 'node:path';
+import { DEV_DATABASE_NAME, devDatabasePort } from '../shared/dev_stack.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './db/embedded.ts';
 import { migrateDatabase, PROJECT_ROOT } from './db/migrate.ts';
 import { DEV_SERVICES, type DevService, type RunningService } from './dev_services.ts';
-
-const DEV_DATABASE = 'switchboard';
-const DEV_PORT = 54322;
 
 async function main(): Promise<void> {
   let server: RunningPostgres | undefined;
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     console.log('dev: starting embedded Postgres 17 ...');
-    server = await startEmbeddedPostgres({ dataDir: path.join(PROJECT_ROOT, '.data', 'dev', 'pg'), port: Number(process.env.DEV_DB_PORT ?? DEV_PORT) });
-    await ensureDatabase(server, DEV_DATABASE);
-    databaseUrl = server.urlFor(DEV_DATABASE);
+    server = await startEmbeddedPostgres({ dataDir: path.join(PROJECT_ROOT, '.data', 'dev', 'pg'), port: devDatabasePort(process.env) });
+    await ensureDatabase(server, DEV_DATABASE_NAME);
+    databaseUrl = server.urlFor(DEV_DATABASE_NAME);
   }
   await migrateDatabase(databaseUrl, { log: (line) => console.log(`dev: ${line}`) });
 

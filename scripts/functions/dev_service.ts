@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { devFunctionsPort } from '../../shared/dev_stack.ts';
 import { type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
 import { PROJECT_ROOT } from '../db/migrate.ts';
 import type { DevService } from '../dev_services.ts';
@@ -12,7 +13,6 @@ import { DENO_ENV, denoBinary } from './deno_binary.ts';
 
 /** Supabase's local-stack JWT secret; `npm run functions:token` signs with it. */
 export const DEV_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
-export const DEV_FUNCTIONS_PORT = 54321;
 const ENV_FILE = path.join(PROJECT_ROOT, 'supabase/functions/.env');
 const SERVER = 'supabase/functions/_shared/dev_server.ts';
 const START_TIMEOUT_MS = 30_000;
@@ -20,7 +20,7 @@ const START_TIMEOUT_MS = 30_000;
 export const FUNCTIONS_DEV_SERVICE: DevService = {
   name: 'functions',
   async start({ databaseUrl, env }) {
-    const port = Number(env.FUNCTIONS_PORT ?? DEV_FUNCTIONS_PORT);
+    const port = devFunctionsPort(env);
     const childEnv: Record<string, string> = { ...readEnvFile(ENV_FILE), ...definedOnly(env) };
     let fake: ElevenLabsFake | undefined;
     if (!childEnv.ELEVEN_API_KEY) {

@@ -3,9 +3,9 @@
 // in the dev database if needed and signs with the dev JWT secret, as Supabase's local Auth would.
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
+import { devDatabaseUrl } from '../../shared/dev_stack.ts';
 import { DEV_JWT_SECRET } from './dev_service.ts';
 
-const DEV_DATABASE_URL = 'postgresql://postgres:postgres@127.0.0.1:54322/switchboard';
 const USAGE = 'usage: npm run functions:token -- [--email you@example.com] [--admin] [--hours 1]';
 
 async function main(argv: string[]): Promise<number> {
@@ -22,7 +22,14 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const sql = postgres(process.env.DATABASE_URL ?? DEV_DATABASE_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  let databaseUrl: string;
+  try {
+    databaseUrl = process.env.DATABASE_URL ?? devDatabaseUrl(process.env);
+  } catch (error) {
+    console.error(`functions:token: ${(error as Error).message}. Set it to the port npm run dev uses, or set DATABASE_URL.`);
+    return 3;
+  }
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {
     const appMetadata = { provider: 'email', ...(admin ? { role: 'admin' } : {}) };
     const [existing] = await sql<{ id: string }[]>`select id from auth.users where email = ${email} order by created_at limit 1`;

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
+import { freePort } from '../db/embedded.ts';
 import { EXIT_CODE } from '../exit_code.ts';
 import { runVoicesCli } from './cli.ts';
 
@@ -53,5 +54,17 @@ describe('npm run voices -- sync', () => {
       err: [expect.stringContaining('cannot reach the database at 127.0.0.1:9')],
     });
     expect(await run(['sync'], { ELEVENLABS_BASE_URL: 'http://127.0.0.1:9' })).toMatchObject({ code: EXIT_CODE.unreachable, err: [expect.stringContaining('Could not reach the voice service')] });
+  });
+
+  it('without DATABASE_URL, uses the local stack on DEV_DB_PORT', async () => {
+    const port = await freePort();
+    expect(await run(['sync'], { DATABASE_URL: undefined, DEV_DB_PORT: String(port) })).toMatchObject({
+      code: EXIT_CODE.unreachable,
+      err: [expect.stringContaining(`cannot reach the database at 127.0.0.1:${port}`)],
+    });
+    expect(await run(['sync'], { DATABASE_URL: undefined, DEV_DB_PORT: 'abc' })).toMatchObject({
+      code: EXIT_CODE.config,
+      err: [expect.stringContaining("DEV_DB_PORT must be a TCP port (1-65535), got 'abc'")],
+    });
   });
 });

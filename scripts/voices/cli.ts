@@ -1,14 +1,14 @@
 // `npm run voices -- sync [--dry-run] [--json]`: pulls the ElevenLabs voice list into
 // public.voices, exactly as the voices-sync function does (same code: voices_catalog.ts), and
-// prints what changed. Env: DATABASE_URL (default: the `npm run dev` database), ELEVEN_API_KEY,
+// prints what changed. Env: DATABASE_URL (default: the `npm run dev` database, on DEV_DB_PORT), ELEVEN_API_KEY,
 // ELEVENLABS_BASE_URL (optional). Exit codes: scripts/exit_code.ts.
 import postgres from 'postgres';
+import { devDatabaseUrl } from '../../shared/dev_stack.ts';
 import { AppError } from '../../shared/errors.ts';
 import { createElevenLabsClient } from '../../supabase/functions/_shared/elevenlabs.ts';
 import { syncVoiceCatalog } from '../../supabase/functions/_shared/voices_catalog.ts';
 import { EXIT_CODE } from '../exit_code.ts';
 
-export const DEV_DATABASE_URL = 'postgresql://postgres:postgres@127.0.0.1:54322/switchboard';
 const USAGE = 'usage: npm run voices -- sync [--dry-run] [--json]';
 
 export interface CliIo {
@@ -30,7 +30,13 @@ export async function runVoicesCli(argv: string[], io: CliIo): Promise<number> {
     io.err('voices: ELEVEN_API_KEY is not set. Export your ElevenLabs API key (ELEVEN_API_KEY, not ELEVENLABS_API_KEY) and run again.');
     return EXIT_CODE.config;
   }
-  const databaseUrl = io.env.DATABASE_URL ?? DEV_DATABASE_URL;
+  let databaseUrl: string;
+  try {
+    databaseUrl = io.env.DATABASE_URL ?? devDatabaseUrl(io.env);
+  } catch (error) {
+    io.err(`voices: ${(error as Error).message}. Set it to the port npm run dev uses, or set DATABASE_URL.`);
+    return EXIT_CODE.config;
+  }
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
     const client = createElevenLabsClient({ apiKey, baseUrl: io.env.ELEVENLABS_BASE_URL, timeoutMs: 15_000 });
