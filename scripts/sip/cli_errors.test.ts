@@ -75,7 +75,12 @@ describe('npm run sip errors: one line with the fix and an exit code', () => {
     expect(code).toBe(2);
     const report = JSON.parse(stdout);
     expect(report.findings).toEqual([expect.objectContaining({ code: 'livekit_unreachable', status: 'unknown' })]);
-    expect(report.stages.find((s: { stage: string }) => s.stage === 'agent').status).toBe('ok');
+    const status = Object.fromEntries(report.stages.map((s: { stage: string; status: string }) => [s.stage, s.status]));
+    expect(status).toMatchObject({ trunk: 'unknown', dispatch_rule: 'unknown', room: 'unknown', agent: 'ok' });
+    world.livekit.fail('ListSIPInboundTrunk', { kind: 'reset' });
+    const text = await world.run(['doctor', '--no-color']);
+    expect(text.stdout).toContain('[????] Dispatch rule - not read: LiveKit could not be read');
+    expect(text.stdout).not.toContain('All clear');
   });
 
   it('a LiveKit refusal is one line with LiveKit\'s reason: exit 2', async () => {

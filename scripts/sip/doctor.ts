@@ -29,7 +29,10 @@ export async function takeSnapshot(ctx: SipContext): Promise<SipSnapshot> {
 }
 
 export function exitCodeFor(report: SipReport): ExitCode {
-  return report.result === 'fail' ? EXIT_CODE.failures : report.result === 'warn' ? EXIT_CODE.warnings : EXIT_CODE.ok;
+  if (report.result === 'fail') return EXIT_CODE.failures;
+  // A stage that could not be checked is not "all clear": scripts that wait for exit 0 must not pass.
+  if (report.result === 'warn' || report.unknownStages.length > 0) return EXIT_CODE.warnings;
+  return EXIT_CODE.ok;
 }
 
 export async function doctor(ctx: SipContext, out: Output, flags: { json?: boolean; snapshot?: string }): Promise<ExitCode> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_NAME } from '../agent_name.ts';
 import { diagnose } from './diagnose/index.ts';
 import { FINDING_CODES, type FindingCode } from './findings.ts';
-import { buildReport } from './report.ts';
+import { buildReport, renderReport } from './report.ts';
 import type { DispatchRule, InboundTrunk, SipSnapshot } from './types.ts';
 
 const NUMBER = '+15551230001';
@@ -195,6 +195,29 @@ describe('diagnose', () => {
     expect(f).toMatchObject({ status: 'unknown', stage: 'trunk' });
     expect(f!.message).toContain('did not answer within 2000 ms');
     expect(buildReport(s, diagnose(s)).stages.find((st) => st.stage === 'trunk')!.status).toBe('unknown');
+  });
+
+  it('marks the dispatch rule and room stages unknown, not ok, when LiveKit could not be read', () => {
+    const s = healthy();
+    s.livekit = { status: 'unknown', reason: 'Cannot reach LiveKit at https://x (ECONNREFUSED)' };
+    const report = buildReport(s, diagnose(s));
+    const status = Object.fromEntries(report.stages.map((st) => [st.stage, st.status]));
+    expect(status).toMatchObject({ trunk: 'unknown', dispatch_rule: 'unknown', room: 'unknown' });
+    const text = renderReport(report);
+    expect(text).not.toMatch(/\[ok {2}\] (Dispatch rule|Room)/);
+    expect(text).toContain('[????] Dispatch rule - not read: LiveKit could not be read');
+    expect(text).toContain('[????] Room - not read: LiveKit could not be read');
+  });
+
+  it('does not call a report all clear when a stage could not be checked', () => {
+    const s = healthy();
+    s.providerKeys = null;
+    const report = buildReport(s, diagnose(s));
+    expect(report.result).toBe('ok');
+    expect(report.unknownStages).toEqual(['providers']);
+    const text = renderReport(report);
+    expect(text).not.toContain('All clear');
+    expect(text).toContain('not checked: Providers');
   });
 
   it('lets a wildcard rule rescue a number no trunk lists, but still reports the trunk', () => {

@@ -16,18 +16,22 @@ export interface StageReport {
 
 export interface SipReport {
   takenAt: string;
-  /** ok (exit 0), warn (exit 1), fail (exit 2). */
+  /** The worst severity found: ok, warn or fail. A stage that could not be read is in `unknownStages`, not here. */
   result: 'ok' | 'warn' | 'fail';
   counts: { fail: number; warn: number; info: number };
+  /** Stages that could not be checked (status `unknown`), in call-path order: "ok" says nothing about them. */
+  unknownStages: Stage[];
   stages: StageReport[];
   findings: Finding[];
 }
 
 export function buildReport(snapshot: SipSnapshot, findings: Finding[]): SipReport {
   const summaries = summarize(snapshot);
+  const unread = unreadStages(snapshot);
   const stages = STAGES.map(({ stage, title }) => {
     const own = findings.filter((f) => f.stage === stage);
-    const status: StageReport['status'] = own.some((f) => f.status === 'unknown')
+    // A stage whose source was not read has nothing to be ok about, even with no findings of its own.
+    const status: StageReport['status'] = unread.has(stage) || own.some((f) => f.status === 'unknown')
       ? 'unknown'
       : own.some((f) => f.severity === 'fail') ? 'fail'
       : own.some((f) => f.severity === 'warn') ? 'warn'
@@ -42,9 +46,21 @@ export function buildReport(snapshot: SipSnapshot, findings: Finding[]): SipRepo
       warn: findings.filter((f) => f.severity === 'warn').length,
       info: findings.filter((f) => f.severity === 'info').length,
     },
+    unknownStages: stages.filter((s) => s.status === 'unknown').map((s) => s.stage),
     stages,
     findings,
   };
+}
+
+/** Stages that read nothing because their source could not be read. */
+function unreadStages(s: SipSnapshot): Set<Stage> {
+  const out = new Set<Stage>();
+  if (s.database.status === 'unknown') out.add('pstn');
+  // Trunks, rules and the rooms the rules create all come from the one LiveKit read.
+  if (s.livekit.status === 'unknown') for (const stage of ['trunk', 'dispatch_rule', 'room'] as const) out.add(stage);
+  if (s.worker.status === 'unknown') out.add('agent');
+  if (s.providerKeys === null) out.add('providers');
+  return out;
 }
 
 const COLOURS = { red: '\u001b[31m', yellow: '\u001b[33m', green: '\u001b[32m', cyan: '\u001b[36m', dim: '\u001b[2m', bold: '\u001b[1m', reset: '\u001b[0m' };
@@ -66,30 +82,33 @@ export function renderReport(report: SipReport, options: { colour?: boolean } = 
     }
   }
   const { fail, warn, info } = report.counts;
+  const titles = report.stages.filter((s) => s.status === 'unknown').map((s) => s.title);
+  const notChecked = titles.length > 0 ? ` ${titles.length} stage(s) not checked: ${titles.join(', ')}.` : '';
   lines.push('');
-  lines.push(report.result === 'ok'
-    ? paint('green', `All clear: ${info} note(s).`)
-    : paint(report.result === 'fail' ? 'red' : 'yellow', `${fail} failure(s), ${warn} warning(s), ${info} note(s).`));
+  if (report.result === 'ok' && titles.length === 0) lines.push(paint('green', `All clear: ${info} note(s).`));
+  else if (report.result === 'ok') lines.push(paint('yellow', `Nothing wrong in what could be read, ${info} note(s).${notChecked}`));
+  else lines.push(paint(report.result === 'fail' ? 'red' : 'yellow', `${fail} failure(s), ${warn} warning(s), ${info} note(s).${notChecked}`));
   return lines.join('\n');
 }
 
 function summarize(s: SipSnapshot): Record<Stage, string> {
   const lk = s.livekit.status === 'ok' ? s.livekit : null;
-  const notRead = 'not read';
   const db = s.database.status === 'ok' ? s.database : null;
+  const notRead = (part: string) => `not read: ${part} could not be read`;
   const worker = s.worker;
   return {
-    pstn: db ? `${db.phoneNumbers.length} number(s) in phone_numbers, ${db.phoneNumbers.filter((n) => !n.agent_config_id).length} without a config` : notRead,
+    pstn: db ? `${db.phoneNumbers.length} number(s) in phone_numbers, ${db.phoneNumbers.filter((n) => !n.agent_config_id).length} without a config` : notRead('the database'),
     trunk: lk
       ? lk.trunks.length === 0 ? 'no inbound trunk' : lk.trunks.map((t) => `${trunkLabel(t)}: ${(t.numbers ?? []).length ? `${t.numbers!.length} number(s)` : 'any number'}, ${t.authUsername ? 'credentials' : `${(t.allowedAddresses ?? []).length} allowed address(es)`}`).join('; ')
-      : notRead,
+      : notRead('LiveKit'),
     dispatch_rule: lk
       ? lk.rules.length === 0 ? 'no dispatch rule' : lk.rules.map((r) => `${ruleLabel(r)} -> ${(r.trunkIds ?? []).length ? (r.trunkIds ?? []).join(', ') : 'every trunk (wildcard)'}`).join('; ')
-      : notRead,
-    room: `rooms named ${s.desired.roomPrefix}_<caller>_<random>, one per call`,
-    agent: worker.status === 'ok'
+      : notRead('LiveKit'),
+    room: lk ? `rooms named ${s.desired.roomPrefix}_<caller>_<random>, one per call` : notRead('LiveKit'),
+    agent: (worker.status === 'ok'
       ? `expects ${JSON.stringify(s.expectedAgentName)}; worker at ${worker.url} registered ${worker.info ? JSON.stringify(worker.info.agent_name) : '(unknown)'}, ${worker.health.httpStatus === 200 ? 'connected' : 'not connected'}`
-      : `expects ${JSON.stringify(s.expectedAgentName)}; worker at ${worker.url} not reachable`,
+      : `expects ${JSON.stringify(s.expectedAgentName)}; worker at ${worker.url} not reachable`)
+      + (lk ? '' : '; the rules\' agent names not read (LiveKit)'),
     providers: s.providerKeys === null ? 'not checked here' : `set: ${Object.entries(s.providerKeys).filter(([, set]) => set).map(([k]) => k).join(', ') || 'none'}`,
   };
 }

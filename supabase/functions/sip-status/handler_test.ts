@@ -162,7 +162,10 @@ Deno.test('sip-status with LiveKit down: a finding with status unknown and the r
     const lk = body.findings.find((f) => f.code === 'livekit_unreachable');
     assert.equal(lk?.status, 'unknown');
     assert.match(lk!.message, /Cannot reach LiveKit at http:\/\/127\.0\.0\.1:\d+/);
-    assert.equal(body.stages.find((s) => s.stage === 'trunk')?.status, 'unknown');
+    for (const stage of ['trunk', 'dispatch_rule', 'room']) {
+      assert.equal(body.stages.find((s) => s.stage === stage)?.status, 'unknown', `${stage} is not ok when LiveKit was not read`);
+    }
+    assert.deepEqual(body.unknownStages, ['trunk', 'dispatch_rule', 'room', 'providers']);
     assert.equal(body.findings.some((f) => f.code === 'database_unreachable'), false);
   } finally {
     await w.close();
