@@ -1,8 +1,6 @@
 // A throwaway embedded Postgres, migrated like production, for benchmarks.
-import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { startEmbeddedPostgres } from '../scripts/db/embedded.ts';
-import { migrateDatabase, PROJECT_ROOT } from '../scripts/db/migrate.ts';
+import { migrateDatabase } from '../scripts/db/migrate.ts';
 
 export interface BenchDatabase {
   url: string;
@@ -10,15 +8,13 @@ export interface BenchDatabase {
 }
 
 export async function startBenchDatabase(name: string): Promise<BenchDatabase> {
-  const dataDir = path.join(PROJECT_ROOT, '.data', `bench-${name}-${process.pid}`, 'pg');
-  const server = await startEmbeddedPostgres({ dataDir, persistent: false });
+  const server = await startEmbeddedPostgres();
   await server.createDatabase('bench');
   await migrateDatabase(server.urlFor('bench'));
   return {
     url: server.urlFor('bench'),
     async stop() {
       await server.stop();
-      rmSync(path.dirname(dataDir), { recursive: true, force: true });
     },
   };
 }

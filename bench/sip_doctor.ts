@@ -15,7 +15,7 @@ const RUNS = 15;
 const TARGET_RATIO = 1.3;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-sip-'));
-const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), persistent: false });
+const pg = await startEmbeddedPostgres();
 await pg.createDatabase('bench');
 await migrateDatabase(pg.urlFor('bench'));
 const livekit = await FakeLiveKit.start();

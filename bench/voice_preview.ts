@@ -4,7 +4,6 @@
 //   miss: time to first byte minus calling the fake directly for the same kind of request
 //                                                 target p50 <= 10 ms added
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
@@ -19,8 +18,7 @@ const JWT_SECRET = 'bench-jwt-secret-that-is-at-least-32-characters';
 const VOICE = '21m00Tcm4TlvDq8ikWAM';
 
 async function main(): Promise<void> {
-  const dataDir = path.join(PROJECT_ROOT, '.data', `bench-preview-${process.pid}`, 'pg');
-  const pg = await startEmbeddedPostgres({ dataDir, persistent: false });
+  const pg = await startEmbeddedPostgres();
   const fake = await startElevenLabsFake({ chunkBytes: 8192 });
   let child: ReturnType<typeof spawn> | undefined;
   try {
@@ -90,7 +88,6 @@ async function main(): Promise<void> {
     child?.kill('SIGTERM');
     await fake.close();
     await pg.stop();
-    rmSync(path.dirname(dataDir), { recursive: true, force: true });
   }
 }
 

