@@ -14,5 +14,9 @@ export function denoBinary(): string {
   return found;
 }
 
-/** Environment every Deno child gets: no update check, plain logs. */
-export const DENO_ENV = { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } as const;
+/**
+ * Environment every Deno child gets: no update check, plain logs, and the root package.json
+ * ignored (Deno would otherwise fetch every Node dependency listed there, about 1 GB, on a cold
+ * cache; the functions need only the import map in deno.json).
+ */
+export const DENO_ENV = { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', DENO_NO_PACKAGE_JSON: '1' } as const;

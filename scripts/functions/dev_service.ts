@@ -10,6 +10,7 @@ import { type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/eleve
 import { PROJECT_ROOT } from '../db/migrate.ts';
 import type { DevService } from '../dev_services.ts';
 import { DENO_ENV, denoBinary } from './deno_binary.ts';
+import { prefetchFunctionDependencies } from './deno_prefetch.ts';
 
 /** Supabase's local-stack JWT secret; `npm run functions:token` signs with it. */
 export const DEV_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
@@ -35,6 +36,13 @@ export const FUNCTIONS_DEV_SERVICE: DevService = {
       FUNCTIONS_PORT: String(port),
       FUNCTIONS_EXIT_WITH_PARENT: '1',
     });
+    try {
+      const fetched = await prefetchFunctionDependencies({ env: childEnv, report: (line) => console.log(`functions: ${line}`) });
+      if (fetched.downloads > 0) console.log(`functions: fetched ${fetched.downloads} Deno downloads in ${(fetched.ms / 1000).toFixed(1)} s`);
+    } catch (error) {
+      await fake?.close();
+      throw error;
+    }
     const child = spawn(denoBinary(), ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', SERVER], {
       cwd: PROJECT_ROOT,
       env: childEnv,
