@@ -109,8 +109,12 @@ describe('npm run agents, as an owner', () => {
     const result = await run(['create', '--owner', ALICE, '--name', 'Bad voice', '--voice', 'Rachel']);
     expect(result.code).toBe(EXIT_CODE.failures);
     expect(result.out).toEqual([]);
-    expect(result.err[0]).toBe("agents: agent_configs.voice_id 'Rachel' is not a valid voice ID: it is 6 characters long; ElevenLabs voice IDs are exactly 20.");
-    expect(result.err).toContainEqual(expect.stringMatching(/^ {2}hint: Rachel is the name of a voice; its voice ID is 21m00Tcm4TlvDq8ikWAM\./));
+    // Word for word what the frontend would get from the same insert through PostgREST.
+    const refusal = await db.as(alice, (sql) => sql`insert into public.agent_configs (name, voice_id) values ('Bad voice', 'Rachel')`)
+      .then(() => undefined, (error: { message: string; detail?: string; hint?: string }) => error);
+    expect(refusal?.message).toMatch(/agent_configs\.voice_id 'Rachel' is not a valid voice ID/);
+    expect(refusal?.hint).toContain(`its voice ID is ${RACHEL}`);
+    expect(result.err).toEqual([`agents: ${refusal!.message}`, ...(refusal!.detail ? [`  detail: ${refusal!.detail}`] : []), `  hint: ${refusal!.hint}`]);
     expect((await listJson(ALICE)).configs.map((c) => c.name)).not.toContain('Bad voice');
 
     const verbose = await run(['create', '--owner', ALICE, '--name', 'Bad voice', '--voice', 'Rachel', '--verbose']);
