@@ -41,7 +41,7 @@ export interface CatalogVoice {
  * ID, provider prefix stripped, ID ignoring case, then catalog name ignoring case.
  */
 export function repairVoiceId(raw: string, catalog: readonly CatalogVoice[]): string | null {
-  const value = raw.trim().replace(/^(11labs|elevenlabs|eleven_labs|eleven-labs)[-_:]\s*/i, '');
+  const value = bareVoiceValue(raw);
   const exact = catalog.find((v) => v.voice_id === value);
   if (exact) return exact.voice_id;
   const sorted = [...catalog].sort((a, b) => (a.voice_id < b.voice_id ? -1 : 1));
@@ -51,4 +51,32 @@ export function repairVoiceId(raw: string, catalog: readonly CatalogVoice[]): st
     .filter((v) => v.name.toLowerCase() === value.toLowerCase())
     .sort((a, b) => Number(b.enabled) - Number(a.enabled));
   return byName[0]?.voice_id ?? null;
+}
+
+/** `raw` without surrounding whitespace and without a provider prefix. */
+export function bareVoiceValue(raw: string): string {
+  return raw.trim().replace(/^(11labs|elevenlabs|eleven_labs|eleven-labs)[-_:]\s*/i, '');
+}
+
+/**
+ * One sentence naming the catalog voice a mistyped voice ID was meant to be, or null when it
+ * names none (or is already right). Mirrors private.voice_id_hint(): stray whitespace, a
+ * provider prefix, the wrong case, then a voice's name, so each mistake gets its own advice.
+ */
+export function voiceIdHint(raw: string, catalog: readonly CatalogVoice[]): string | null {
+  const trimmed = raw.trim();
+  const bare = bareVoiceValue(raw);
+  const exact = catalog.find((v) => v.voice_id === bare);
+  if (exact) {
+    if (exact.voice_id === raw) return null;
+    const fix = bare !== trimmed ? 'Drop the provider prefix' : 'Remove the whitespace';
+    return `${fix}: the voice_id of ${exact.name} is ${exact.voice_id}.`;
+  }
+  const sorted = [...catalog].sort((a, b) => (a.voice_id < b.voice_id ? -1 : 1));
+  const byCase = sorted.find((v) => v.voice_id.toLowerCase() === bare.toLowerCase());
+  if (byCase) return `Voice IDs are case-sensitive: the voice_id of ${byCase.name} is ${byCase.voice_id}.`;
+  const byName = sorted
+    .filter((v) => v.name.toLowerCase() === bare.toLowerCase())
+    .sort((a, b) => Number(b.enabled) - Number(a.enabled))[0];
+  return byName ? `${byName.name} is the name of a voice; its voice_id is ${byName.voice_id}.` : null;
 }

@@ -1,6 +1,6 @@
 // The database refuses every voice-ID mistake that once took calls down, and says how to fix it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { voiceIdProblem } from '../../shared/voice_id.ts';
+import { voiceIdHint, voiceIdProblem } from '../../shared/voice_id.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import type { Persona } from '../../test/db/personas.ts';
 
@@ -51,6 +51,36 @@ describe('agent_configs.voice_id', () => {
   it('tells a person who typed a voice name which ID that voice has', async () => {
     await expect(insertConfig('rachel')).rejects.toMatchObject({ hint: expect.stringContaining(`its voice ID is ${RACHEL}`) });
     await expect(insertConfig('11labs-Adam')).rejects.toMatchObject({ hint: expect.stringContaining(ADAM) });
+  });
+
+  it('tells a person whose ID has stray whitespace to remove it, not that it is a name', async () => {
+    for (const value of [` ${RACHEL}`, `${RACHEL} `, `\t${RACHEL}\n`]) {
+      const error = await insertConfig(value).then(() => null, (e: unknown) => e as { message: string; hint: string; code: string });
+      expect(error).toMatchObject({ code: '23514', message: expect.stringContaining('contains whitespace') });
+      expect(error!.hint).toBe(`Remove the whitespace: the voice ID of Rachel is ${RACHEL}. Valid IDs are the voice_id values in public.voices.`);
+    }
+  });
+
+  it('tells a person who dropped the prefix onto a real ID which ID to store', async () => {
+    await expect(insertConfig(`11labs-${RACHEL}`)).rejects.toMatchObject({
+      hint: `Drop the provider prefix: the voice ID of Rachel is ${RACHEL}. Valid IDs are the voice_id values in public.voices.`,
+    });
+  });
+
+  it('names the right ID for a voice ID typed in the wrong case', async () => {
+    for (const value of [RACHEL.toUpperCase(), RACHEL.toLowerCase()]) {
+      const error = await insertConfig(value).then(() => null, (e: unknown) => e as { message: string; hint: string; code: string });
+      expect(error).toMatchObject({ code: '23503', message: `agent_configs.voice_id '${value}' is not in the voice catalog.` });
+      expect(error!.hint).toBe(`Voice IDs are case-sensitive: the voice ID of Rachel is ${RACHEL}. Valid IDs are the voice_id values in public.voices.`);
+    }
+  });
+
+  it('gives the same advice as shared/voice_id.ts for every kind of mistake', async () => {
+    const catalog = await db.sql<{ voice_id: string; name: string; enabled: boolean }[]>`select voice_id, name, enabled from public.voices`;
+    for (const value of [` ${RACHEL}`, `11labs-${RACHEL}`, RACHEL.toUpperCase(), 'rachel', '11labs-Adam', RACHEL, 'Kate', '']) {
+      const [row] = await db.sql<{ hint: string | null }[]>`select private.voice_id_hint(${value}) as hint`;
+      expect(row!.hint?.replace('voice ID', 'voice_id') ?? null, JSON.stringify(value)).toBe(voiceIdHint(value, catalog));
+    }
   });
 
   it('refuses a well-formed ID that is not in the catalog', async () => {

@@ -72,6 +72,25 @@ Deno.test('request validation: each bad request gets its status and code, and ne
   assert.deepEqual(await elevenLabsFake.ttsRequests(), []);
 });
 
+Deno.test('voice-ID hints name the right ID for the mistake made, and only for voice_id mistakes', async () => {
+  const cases: [string, unknown, number, RegExp, RegExp][] = [
+    ['a leading space', { voice_id: ` ${RACHEL}`, text: 'hi' }, 400, /contains whitespace.*Remove the whitespace: the voice_id of Rachel is 21m00Tcm4TlvDq8ikWAM\./, /is the name of a voice/],
+    ['a trailing newline', { voice_id: `${RACHEL}\n`, text: 'hi' }, 400, /Remove the whitespace: the voice_id of Rachel is 21m00Tcm4TlvDq8ikWAM\./, /is the name of a voice/],
+    ['upper case', { voice_id: RACHEL.toUpperCase(), text: 'hi' }, 404, /not in the catalog.*case-sensitive: the voice_id of Rachel is 21m00Tcm4TlvDq8ikWAM\./, /is the name of a voice/],
+    ['lower case', { voice_id: RACHEL.toLowerCase() }, 404, /case-sensitive: the voice_id of Rachel is 21m00Tcm4TlvDq8ikWAM\./, /is the name of a voice/],
+    ['a valid ID with an unknown field', { voice_id: RACHEL, text: 'hi', speed: 2 }, 400, /^unknown field\(s\): speed; allowed: voice_id, text, model, format$/, /voice_id is 21m00/],
+    ['a valid ID with blank text', { voice_id: RACHEL, text: ' ' }, 400, /^text must not be empty/, /voice_id (of Rachel )?is 21m00/],
+  ];
+  for (const [name, body, status, message, absent] of cases) {
+    const res = await post(preview, body);
+    const payload = await json(res);
+    assert.equal(res.status, status, `${name}: ${JSON.stringify(payload)}`);
+    assert.match(payload.error?.message ?? '', message, name);
+    assert.doesNotMatch(payload.error?.message ?? '', absent, name);
+  }
+  assert.deepEqual(await elevenLabsFake.ttsRequests(), []);
+});
+
 Deno.test('an unknown or disabled voice is refused with a code and no upstream call', async () => {
   const unknown = await post(preview, { voice_id: 'AAAAAAAAAAAAAAAAAAAA', text: 'hi' });
   assert.equal(unknown.status, 404);

@@ -3,14 +3,16 @@
 // audio and caches it. Request, response and error codes: README, "Edge functions and voices".
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors.ts';
+import { voiceIdProblem } from '../../../shared/voice_id.ts';
 import { type VoicePreviewRequest, voicePreviewRequestSchema } from '../../../shared/voice_preview.ts';
-import { authOptionsFromEnv, type Caller, createAuthenticator, requireUser } from '../_shared/auth.ts';
+import { authOptionsFromEnv, createAuthenticator, requireUser } from '../_shared/auth.ts';
 import { parseJsonBody } from '../_shared/body.ts';
 import { createDatabase, type Database } from '../_shared/db.ts';
 import { createElevenLabsClient, DEFAULT_ELEVENLABS_BASE_URL, type ElevenLabsClient } from '../_shared/elevenlabs.ts';
 import { functionEnv } from '../_shared/env.ts';
 import { setLogLevel } from '../_shared/log.ts';
 import { defineFunction, type FetchHandler } from '../_shared/serve.ts';
+import { voiceIdHintFor } from './hint.ts';
 import { createPreviewService } from './preview.ts';
 
 const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
@@ -64,7 +66,7 @@ export function createVoicePreview(env: VoicePreviewEnv, overrides: { db?: Datab
       try {
         body = await parseJsonBody(req, voicePreviewRequestSchema, { maxBytes: MAX_BODY_BYTES });
       } catch (error) {
-        throw await withNameHint(error, copy, caller, db);
+        throw await withVoiceIdHint(error, copy, db);
       }
       return previews.render(caller.userId, body, log);
     },
@@ -73,17 +75,15 @@ export function createVoicePreview(env: VoicePreviewEnv, overrides: { db?: Datab
 }
 
 /**
- * A friendly name where a voice ID belongs (the runbook's outage) gets the ID in the message:
- * "Rachel is the name of a voice; its voice_id is 21m00Tcm4TlvDq8ikWAM."
+ * A malformed voice_id that still names a catalog voice (a friendly name, a stray space, a
+ * prefix: the runbook's outage) gets the right ID in the message, e.g. "Rachel is the name of a
+ * voice; its voice_id is 21m00Tcm4TlvDq8ikWAM." Only when voice_id itself is at fault: a valid ID
+ * next to an unknown field gets no advice about voices.
  */
-async function withNameHint(error: unknown, copy: Request, caller: Caller, db: Database): Promise<unknown> {
-  if (!(error instanceof AppError) || error.code !== 'invalid_request' || !error.message.includes('voice_id')) return error;
+async function withVoiceIdHint(error: unknown, copy: Request, db: Database): Promise<unknown> {
+  if (!(error instanceof AppError) || error.code !== 'invalid_request') return error;
   const raw = (await copy.json().catch(() => null)) as { voice_id?: unknown } | null;
-  if (typeof raw?.voice_id !== 'string' || raw.voice_id.length > 100) return error;
-  const name = raw.voice_id.trim().replace(/^(11labs|elevenlabs|eleven_labs|eleven-labs)[-_:]\s*/i, '');
-  const [match] = await db
-    .asCaller(caller, (tx) => tx<{ voice_id: string; name: string }[]>`select voice_id, name from public.voices where lower(name) = lower(${name}) or voice_id = ${name} order by enabled desc limit 1`)
-    .catch(() => []);
-  if (!match) return error;
-  return new AppError('invalid_request', `${error.message} ${match.name} is the name of a voice; its voice_id is ${match.voice_id}.`);
+  if (typeof raw?.voice_id !== 'string' || voiceIdProblem(raw.voice_id) === null) return error;
+  const hint = await voiceIdHintFor(db, raw.voice_id);
+  return hint ? new AppError('invalid_request', `${error.message} ${hint}`) : error;
 }

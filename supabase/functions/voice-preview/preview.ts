@@ -8,6 +8,7 @@ import type { ElevenLabsClient } from '../_shared/elevenlabs.ts';
 import { jsonResponse, retryAfterError } from '../_shared/http.ts';
 import type { Logger } from '../_shared/log.ts';
 import { AudioFlight } from './flight.ts';
+import { voiceIdHintFor } from './hint.ts';
 
 export interface PreviewSettings {
   /** Fixed window of the per-user quota. */
@@ -61,7 +62,10 @@ export function createPreviewService(deps: PreviewDeps): PreviewService {
   async function lookup(voiceId: string, cacheKey: string | null): Promise<CatalogLookup> {
     // service_role: the cache is private to this function (the voice row itself is public).
     const [row] = await db.asServiceRole((tx) => tx<CatalogLookup[]>`select * from edge.lookup_voice_preview(${voiceId}, ${cacheKey})`);
-    if (!row) throw new AppError('voice_not_found', `The voice ${voiceId} is not in the catalog. Use a voice_id from the voices table.`);
+    if (!row) {
+      const hint = await voiceIdHintFor(db, voiceId);
+      throw new AppError('voice_not_found', `The voice ${voiceId} is not in the catalog. ${hint ?? 'Use a voice_id from the voices table.'}`);
+    }
     if (!row.enabled) throw new AppError('voice_disabled', `The voice ${row.name} (${voiceId}) is disabled. Pick an enabled voice from the voices table.`);
     return row;
   }
