@@ -34,7 +34,9 @@ export interface SipStatusApp {
   close(): Promise<void>;
 }
 
-const MISSING = 'is not set for the function: supabase secrets set LIVEKIT_URL=... LIVEKIT_API_KEY=... LIVEKIT_API_SECRET=...';
+const MISSING =
+  'is not set for the function: on Supabase run `supabase secrets set LIVEKIT_URL=... LIVEKIT_API_KEY=... LIVEKIT_API_SECRET=...`; ' +
+  'locally put them in supabase/functions/.env (or export them) and restart npm run dev';
 
 export function createSipStatus(env: SipStatusEnv, overrides: { db?: Database } = {}): SipStatusApp {
   setLogLevel(env.LOG_LEVEL);
