@@ -17,7 +17,6 @@ export const ERROR_STATUS = {
   timeout: 504,
   // Voices and the TTS provider (voice-preview, voices-sync).
   voice_not_found: 404,
-  preview_unavailable: 404,
   voice_disabled: 422,
   tts_rate_limited: 429,
   tts_auth_failed: 502,

@@ -22,6 +22,12 @@ export const PREVIEW_FORMATS = {
 export type PreviewFormat = keyof typeof PREVIEW_FORMATS;
 const FORMAT_NAMES = Object.keys(PREVIEW_FORMATS) as [PreviewFormat, ...PreviewFormat[]];
 
+/**
+ * What a voice says when a preview asks for no text and the voice has no hosted sample (every
+ * seeded voice): synthesized once per voice, model and format, then served from the cache.
+ */
+export const VOICE_SAMPLE_TEXT = 'Hello, and thanks for calling. How can I help you today?';
+
 export const DEFAULT_PREVIEW_MODEL: PreviewModel = 'eleven_flash_v2_5';
 export const DEFAULT_PREVIEW_FORMAT: PreviewFormat = 'mp3_44100_128';
 
@@ -47,7 +53,7 @@ export function previewCacheKeySource(request: VoicePreviewRequest & { text: str
   return JSON.stringify([request.voice_id, request.model, request.format, request.text]);
 }
 
-/** The answer to a request without text: where the catalog's hosted sample lives. */
+/** The answer to a request without text for a voice with a hosted sample: where it lives. */
 export interface VoiceSampleResponse {
   voice_id: string;
   name: string;

@@ -1,5 +1,6 @@
 // voice-preview against a real database and the ElevenLabs fake (issue 4 §2, §5).
 import assert from 'node:assert/strict';
+import { VOICE_SAMPLE_TEXT } from '../../../shared/voice_preview.ts';
 import { isMp3 } from '../../../test/fakes/elevenlabs_audio.ts';
 import { loadEnv } from '../_shared/env.ts';
 import { createVoicePreview, VOICE_PREVIEW_ENV, type VoicePreviewApp } from '../voice-preview/handler.ts';
@@ -102,15 +103,42 @@ Deno.test('an unknown or disabled voice is refused with a code and no upstream c
   assert.deepEqual(await elevenLabsFake.ttsRequests(), []);
 });
 
-Deno.test('without text: the hosted sample URL, no credits spent', async () => {
-  const missing = await post(preview, { voice_id: SARAH });
-  assert.equal(missing.status, 404);
-  assert.equal((await json(missing)).error?.code, 'preview_unavailable');
+Deno.test('without text: the hosted sample URL when the voice has one, no credits spent', async () => {
   await db.sql`update public.voices set preview_url = 'https://storage.example/sarah.mp3' where voice_id = ${SARAH}`;
-  const res = await post(preview, { voice_id: SARAH });
-  assert.equal(res.status, 200);
-  assert.deepEqual(await res.json(), { voice_id: SARAH, name: 'Sarah', preview_url: 'https://storage.example/sarah.mp3' });
-  assert.deepEqual(await elevenLabsFake.ttsRequests(), []);
+  try {
+    const res = await post(preview, { voice_id: SARAH });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { voice_id: SARAH, name: 'Sarah', preview_url: 'https://storage.example/sarah.mp3' });
+    assert.deepEqual(await elevenLabsFake.ttsRequests(), []);
+  } finally {
+    await db.sql`update public.voices set preview_url = null where voice_id = ${SARAH}`;
+  }
+});
+
+Deno.test('without text and no hosted sample: the standard sentence, synthesized once and then served from the cache', async () => {
+  const [brian] = await db.sql<{ voice_id: string; preview_url: string | null }[]>`select voice_id, preview_url from public.voices where name = 'Brian'`;
+  assert.equal(brian?.preview_url || null, null, 'seeded voices have no hosted sample');
+  const first = await post(preview, { voice_id: brian!.voice_id });
+  assert.equal(first.status, 200);
+  assert.equal(first.headers.get('content-type'), 'audio/mpeg');
+  assert.equal(first.headers.get('x-cache'), 'MISS');
+  const audio = new Uint8Array(await first.arrayBuffer());
+  assert.ok(isMp3(audio), 'valid MP3 frames');
+  const upstream = await elevenLabsFake.ttsRequests();
+  assert.equal(upstream.length, 1);
+  assert.deepEqual(upstream[0]?.body, { text: VOICE_SAMPLE_TEXT, model_id: 'eleven_flash_v2_5' });
+
+  await waitForCacheRows(1, brian!.voice_id);
+  const second = await post(preview, { voice_id: brian!.voice_id });
+  assert.equal(second.status, 200);
+  assert.equal(second.headers.get('x-cache'), 'HIT');
+  assert.deepEqual(new Uint8Array(await second.arrayBuffer()), audio);
+  assert.equal((await elevenLabsFake.ttsRequests()).length, 1, 'the second sample never reached ElevenLabs');
+
+  const pcm = await post(preview, { voice_id: brian!.voice_id, format: 'pcm_16000' });
+  assert.equal(pcm.status, 200);
+  assert.match(pcm.headers.get('content-type') ?? '', /^audio\/L16; rate=16000/);
+  await pcm.arrayBuffer();
 });
 
 Deno.test('synthesizes real audio, then a cache hit makes zero upstream calls', async () => {

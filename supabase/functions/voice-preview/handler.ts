@@ -1,6 +1,7 @@
 // voice-preview (POST, signed-in users): hear a catalog voice before saving it. Without `text`
-// it answers the voice's hosted sample URL (no credits spent); with `text` it streams synthesized
-// audio and caches it. Request, response and error codes: README, "Edge functions and voices".
+// it answers the voice's hosted sample URL (no credits spent), or, for a voice without one, the
+// standard sample sentence synthesized once and cached; with `text` it streams synthesized audio
+// and caches it. Request, response and error codes: README, "Edge functions and voices".
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors.ts';
 import { voiceIdProblem } from '../../../shared/voice_id.ts';

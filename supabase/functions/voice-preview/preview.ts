@@ -2,7 +2,7 @@
 // client while it is stored. Order matters for cost: nothing reaches ElevenLabs for an unknown
 // or disabled voice, a cache hit, or a caller over their quota.
 import { AppError } from '../../../shared/errors.ts';
-import { PREVIEW_FORMATS, previewCacheKeySource, type VoicePreviewRequest } from '../../../shared/voice_preview.ts';
+import { PREVIEW_FORMATS, previewCacheKeySource, VOICE_SAMPLE_TEXT, type VoicePreviewRequest } from '../../../shared/voice_preview.ts';
 import type { Database } from '../_shared/db.ts';
 import type { ElevenLabsClient } from '../_shared/elevenlabs.ts';
 import { jsonResponse, retryAfterError } from '../_shared/http.ts';
@@ -131,13 +131,17 @@ export function createPreviewService(deps: PreviewDeps): PreviewService {
 
   return {
     async render(userId, request, log) {
-      const text = request.text;
-      const cacheKey = text === undefined ? null : await sha256Hex(previewCacheKeySource({ ...request, text }));
-      const voice = await lookup(request.voice_id, cacheKey);
-      if (text === undefined || cacheKey === null) {
-        if (!voice.preview_url) throw new AppError('preview_unavailable', `The voice ${voice.name} has no hosted sample. Send text to hear it say something.`);
-        return jsonResponse({ voice_id: voice.voice_id, name: voice.name, preview_url: voice.preview_url });
+      if (request.text === undefined) {
+        // The hosted sample costs nothing, so it wins; the cache is only consulted without one,
+        // which keeps its hit counts honest.
+        const voice = await lookup(request.voice_id, null);
+        if (voice.preview_url) return jsonResponse({ voice_id: voice.voice_id, name: voice.name, preview_url: voice.preview_url });
       }
+      // No text and no hosted sample (every seeded voice): the standard sentence, synthesized
+      // like any preview, so it reaches ElevenLabs once per voice, model and format.
+      const text = request.text ?? VOICE_SAMPLE_TEXT;
+      const cacheKey = await sha256Hex(previewCacheKeySource({ ...request, text }));
+      const voice = await lookup(request.voice_id, cacheKey);
       if (voice.audio) return audioResponse(voice.audio, voice.content_type ?? PREVIEW_FORMATS[request.format], 'HIT');
 
       purgeSettled();
