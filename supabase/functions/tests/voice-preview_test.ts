@@ -139,6 +139,9 @@ Deno.test('without text and no hosted sample: the standard sentence, synthesized
   assert.equal(pcm.status, 200);
   assert.match(pcm.headers.get('content-type') ?? '', /^audio\/L16; rate=16000/);
   await pcm.arrayBuffer();
+  // Later tests count Brian's cache rows.
+  await waitForCacheRows(2, brian!.voice_id);
+  await db.sql`delete from edge.voice_preview_cache where voice_id = ${brian!.voice_id}`;
 });
 
 Deno.test('synthesizes real audio, then a cache hit makes zero upstream calls', async () => {
