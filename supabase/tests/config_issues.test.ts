@@ -1,7 +1,7 @@
 // Triggers flag bad configuration in config_issues, one open row per (subject, code), and
 // resolve it when the cause is fixed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADAM, createOwnedSetup, RACHEL, SARAH, type OwnedSetup } from '../../test/db/fixtures.ts';
+import { ADAM, createOwnedSetup, nextNumber, provisionNumber, RACHEL, SARAH, type OwnedSetup } from '../../test/db/fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { serviceRolePersona } from '../../test/db/personas.ts';
 
@@ -59,16 +59,16 @@ describe('config_issues', () => {
   });
 
   it('flags a number nobody answers, including when its config is deleted', async () => {
-    const [number] = await db.as(setup.owner, (sql) => sql`insert into public.phone_numbers (e164) values ('+15559990001') returning id`);
-    expect(await openCodes(number!.id)).toEqual(['number_without_config']);
-    await db.as(setup.owner, (sql) => sql`update public.phone_numbers set agent_config_id = ${setup.configId} where id = ${number!.id}`);
-    expect(await openCodes(number!.id)).toEqual([]);
+    const numberId = await provisionNumber(db, setup.owner, '+15559990001');
+    expect(await openCodes(numberId)).toEqual(['number_without_config']);
+    await db.as(setup.owner, (sql) => sql`update public.phone_numbers set agent_config_id = ${setup.configId} where id = ${numberId}`);
+    expect(await openCodes(numberId)).toEqual([]);
     const [temp] = await db.as(setup.owner, (sql) => sql`insert into public.agent_configs (name) values ('Temp') returning id`);
-    await db.as(setup.owner, (sql) => sql`update public.phone_numbers set agent_config_id = ${temp!.id} where id = ${number!.id}`);
+    await db.as(setup.owner, (sql) => sql`update public.phone_numbers set agent_config_id = ${temp!.id} where id = ${numberId}`);
     await db.as(setup.owner, (sql) => sql`delete from public.agent_configs where id = ${temp!.id}`);
-    expect(await openCodes(number!.id)).toEqual(['number_without_config']);
-    await db.as(setup.owner, (sql) => sql`delete from public.phone_numbers where id = ${number!.id}`);
-    expect(await openCodes(number!.id)).toEqual([]);
+    expect(await openCodes(numberId)).toEqual(['number_without_config']);
+    await db.as(serviceRolePersona(), (sql) => sql`delete from public.phone_numbers where id = ${numberId}`);
+    expect(await openCodes(numberId)).toEqual([]);
   });
 
   it('flags an owner mismatch when a config changes hands, and clears it when the number follows', async () => {
@@ -87,11 +87,31 @@ describe('config_issues', () => {
     expect(await openCodes(setup.configId)).toEqual([]);
   });
 
-  it('flags a transfer number that Switchboard itself answers (a loop)', async () => {
+  it("flags a transfer number that is one of the owner's own numbers (a loop)", async () => {
     await db.as(setup.owner, (sql) => sql`update public.agent_configs set transfer_number = ${setup.e164} where id = ${setup.configId}`);
     expect(await openCodes(setup.configId)).toEqual(['transfer_to_own_number']);
+    const [issue] = await db.as(setup.owner, (sql) => sql<{ message: string }[]>`
+      select message from public.config_issues where subject_id = ${setup.configId}::text and resolved_at is null`);
+    expect(issue!.message).toContain('one of your own Switchboard numbers');
     await db.as(setup.owner, (sql) => sql`update public.agent_configs set transfer_number = '+15551110000' where id = ${setup.configId}`);
     expect(await openCodes(setup.configId)).toEqual([]);
+  });
+
+  it("says nothing about a transfer to another owner's number, which is not this owner's loop", async () => {
+    const other = await createOwnedSetup(db);
+    await db.as(setup.owner, (sql) => sql`update public.agent_configs set transfer_number = ${other.e164} where id = ${setup.configId}`);
+    expect(await openCodes(setup.configId)).toEqual([]);
+    // nor when the number is provisioned after the transfer was set, or moves to another owner
+    const later = nextNumber();
+    await db.as(setup.owner, (sql) => sql`update public.agent_configs set transfer_number = ${later} where id = ${setup.configId}`);
+    await provisionNumber(db, other.owner, later);
+    expect(await openCodes(setup.configId)).toEqual([]);
+    // a number moved to this owner becomes a loop, and stops being one when it moves away
+    await db.as(serviceRolePersona(), (sql) => sql`update public.phone_numbers set owner_id = ${setup.owner.userId!} where e164 = ${later}`);
+    expect(await openCodes(setup.configId)).toEqual(['transfer_to_own_number']);
+    await db.as(serviceRolePersona(), (sql) => sql`update public.phone_numbers set owner_id = ${other.owner.userId!} where e164 = ${later}`);
+    expect(await openCodes(setup.configId)).toEqual([]);
+    await db.as(setup.owner, (sql) => sql`update public.agent_configs set transfer_number = null where id = ${setup.configId}`);
   });
 
   it('records a provider voice_not_found report and clears it when the voice changes', async () => {

@@ -1,7 +1,7 @@
 // list_configured_numbers(limit): what a worker's job process preloads while it idles. Only numbers
 // a config answers, the most recently updated (number or config) first, capped; service_role only.
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { createOwnedSetup, type OwnedSetup } from '../../test/db/fixtures.ts';
+import { createOwnedSetup, type OwnedSetup, provisionNumber } from '../../test/db/fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { anonPersona, type Persona, serviceRolePersona } from '../../test/db/personas.ts';
 
@@ -17,9 +17,8 @@ beforeAll(async () => {
   second = await createOwnedSetup(db);
   third = await createOwnedSetup(db);
   // A number with no config answers nobody: nothing to preload.
-  const [row] = await db.as(second.owner, (sql) =>
-    sql<{ e164: string }[]>`insert into public.phone_numbers (e164, label) values ('+15557770001', 'Spare') returning e164`);
-  unassigned = row!.e164;
+  unassigned = '+15557770001';
+  await provisionNumber(db, second.owner, unassigned, { label: 'Spare' });
 });
 afterAll(() => db.close());
 

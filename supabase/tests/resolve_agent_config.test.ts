@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvedAgentConfigSchema } from '../../shared/agent_config.ts';
 import { toE164 } from '../../shared/phone.ts';
-import { createOwnedSetup, RACHEL, type OwnedSetup } from '../../test/db/fixtures.ts';
+import { createOwnedSetup, provisionNumber, RACHEL, type OwnedSetup } from '../../test/db/fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { serviceRolePersona } from '../../test/db/personas.ts';
 
@@ -42,7 +42,7 @@ describe('resolve_agent_config', () => {
   });
 
   it('answers a number with no config with the number but no config', async () => {
-    await db.as(setup.owner, (sql) => sql`insert into public.phone_numbers (e164) values ('+15557654321')`);
+    await provisionNumber(db, setup.owner, '+15557654321');
     const result = await resolve('555-765-4321');
     expect(result.phone_number?.e164).toBe('+15557654321');
     expect(result.config).toBeNull();

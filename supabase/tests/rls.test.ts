@@ -1,6 +1,7 @@
 // RLS persona matrix: owner, stranger, anon and service_role against every table and operation,
 // acting exactly as PostgREST does (set local role + JWT claims). Reads are filtered silently,
 // writes refused loudly.
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOwnedSetup, RACHEL, type OwnedSetup } from '../../test/db/fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
@@ -85,19 +86,97 @@ describe('agent_configs writes', () => {
 });
 
 describe('phone_numbers writes', () => {
+  /** What a statement run as `persona` was refused with. */
+  const refusal = (persona: Persona, statement: (sql: postgres.TransactionSql) => Promise<unknown>) =>
+    db.as(persona, statement).then(
+      () => { throw new Error('expected the statement to be refused'); },
+      (e: { code: string; message: string; hint?: string; detail?: string }) => e,
+    );
+  const errorText = (e: { message: string; hint?: string; detail?: string }) => [e.message, e.hint ?? '', e.detail ?? ''].join(' ');
+
+  it('owner points their number at their own config and labels it', async () => {
+    const [mine] = await db.as(setup.owner, (sql) => sql`insert into public.agent_configs (name) values ('Evenings') returning id`);
+    const rows = await db.as(setup.owner, (sql) =>
+      sql`update public.phone_numbers set agent_config_id = ${mine!.id}, label = 'After hours' where id = ${setup.numberId} returning id`);
+    expect(rows).toHaveLength(1);
+    await db.as(setup.owner, (sql) =>
+      sql`update public.phone_numbers set agent_config_id = ${setup.configId}, label = 'Main line' where id = ${setup.numberId}`);
+  });
   it("owner cannot point a number at a stranger's config, and the error says why", async () => {
     const [foreign] = await db.as(stranger, (sql) => sql`insert into public.agent_configs (name) values ('Theirs') returning id`);
     await expect(
       db.as(setup.owner, (sql) => sql`update public.phone_numbers set agent_config_id = ${foreign!.id} where id = ${setup.numberId}`),
     ).rejects.toMatchObject({ message: expect.stringContaining('belongs to another owner') });
   });
-  it("stranger cannot add a number in the owner's name or move the owner's number", async () => {
-    await expect(db.as(stranger, (sql) => sql`insert into public.phone_numbers (e164, owner_id) values ('+15557770000', ${setup.owner.userId!})`)).rejects.toThrow('row-level security');
+  it('owner cannot add a number, free or taken, and is told who adds numbers', async () => {
+    const free = await refusal(setup.owner, (sql) => sql`insert into public.phone_numbers (e164) values ('+15557770100')`);
+    const taken = await refusal(stranger, (sql) => sql`insert into public.phone_numbers (e164) values (${setup.e164})`);
+    for (const e of [free, taken]) {
+      expect(e.code).toBe('42501');
+      expect(e.message).toBe('Phone numbers cannot be added from an account: Switchboard adds a number to its owner when the number is provisioned.');
+      expect(e.hint).toContain('Ask the Switchboard operator to provision the number');
+    }
+    // the same refusal whether or not someone has the number, and in the owner's name too
+    expect(errorText(taken)).toBe(errorText(free));
+    const inOwnersName = await refusal(stranger, (sql) => sql`insert into public.phone_numbers (e164, owner_id) values ('+15557770000', ${setup.owner.userId!})`);
+    expect(errorText(inOwnersName)).toBe(errorText(free));
+    expect(await db.sql`select 1 from public.phone_numbers where e164 in ('+15557770100', '+15557770000')`).toHaveLength(0);
+  });
+  it('owner cannot change the e164 or the owner of their own number', async () => {
+    const statements = [
+      (sql: postgres.TransactionSql) => sql`update public.phone_numbers set e164 = '+15557770200' where id = ${setup.numberId}`,
+      (sql: postgres.TransactionSql) => sql`update public.phone_numbers set owner_id = ${stranger.userId!} where id = ${setup.numberId}`,
+      (sql: postgres.TransactionSql) => sql`update public.phone_numbers set owner_id = ${setup.owner.userId!} where id = ${setup.numberId}`,
+    ];
+    for (const statement of statements) {
+      expect(await refusal(setup.owner, statement)).toMatchObject({ code: '42501', message: 'permission denied for table phone_numbers' });
+    }
+    const [row] = await db.sql`select e164, owner_id from public.phone_numbers where id = ${setup.numberId}`;
+    expect(row).toEqual({ e164: setup.e164, owner_id: setup.owner.userId });
+  });
+  it("owner cannot claim another owner's number by moving it, and learns nothing from trying", async () => {
+    const claim = await refusal(stranger, (sql) => sql`update public.phone_numbers set owner_id = ${stranger.userId!} where e164 = ${setup.e164}`);
+    const claimNobodys = await refusal(stranger, (sql) => sql`update public.phone_numbers set owner_id = ${stranger.userId!} where e164 = '+15557770300'`);
+    expect(errorText(claim)).toBe(errorText(claimNobodys));
+  });
+  it('owner cannot release their number', async () => {
+    expect(await refusal(setup.owner, (sql) => sql`delete from public.phone_numbers where id = ${setup.numberId}`))
+      .toMatchObject({ code: '42501', message: 'permission denied for table phone_numbers' });
+  });
+  it("another owner's number is invisible, and updating it touches 0 rows", async () => {
+    expect(await db.as(stranger, (sql) => sql`select id from public.phone_numbers where e164 = ${setup.e164}`)).toEqual([]);
     expect(await db.as(stranger, (sql) => sql`update public.phone_numbers set label = 'x' where id = ${setup.numberId} returning id`)).toHaveLength(0);
-    expect(await db.as(stranger, (sql) => sql`delete from public.phone_numbers where id = ${setup.numberId} returning id`)).toHaveLength(0);
+    const [theirs] = await db.as(stranger, (sql) => sql`insert into public.agent_configs (name) values ('Mine') returning id`);
+    expect(await db.as(stranger, (sql) =>
+      sql`update public.phone_numbers set agent_config_id = ${theirs!.id} where e164 = ${setup.e164} returning id`)).toHaveLength(0);
+    const [row] = await db.sql`select label, agent_config_id from public.phone_numbers where id = ${setup.numberId}`;
+    expect(row).toEqual({ label: 'Main line', agent_config_id: setup.configId });
+  });
+  it("no refusal or issue an owner sees names another owner's number", async () => {
+    // every way a stranger might touch the owner's number
+    const attempts = [
+      (sql: postgres.TransactionSql) => sql`insert into public.phone_numbers (e164) values (${setup.e164})`,
+      (sql: postgres.TransactionSql) => sql`insert into public.phone_numbers (e164, owner_id) values (${setup.e164}, ${setup.owner.userId!})`,
+      (sql: postgres.TransactionSql) => sql`update public.phone_numbers set e164 = ${setup.e164}`,
+      (sql: postgres.TransactionSql) => sql`delete from public.phone_numbers where e164 = ${setup.e164}`,
+    ];
+    for (const attempt of attempts) {
+      expect(errorText(await refusal(stranger, attempt))).not.toContain(setup.e164.slice(2));
+    }
+    // a transfer to the owner's number is no loop for the stranger's agents: nothing is flagged
+    await db.as(stranger, (sql) => sql`insert into public.agent_configs (name, transfer_number) values ('Transfers out', ${setup.e164})`);
+    const issues = await db.as(stranger, (sql) => sql<{ code: string; message: string }[]>`select code, message from public.config_issues`);
+    expect(issues.filter((i) => i.message.includes(setup.e164.slice(2)))).toEqual([]);
   });
   it('anon cannot write numbers', async () => {
     await expect(db.as(anonPersona(), (sql) => sql`insert into public.phone_numbers (e164, owner_id) values ('+15557770001', ${setup.owner.userId!})`)).rejects.toMatchObject({ code: '42501' });
+  });
+  it('service_role provisions a number for an owner, who then reads it', async () => {
+    const [row] = await db.as(serviceRolePersona(), (sql) =>
+      sql`insert into public.phone_numbers (e164, owner_id, label) values ('+1 555 777 0400', ${stranger.userId!}, 'Provisioned') returning id, e164`);
+    expect(row!.e164).toBe('+15557770400');
+    expect(await db.as(stranger, (sql) => sql`select label from public.phone_numbers where id = ${row!.id}`)).toEqual([{ label: 'Provisioned' }]);
+    await db.as(serviceRolePersona(), (sql) => sql`delete from public.phone_numbers where id = ${row!.id}`);
   });
 });
 

@@ -40,6 +40,18 @@ describe('schema', () => {
     expect(rows.map((r) => r.table_name)).toEqual(['agent_configs', 'phone_numbers']);
   });
 
+  it('lets authenticated users update only agent_config_id and label on numbers; inserts are refused by RLS', async () => {
+    const table = await db.sql`select privilege_type from information_schema.role_table_grants
+      where grantee = 'authenticated' and table_schema = 'public' and table_name = 'phone_numbers' order by 1`;
+    // INSERT stays granted only so the provisioning trigger can explain the refusal; no policy allows it.
+    expect(table.map((r) => r.privilege_type)).toEqual(['INSERT', 'SELECT']);
+    const columns = await db.sql`select column_name from information_schema.column_privileges
+      where grantee = 'authenticated' and table_schema = 'public' and table_name = 'phone_numbers' and privilege_type = 'UPDATE' order by 1`;
+    expect(columns.map((r) => r.column_name)).toEqual(['agent_config_id', 'label']);
+    const policies = await db.sql`select cmd from pg_policies where schemaname = 'public' and tablename = 'phone_numbers' and 'authenticated' = any (roles) order by 1`;
+    expect(policies.map((r) => r.cmd)).toEqual(['SELECT', 'UPDATE']);
+  });
+
   it('publishes the live config tables to Realtime with full replica identity', async () => {
     const published = await db.sql`select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by 1`;
     expect(published.map((r) => r.tablename)).toEqual(['agent_configs', 'phone_numbers', 'voices']);

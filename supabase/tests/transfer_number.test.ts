@@ -2,6 +2,7 @@
 // that cannot be a phone number is refused with a message that says what to write instead.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
+import { provisionNumber } from '../../test/db/fixtures.ts';
 import type { Persona } from '../../test/db/personas.ts';
 
 let db: TestDatabase;
@@ -65,9 +66,9 @@ describe('agent_configs.transfer_number', () => {
     });
   }
 
-  it('flags a formatted transfer number that Switchboard itself answers', async () => {
+  it("flags a formatted transfer number that is one of the owner's own numbers", async () => {
     const [config] = await insertConfig(null);
-    await db.as(owner, (sql) => sql`insert into public.phone_numbers (e164, agent_config_id) values ('+14155550199', ${config!.id})`);
+    await provisionNumber(db, owner, '+14155550199', { agentConfigId: config!.id });
     await db.as(owner, (sql) => sql`update public.agent_configs set transfer_number = '(415) 555-0199' where id = ${config!.id}`);
     const issues = await db.as(owner, (sql) => sql<{ code: string }[]>`
       select code from public.config_issues where subject_id = ${config!.id}::text and resolved_at is null`);
