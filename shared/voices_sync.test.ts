@@ -64,6 +64,20 @@ describe('planVoiceSync', () => {
     expect(plan.inserts).toEqual([{ voice_id: ADAM, name: ADAM, category: 'premade', labels: {}, preview_url: null }]);
   });
 
+  it('stores no loopback preview URL (the dev fake\'s port changes on every start), and clears one stored before', () => {
+    const loopback = ['http://127.0.0.1:54329/previews/x.mp3', 'http://localhost:8080/x.mp3', 'http://[::1]:9/x.mp3', 'http://127.1.2.3/x.mp3', 'http://0.0.0.0:80/x.mp3', 'http://app.localhost/x.mp3'];
+    for (const url of loopback) {
+      const plan = planVoiceSync([], [listed(RACHEL, 'Rachel', { preview_url: url })]);
+      expect(plan.inserts[0]!.preview_url, url).toBeNull();
+    }
+    const stale = planVoiceSync([row(RACHEL, 'Rachel', { is_default: true, preview_url: 'http://127.0.0.1:41234/previews/r.mp3' })], [
+      listed(RACHEL, 'Rachel', { preview_url: 'http://127.0.0.1:50123/previews/r.mp3' }),
+    ]);
+    expect(stale.updates).toEqual([{ voice_id: RACHEL, changes: { preview_url: null } }]);
+    const cdn = planVoiceSync([], [listed(RACHEL, 'Rachel', { preview_url: 'https://storage.googleapis.com/eleven-public-prod/r.mp3' })]);
+    expect(cdn.inserts[0]!.preview_url).toBe('https://storage.googleapis.com/eleven-public-prod/r.mp3');
+  });
+
   it('suffixes clashing names, leaving the voice that already holds the name alone', () => {
     const plan = planVoiceSync(catalog, [listed(RACHEL, 'Rachel'), listed(ADAM, 'Adam'), listed(SARAH, 'rachel')]);
     expect(plan.inserts[0]!.name).toBe('rachel (EXAVIT)');

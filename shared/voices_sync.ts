@@ -80,7 +80,7 @@ export function planVoiceSync(catalog: readonly CatalogRow[], listed: readonly U
       continue;
     }
     const name = (voice.name ?? '').trim().slice(0, MAX_NAME_CHARS) || voice.voice_id;
-    const previewUrl = voice.preview_url && /^https?:\/\//.test(voice.preview_url) ? voice.preview_url : null;
+    const previewUrl = publicPreviewUrl(voice.preview_url);
     upstream.set(voice.voice_id, { voice_id: voice.voice_id, name, category, labels: voice.labels ?? {}, preview_url: previewUrl });
   }
 
@@ -108,6 +108,24 @@ export function planVoiceSync(catalog: readonly CatalogRow[], listed: readonly U
     plan.skipped.push({ voice_id: current.voice_id, reason: 'the default voice is no longer listed, but no other enabled voice can become the default; kept enabled' });
   }
   return plan;
+}
+
+/**
+ * The preview URL to store, or null. Every user's browser plays it, so it must be http(s) on a
+ * host other than this machine: a loopback URL (the dev ElevenLabs fake serves its samples on a
+ * port that changes on every start) would be broken for everyone else, and in dev by the next
+ * start. Null is safe: voice-preview then synthesizes a standard sample instead.
+ */
+export function publicPreviewUrl(raw: string | null | undefined): string | null {
+  if (!raw || !/^https?:\/\//i.test(raw)) return null;
+  let host: string;
+  try {
+    host = new URL(raw).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+  const loopback = host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || host === '0.0.0.0' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return loopback ? null : raw;
 }
 
 /** True when applying the plan would change nothing. */

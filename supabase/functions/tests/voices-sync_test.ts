@@ -69,16 +69,29 @@ Deno.test('sync adds voices, then a second run changes nothing (idempotent)', as
   const first = await json(await call());
   assert.equal(first.changed, true);
   assert.equal((first.added as unknown[]).length, 5);
-  assert.ok((first.updated as unknown[]).length > 0, 'labels and preview_url filled in for seeded voices');
+  assert.ok((first.updated as unknown[]).length > 0, 'labels filled in for seeded voices');
   const afterFirst = await catalog();
   assert.equal(afterFirst.length, 12);
   const second = await json(await call());
   assert.equal(second.changed, false);
   assert.equal(second.unchanged, 12);
   assert.deepEqual(await catalog(), afterFirst, 'not even updated_at moved');
-  const [rachel] = await db.sql`select labels, preview_url from public.voices where voice_id = ${RACHEL}`;
-  assert.equal(rachel!.preview_url, `${elevenLabsFake.url}/previews/${RACHEL}.mp3`);
+  const [rachel] = await db.sql`select labels from public.voices where voice_id = ${RACHEL}`;
   assert.equal(rachel!.labels.use_case, 'conversational');
+});
+
+Deno.test('stores hosted preview URLs, but none on this machine: the fake\'s loopback samples die with its port', async () => {
+  const stale = `http://127.0.0.1:41234/previews/${RACHEL}.mp3`; // left by an earlier dev run
+  await db.sql`update public.voices set preview_url = ${stale} where voice_id = ${RACHEL}`;
+  await call();
+  const loopback = await db.sql`select voice_id, preview_url from public.voices where preview_url is not null`;
+  assert.deepEqual([...loopback], [], 'the fake lists http://127.0.0.1:<port>/previews/... for every voice');
+
+  await elevenLabsFake.setVoices(defaultVoices.map((v) => (v.voice_id === RACHEL ? { ...v, preview_url: 'https://storage.example/rachel.mp3' } : v)));
+  const hosted = await json(await call());
+  assert.deepEqual(hosted.updated, [{ voice_id: RACHEL, changes: { preview_url: 'https://storage.example/rachel.mp3' } }]);
+  const [rachel] = await db.sql`select preview_url from public.voices where voice_id = ${RACHEL}`;
+  assert.equal(rachel!.preview_url, 'https://storage.example/rachel.mp3');
 });
 
 Deno.test('vanished voices are disabled (never deleted) and their configs flagged; listed again, re-enabled', async () => {
