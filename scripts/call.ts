@@ -6,7 +6,7 @@
 // hangs up once the pending reply is printed; the agent may hang up (end_call, silence, the time
 // limit); a number no config answers hears that it is not in service. Ctrl-C hangs up too.
 import { initializeLogger, type llm, log, voice } from '@livekit/agents';
-import { createInterface } from 'node:readline';
+import { clearLine, createInterface, cursorTo } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { toE164 } from '../shared/phone.ts';
 import type { CallControls } from '../agent/call/call_controls.ts';
@@ -73,9 +73,10 @@ async function main(): Promise<number> {
       logger: log(),
     });
     describeAnswer(call, dialed);
-    printReplies(call);
+    const output: Output = { line: (text) => console.log(text) };
+    printReplies(call, output);
     // An unknown number is told so and hung up on by runCall itself: nothing to type.
-    const outcome = call.callConfig.kind === 'unknown' ? await callEnded(call) : await converse(call);
+    const outcome = call.callConfig.kind === 'unknown' ? await callEnded(call) : await converse(call, output);
     console.log(`call: ended (${outcome.reason})`);
     return EXIT_CODE.ok;
   } finally {
@@ -99,10 +100,15 @@ function describeAnswer(call: RunningCall, dialed: string): void {
   }
 }
 
+/** Where the agent's lines go; in a terminal they must not land after the caller's prompt. */
+interface Output {
+  line(text: string): void;
+}
+
 /** Prints every assistant message: the greeting may already be in the history, the rest as it comes. */
-function printReplies(call: RunningCall): void {
+function printReplies(call: RunningCall, output: Output): void {
   const print = (item: llm.ChatItem) => {
-    if (item.type === 'message' && item.role === 'assistant' && item.textContent) console.log(`agent> ${item.textContent}`);
+    if (item.type === 'message' && item.role === 'assistant' && item.textContent) output.line(`agent> ${item.textContent}`);
   };
   for (const item of call.session.history.items) print(item);
   call.session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => print(ev.item));
@@ -112,9 +118,20 @@ function printReplies(call: RunningCall): void {
  * Feeds stdin to the agent one line at a time, each after the previous reply, until the input
  * ends (then the caller hangs up) or the call ends on the agent's side.
  */
-async function converse(call: RunningCall): Promise<CallOutcome> {
+async function converse(call: RunningCall, output: Output): Promise<CallOutcome> {
   const tty = process.stdin.isTTY === true;
   const rl = createInterface({ input: process.stdin, ...(tty ? { output: process.stdout, terminal: true, prompt: 'caller> ' } : { terminal: false }) });
+  let waiting = false;
+  if (tty) {
+    // A line that arrives while the prompt is shown (the greeting, a silence reminder) replaces
+    // the prompt, which is shown again below it.
+    output.line = (text) => {
+      clearLine(process.stdout, 0);
+      cursorTo(process.stdout, 0);
+      console.log(text);
+      if (waiting) rl.prompt(true);
+    };
+  }
   // In a terminal readline takes Ctrl-C as a key, so it arrives here rather than as a signal.
   const hangUp = () => void call.end('caller_hangup');
   rl.on('SIGINT', hangUp);
@@ -126,8 +143,10 @@ async function converse(call: RunningCall): Promise<CallOutcome> {
   const lines = rl[Symbol.asyncIterator]();
   try {
     for (;;) {
+      waiting = true;
       if (tty) rl.prompt();
       const next = await Promise.race([lines.next(), ended]);
+      waiting = false;
       if (next === 'ended' || next.done) break;
       const text = String(next.value).trim();
       if (!text) continue;
@@ -135,8 +154,14 @@ async function converse(call: RunningCall): Promise<CallOutcome> {
       if ((await Promise.race([reply(call, text), ended])) === 'ended') break;
     }
   } finally {
+    waiting = false;
     rl.close();
     process.off('SIGINT', hangUp);
+    if (tty) {
+      // The outcome replaces the prompt the caller left.
+      clearLine(process.stdout, 0);
+      cursorTo(process.stdout, 0);
+    }
   }
   return callEnded(call);
 }

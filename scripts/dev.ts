@@ -1,11 +1,13 @@
 // `npm run dev`: the local stack. Starts embedded Postgres 17 (data in .data/dev, reused on the
-// next start), brings it up to date, then starts the services registered in DEV_SERVICES and
-// prints what runs where. Ctrl-C stops everything. Set DATABASE_URL to use another Postgres.
+// next start), brings it up to date, adds the demo owner, config and number (scripts/dev_seed.ts)
+// the first time, then starts the services registered in DEV_SERVICES and prints what runs where.
+// Ctrl-C stops everything. Set DATABASE_URL to use another Postgres (no demo data is written there).
 import path from 'node:path';
 import { DEV_DATABASE_NAME, devDatabasePort } from '../shared/dev_stack.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './db/embedded.ts';
 import { migrateDatabase, PROJECT_ROOT } from './db/migrate.ts';
 import { DEV_SERVICES, type DevService, type RunningService } from './dev_services.ts';
+import { demoSummary, seedDemoData } from './dev_seed.ts';
 
 async function main(): Promise<void> {
   let server: RunningPostgres | undefined;
@@ -18,6 +20,9 @@ async function main(): Promise<void> {
   }
   await migrateDatabase(databaseUrl, { log: (line) => console.log(`dev: ${line}`) });
 
+  // Only a database this script started gets demo rows: DATABASE_URL may be anyone's.
+  const demo = server ? await demoLines(databaseUrl) : ['  demo       not created: DATABASE_URL is set'];
+
   const running: RunningService[] = [];
   const lines = [`  database   ${databaseUrl}`];
   for (const service of DEV_SERVICES) {
@@ -25,6 +30,7 @@ async function main(): Promise<void> {
     if (started.service) running.push(started.service);
     lines.push(`  ${service.name.padEnd(10)} ${started.summary}`);
   }
+  lines.push(...demo);
   console.log(`\nSwitchboard is running:\n${lines.join('\n')}\n\nCtrl-C stops everything.`);
 
   let stopping = false;
@@ -39,6 +45,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function demoLines(databaseUrl: string): Promise<string[]> {
+  try {
+    return demoSummary(await seedDemoData(databaseUrl), process.env);
+  } catch (error) {
+    return [`  demo       not created: ${error instanceof Error ? error.message : String(error)}`];
+  }
 }
 
 async function startService(service: DevService, databaseUrl: string): Promise<{ service?: RunningService; summary: string }> {
