@@ -6,12 +6,13 @@
 import { type JobContext, type JobProcess, log, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { ParticipantKind } from '@livekit/rtc-node';
+import { errorMessage } from '../shared/errors.ts';
 import type { CallStore, ConfigSource } from './config/types.ts';
 import type { CachedConfigSource } from './config/cached_config_source.ts';
 import { createCallStore, createConfigSource } from './config/create_config_source.ts';
 import { liveKitCallControls } from './call/call_controls.ts';
 import { createProviders } from './call/providers.ts';
-import { type CallInfo, errorMessage, runCall } from './call/run_call.ts';
+import { type CallInfo, runCall } from './call/run_call.ts';
 import { loadWorkerEnv, type WorkerEnv } from './env.ts';
 
 export interface WorkerProcessData extends Record<string, unknown> {

@@ -48,3 +48,13 @@ export class AppError extends Error {
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
+
+/**
+ * The message of anything thrown or emitted as an error, for logs and the calls row. Provider
+ * error events carry plain objects with a `message`, not always Error instances.
+ */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
+  return String(error);
+}

@@ -16,6 +16,7 @@ import { buildInstructions } from './instructions.ts';
 import type { CallProviders } from './providers.ts';
 import { type CallConfig, resolveCallConfig } from './resolve_call_config.ts';
 import { SilenceMonitor } from './silence_monitor.ts';
+import { errorMessage } from '../../shared/errors.ts';
 
 /** What LiveKit tells us about the call (SIP participant attributes). */
 export interface CallInfo {
@@ -369,12 +370,6 @@ function closeReason(reason: string, error: unknown): CallEndReason {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
-}
-
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
-  return String(error);
 }
 
 export type { AgentConfig };
