@@ -25,6 +25,7 @@ async function main(): Promise<void> {
 
   const running: RunningService[] = [];
   const lines = [`  database   ${databaseUrl}`];
+  if (server) lines.push(`             data in ${path.relative(PROJECT_ROOT, server.dataDir).startsWith('..') ? server.dataDir : path.relative(PROJECT_ROOT, server.dataDir)}`);
   for (const service of DEV_SERVICES) {
     const started = await startService(service, databaseUrl);
     if (started.service) running.push(started.service);
