@@ -14,6 +14,14 @@ export interface ParseBodyOptions {
 }
 
 export async function parseJsonBody<S extends z.ZodType>(req: Request, schema: S, options: ParseBodyOptions = {}): Promise<z.infer<S>> {
+  return validateBody(await readJsonObject(req, options), schema);
+}
+
+/**
+ * The body as a JSON object, not yet validated: for a caller that needs the raw value to explain
+ * a validation error (reading the body once; `req.clone()` would read the request's signal).
+ */
+export async function readJsonObject(req: Request, options: ParseBodyOptions = {}): Promise<Record<string, unknown>> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
   const text = await readCapped(req, maxBytes);
   let value: unknown;
@@ -30,6 +38,11 @@ export async function parseJsonBody<S extends z.ZodType>(req: Request, schema: S
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw new AppError('invalid_request', 'The request body must be a JSON object.');
   }
+  return value as Record<string, unknown>;
+}
+
+/** `value` checked against `schema`; an invalid_request AppError listing each problem otherwise. */
+export function validateBody<S extends z.ZodType>(value: unknown, schema: S): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new AppError('invalid_request', formatIssues(parsed.error.issues));

@@ -78,28 +78,46 @@ async function route(req: Request): Promise<Response> {
   }
   const inner = new URL(req.url);
   inner.pathname = `/${rest}`;
-  return await handler(new Request(inner, req));
+  return await handler(forwardedRequest(req, inner));
 }
 
-// Started by a Node parent with a stdin pipe: when the parent dies, however it dies, stdin
-// closes and the gateway goes with it instead of holding port 54321.
-if (Deno.env.get('FUNCTIONS_EXIT_WITH_PARENT') === '1') {
-  (async () => {
-    for await (const _ of Deno.stdin.readable);
-    Deno.exit(0);
-  })();
-}
-
-const port = Number(Deno.env.get('FUNCTIONS_PORT') ?? 54321);
-const hostname = Deno.env.get('FUNCTIONS_HOST') ?? '127.0.0.1';
-const names = await discover();
-for (const name of names) {
-  try {
-    await load(name);
-    console.log(`functions: ${name} ready`);
-  } catch (error) {
-    loaded.delete(name);
-    console.error(`functions: ${name} failed to load: ${error instanceof Error ? error.message : String(error)}`);
+/**
+ * `req` for the function at `url`. Built field by field: `new Request(url, req)` copies
+ * req.signal, and reading a Deno.serve request's signal prints Deno's legacy-abort deprecation
+ * warning (that signal also aborts after every successful response). Functions never use it.
+ */
+export function forwardedRequest(req: Request, url: URL): Request {
+  const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers: req.headers, redirect: req.redirect };
+  if (req.body) {
+    init.body = req.body;
+    init.duplex = 'half'; // a streamed body, as it arrives
   }
+  return new Request(url, init);
 }
-Deno.serve({ port, hostname, onListen: ({ hostname, port }) => console.log(`functions: listening on http://${hostname}:${port}${PREFIX}`) }, route);
+
+if (import.meta.main) await main();
+
+async function main(): Promise<void> {
+  // Started by a Node parent with a stdin pipe: when the parent dies, however it dies, stdin
+  // closes and the gateway goes with it instead of holding port 54321.
+  if (Deno.env.get('FUNCTIONS_EXIT_WITH_PARENT') === '1') {
+    (async () => {
+      for await (const _ of Deno.stdin.readable);
+      Deno.exit(0);
+    })();
+  }
+
+  const port = Number(Deno.env.get('FUNCTIONS_PORT') ?? 54321);
+  const hostname = Deno.env.get('FUNCTIONS_HOST') ?? '127.0.0.1';
+  const names = await discover();
+  for (const name of names) {
+    try {
+      await load(name);
+      console.log(`functions: ${name} ready`);
+    } catch (error) {
+      loaded.delete(name);
+      console.error(`functions: ${name} failed to load: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  Deno.serve({ port, hostname, onListen: ({ hostname, port }) => console.log(`functions: listening on http://${hostname}:${port}${PREFIX}`) }, route);
+}

@@ -318,3 +318,25 @@ async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 3000): Pro
   }
   throw new Error('timed out waiting for a condition');
 }
+
+Deno.test('served by Deno.serve, a refused voice_id never reads request.signal (no legacy-abort warning)', async () => {
+  const server = Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: () => {} }, (req) => preview.fetch(req));
+  const warnings: string[] = [];
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(' '));
+  try {
+    const { port } = server.addr as Deno.NetAddr;
+    const res = await fetch(`http://127.0.0.1:${port}/voice-preview`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ voice_id: 'Rachel' }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    assert.equal(res.status, 400);
+    assert.match((await json(res)).error?.message ?? '', /Rachel is the name of a voice; its voice_id is 21m00Tcm4TlvDq8ikWAM\./);
+  } finally {
+    console.warn = original;
+    await server.shutdown();
+  }
+  assert.deepEqual(warnings.filter((w) => /request\.signal/.test(w)), []);
+});

@@ -7,7 +7,7 @@ import { AppError } from '../../../shared/errors.ts';
 import { voiceIdProblem } from '../../../shared/voice_id.ts';
 import { type VoicePreviewRequest, voicePreviewRequestSchema } from '../../../shared/voice_preview.ts';
 import { authOptionsFromEnv, createAuthenticator, requireUser } from '../_shared/auth.ts';
-import { parseJsonBody } from '../_shared/body.ts';
+import { readJsonObject, validateBody } from '../_shared/body.ts';
 import { createDatabase, type Database } from '../_shared/db.ts';
 import { createElevenLabsClient, DEFAULT_ELEVENLABS_BASE_URL, type ElevenLabsClient } from '../_shared/elevenlabs.ts';
 import { functionEnv } from '../_shared/env.ts';
@@ -62,12 +62,12 @@ export function createVoicePreview(env: VoicePreviewEnv, overrides: { db?: Datab
     allowOrigin: env.CORS_ALLOW_ORIGIN,
     async handle(req, { log }) {
       const caller = requireUser(await auth.authenticate(req));
-      const copy = req.clone();
+      const raw = await readJsonObject(req, { maxBytes: MAX_BODY_BYTES });
       let body: VoicePreviewRequest;
       try {
-        body = await parseJsonBody(req, voicePreviewRequestSchema, { maxBytes: MAX_BODY_BYTES });
+        body = validateBody(raw, voicePreviewRequestSchema);
       } catch (error) {
-        throw await withVoiceIdHint(error, copy, db);
+        throw await withVoiceIdHint(error, raw.voice_id, db);
       }
       return previews.render(caller.userId, body, log);
     },
@@ -81,10 +81,9 @@ export function createVoicePreview(env: VoicePreviewEnv, overrides: { db?: Datab
  * voice; its voice_id is 21m00Tcm4TlvDq8ikWAM." Only when voice_id itself is at fault: a valid ID
  * next to an unknown field gets no advice about voices.
  */
-async function withVoiceIdHint(error: unknown, copy: Request, db: Database): Promise<unknown> {
+async function withVoiceIdHint(error: unknown, voiceId: unknown, db: Database): Promise<unknown> {
   if (!(error instanceof AppError) || error.code !== 'invalid_request') return error;
-  const raw = (await copy.json().catch(() => null)) as { voice_id?: unknown } | null;
-  if (typeof raw?.voice_id !== 'string' || voiceIdProblem(raw.voice_id) === null) return error;
-  const hint = await voiceIdHintFor(db, raw.voice_id);
+  if (typeof voiceId !== 'string' || voiceIdProblem(voiceId) === null) return error;
+  const hint = await voiceIdHintFor(db, voiceId);
   return hint ? new AppError('invalid_request', `${error.message} ${hint}`) : error;
 }
