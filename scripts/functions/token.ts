@@ -3,7 +3,7 @@
 // in the dev database if needed and signs with the dev JWT secret, as Supabase's local Auth would.
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
-import { devDatabaseUrl } from '../../shared/dev_stack.ts';
+import { devDatabaseUrl, devFunctionsUrl } from '../../shared/dev_stack.ts';
 import { DEV_JWT_SECRET } from './dev_service.ts';
 
 const USAGE = 'usage: npm run functions:token -- [--email you@example.com] [--admin] [--hours 1]';
@@ -23,8 +23,11 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   let databaseUrl: string;
+  let issuer: string;
   try {
     databaseUrl = process.env.DATABASE_URL ?? devDatabaseUrl(process.env);
+    // The functions accept user tokens only from <SUPABASE_URL>/auth/v1, as Supabase Auth signs them.
+    issuer = `${(process.env.SUPABASE_URL ?? devFunctionsUrl(process.env)).replace(/\/$/, '')}/auth/v1`;
   } catch (error) {
     console.error(`functions:token: ${(error as Error).message}. Set it to the port npm run dev uses, or set DATABASE_URL.`);
     return 3;
@@ -45,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
     const token = await new SignJWT({ role: 'authenticated', aud: 'authenticated', email, app_metadata: appMetadata, user_metadata: {} })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user!.id)
+      .setIssuer(issuer)
       .setIssuedAt(now)
       .setExpirationTime(now + Math.round(hours * 3600))
       .sign(new TextEncoder().encode(secret));

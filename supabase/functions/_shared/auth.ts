@@ -3,6 +3,12 @@
 // secret (JWT_SECRET); asymmetric ones (ES256/RS256) with the project's JWKS. A secret API key
 // (sb_secret_..., from SUPABASE_SECRET_KEYS) in the `apikey` header acts as service_role.
 //
+// Beyond the signature, a token must be one Supabase issues for this project (checkClaims):
+// user tokens carry aud 'authenticated', iss <SUPABASE_URL>/auth/v1 (checked when SUPABASE_URL
+// is known) and a user id (UUID) in sub; the legacy anon and service_role keys carry iss
+// 'supabase' and no aud. A token signed with the shared secret for anything else (another
+// audience, another issuer) is refused.
+//
 // Admins: a user whose JWT carries app_metadata.role === 'admin'. app_metadata lives in
 // auth.users.raw_app_meta_data, which only the service role can write, so users cannot grant
 // it to themselves. See isAdmin().
@@ -12,6 +18,14 @@ import type { PlatformEnv } from './env.ts';
 
 export type CallerRole = 'anon' | 'authenticated' | 'service_role';
 const ROLES: readonly string[] = ['anon', 'authenticated', 'service_role'];
+/** `aud` of the access tokens Supabase Auth issues to signed-in users. */
+const USER_AUDIENCE = 'authenticated';
+/**
+ * `iss` of the legacy anon and service_role API keys: 'supabase' on hosted projects,
+ * 'supabase-demo' for the keys of the CLI's local stack.
+ */
+const API_KEY_ISSUERS: readonly string[] = ['supabase', 'supabase-demo'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface Claims extends JWTPayload {
   role?: string;
@@ -36,7 +50,10 @@ export interface AuthOptions {
   jwks?: string;
   /** Remote JWKS URL, fetched and cached by jose. */
   jwksUrl?: string;
-  /** Required `iss` for asymmetric tokens (SUPABASE_URL/auth/v1); unchecked when absent. */
+  /**
+   * Required `iss` of user tokens (SUPABASE_URL/auth/v1), and of every asymmetric token;
+   * unchecked when absent.
+   */
   issuer?: string;
   /** Secret API keys that act as service_role. */
   secretKeys?: string[];
@@ -94,6 +111,23 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     }
   }
 
+  /** The caller's role, once the claims say the token is one Supabase issues for this project. */
+  function checkClaims(claims: Claims): CallerRole {
+    const role = claims.role ?? '';
+    if (!ROLES.includes(role)) throw new AppError('unauthorized', `The access token has role ${JSON.stringify(role)}; expected a Supabase user or service token.`);
+    if (role === 'authenticated') {
+      const audiences = claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      if (!audiences.includes(USER_AUDIENCE)) throw notForThisProject(`aud ${JSON.stringify(claims.aud ?? null)}`);
+      if (options.issuer && claims.iss !== options.issuer) throw notForThisProject(`iss ${JSON.stringify(claims.iss ?? null)}`);
+      // auth.uid() casts sub to uuid: anything else would fail every query as a 500.
+      if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw invalidToken(new Error('sub is not a user id (UUID)'));
+      return role;
+    }
+    const issuers = options.issuer ? [...API_KEY_ISSUERS, options.issuer] : API_KEY_ISSUERS;
+    if (typeof claims.iss !== 'string' || !issuers.includes(claims.iss)) throw notForThisProject(`iss ${JSON.stringify(claims.iss ?? null)}`);
+    return role as CallerRole;
+  }
+
   return {
     async authenticate(req) {
       const header = req.headers.get('authorization');
@@ -101,10 +135,8 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
       const bearer = header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
       if (bearer && !bearer.startsWith('sb_')) {
         const claims = await verify(bearer);
-        const role = claims.role ?? '';
-        if (!ROLES.includes(role)) throw new AppError('unauthorized', `The access token has role ${JSON.stringify(role)}; expected a Supabase user or service token.`);
-        if (role === 'authenticated' && !claims.sub) throw invalidToken();
-        return { role: role as CallerRole, userId: role === 'authenticated' ? claims.sub! : null, claims, via: 'jwt' };
+        const role = checkClaims(claims);
+        return { role, userId: role === 'authenticated' ? claims.sub! : null, claims, via: 'jwt' };
       }
       const key = bearer ?? apikey;
       if (key && secretKeys.some((candidate) => timingSafeEqual(candidate, key))) {
@@ -138,6 +170,13 @@ export function requireAdmin(caller: Caller): void {
 
 function invalidToken(cause?: unknown): AppError {
   return new AppError('unauthorized', 'The access token is invalid. Sign in again.', { cause });
+}
+
+/** Signed with the right key, but issued for another audience or by another issuer. */
+function notForThisProject(claim: string): AppError {
+  return new AppError('unauthorized', 'The access token was not issued for this project. Sign in again.', {
+    cause: new Error(`unexpected ${claim}`),
+  });
 }
 
 function normalizeJwks(json: string): { keys: JsonWebKey[] } {

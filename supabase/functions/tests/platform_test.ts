@@ -1,5 +1,6 @@
 // The edge platform (_shared/): auth, CORS, errors, body validation, database as the caller.
 import assert from 'node:assert/strict';
+import { SignJWT } from 'jose';
 import { z } from 'zod';
 import { authOptionsFromEnv, createAuthenticator, isAdmin } from '../_shared/auth.ts';
 import { parseJsonBody } from '../_shared/body.ts';
@@ -124,6 +125,71 @@ Deno.test('verifies asymmetric tokens against the JWKS and their issuer', async 
   await assert.rejects(jwksAuth.authenticate(request(await other.sign(alice))), /invalid/);
   // An HS256 token is refused when no shared secret is configured.
   await assert.rejects(jwksAuth.authenticate(request(await userToken(alice))), /invalid/);
+});
+
+/** An HS256 token with exactly `claims` (plus iat and exp), signed with the test secret. */
+function hs256(claims: Record<string, unknown>, secret = TEST_JWT_SECRET): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ iat: now, exp: now + 3600, ...claims })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .sign(new TextEncoder().encode(secret));
+}
+const userClaims = (sub: string, extra: Record<string, unknown> = {}) =>
+  ({ sub, role: 'authenticated', aud: 'authenticated', email: 'alice@example.test', app_metadata: { provider: 'email' }, ...extra });
+
+Deno.test('refuses an HS256 user token without the authenticated audience, with a 401 in the standard shape', async () => {
+  const { aud: _aud, ...noAudience } = userClaims(alice);
+  for (const [name, token] of [
+    ['no aud', await hs256(noAudience)],
+    ['aud anon', await hs256(userClaims(alice, { aud: 'anon' }))],
+    ['aud of another service', await hs256(userClaims(alice, { aud: ['some-other-api'] }))],
+  ] as const) {
+    const res = await call({ token, body: '{"n":1}' });
+    assert.equal(res.status, 401, name);
+    assert.deepEqual(await json(res), {
+      error: { code: 'unauthorized', message: 'The access token was not issued for this project. Sign in again.' },
+    }, name);
+  }
+  // aud may be a list that includes authenticated
+  const listed = await call({ token: await hs256(userClaims(alice, { aud: ['authenticated', 'other'] })), body: '{"n":1}' });
+  assert.equal(listed.status, 200);
+});
+
+Deno.test('answers 401, not 500, for a user token whose sub is not a user id', async () => {
+  for (const sub of ['alice', '', '1234', `${alice}x`]) {
+    const res = await call({ token: await hs256(userClaims(sub)), body: '{"n":1}' });
+    assert.equal(res.status, 401, sub);
+    assert.deepEqual(await json(res), { error: { code: 'unauthorized', message: 'The access token is invalid. Sign in again.' } }, sub);
+  }
+  const { sub: _sub, ...noSubject } = userClaims(alice);
+  assert.equal((await call({ token: await hs256(noSubject), body: '{"n":1}' })).status, 401);
+});
+
+Deno.test('with SUPABASE_URL known, an HS256 user token must come from its Auth; service keys stay as Supabase issues them', async () => {
+  const projectEnv = loadEnv(PLATFORM_ENV, { SUPABASE_DB_URL: db.url, SUPABASE_URL: 'https://abcd.supabase.co/', JWT_SECRET: TEST_JWT_SECRET });
+  const projectAuth = createAuthenticator(authOptionsFromEnv(projectEnv));
+  const request = (token: string) => new Request('http://localhost/x', { headers: { authorization: `Bearer ${token}` } });
+  const ISSUER = 'https://abcd.supabase.co/auth/v1';
+  assert.equal((await projectAuth.authenticate(request(await hs256(userClaims(alice, { iss: ISSUER }))))).userId, alice);
+  for (const iss of [undefined, 'https://other.supabase.co/auth/v1', 'supabase']) {
+    await assert.rejects(projectAuth.authenticate(request(await hs256(userClaims(alice, iss ? { iss } : {})))), /not issued for this project/, String(iss));
+  }
+  // the legacy service_role and anon keys: iss 'supabase' (hosted) or 'supabase-demo' (CLI), no aud
+  assert.equal((await projectAuth.authenticate(request(await serviceRoleToken()))).role, 'service_role');
+  assert.equal((await projectAuth.authenticate(request(await hs256({ iss: 'supabase-demo', role: 'service_role' })))).role, 'service_role');
+  assert.equal((await projectAuth.authenticate(request(await hs256({ iss: 'supabase', ref: 'abcd', role: 'anon' })))).role, 'anon');
+});
+
+Deno.test('refuses service_role and anon tokens that are not Supabase API keys', async () => {
+  for (const [name, claims] of [
+    ['no iss', { role: 'service_role' }],
+    ['foreign iss', { iss: 'https://evil.example', role: 'service_role' }],
+    ['anon with a foreign iss', { iss: 'my-app', role: 'anon' }],
+  ] as const) {
+    const res = await call({ token: await hs256(claims), body: '{"n":1}' });
+    assert.equal(res.status, 401, name);
+    assert.equal((await json(res)).error?.code, 'unauthorized', name);
+  }
 });
 
 Deno.test('env: fails at startup naming every bad variable, never its value', () => {
