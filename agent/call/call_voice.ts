@@ -13,8 +13,8 @@ export interface CallVoiceOptions {
   tts: tts.TTS | null;
   voiceId: string;
   defaultVoiceId: string;
-  /** Reports the failed voice for the owner; errors are the caller's to log. */
-  onVoiceFailed: (voiceId: string) => void;
+  /** Reports the failed voice and the one used from now on; errors are the caller's to log. */
+  onVoiceFailed: (failed: string, fallback: string) => void;
 }
 
 export class CallVoice {
@@ -22,7 +22,7 @@ export class CallVoice {
   #active: string;
   #configured: string;
   #default: string;
-  #onVoiceFailed: (voiceId: string) => void;
+  #onVoiceFailed: (failed: string, fallback: string) => void;
   readonly fallbacks: Array<{ from: string; to: string }> = [];
 
   constructor(options: CallVoiceOptions) {
@@ -56,7 +56,7 @@ export class CallVoice {
     const failed = this.#active;
     this.fallbacks.push({ from: failed, to: this.#default });
     this.#switchTo(this.#default);
-    this.#onVoiceFailed(failed);
+    this.#onVoiceFailed(failed, this.#default);
     return true;
   }
 

@@ -1,35 +1,45 @@
-// One phone call, from the answered SIP participant to the completed calls row: resolve the
-// config, build the pipeline, greet, keep the config live (hot reload), watch for silence and
-// the duration limit, never go silent on provider failures, and record how the call went.
+// One phone call, from the answered SIP participant to the completed calls row. This file only
+// wires the call's parts together, in the order a call needs them; each part is its own file:
+//   resolve_call_config.ts   which agent answers (the config, a last known copy, the generic one)
+//   call_pipeline.ts         the AgentSession and the providers it runs on
+//   call_agent.ts            the agent; call_tools.ts its tools; call_actions.ts what they do
+//   call_lifecycle.ts        how a call ends: end reasons, end(), hang-up, the row completed
+//   provider_failures.ts     what happens when the LLM, TTS or STT fails for good
+//   call_limits.ts           silence timeout and maximum call length
+//   config_reload.ts         hot reload of the number's config
+//   call_record.ts           what the calls row gets; call_record_writer.ts writes it
 import { voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
-import type { CallLogger as Logger } from './call_logger.ts';
 import type { AgentConfig } from '../../shared/agent_config.ts';
+import { errorMessage } from '../../shared/errors.ts';
 import type { CallEndReason, CallStore, ConfigSource } from '../config/types.ts';
 import { CallAgent } from './call_agent.ts';
+import { callActions } from './call_actions.ts';
 import type { CallControls } from './call_controls.ts';
-import { CallMetrics } from './call_metrics.ts';
-import { CallVoice } from './call_voice.ts';
-import { ConfigReloader } from './config_reload.ts';
-import { MAX_DURATION_GOODBYE, PROVIDER_APOLOGY, SILENCE_GOODBYE, SILENCE_REMINDER, TRANSFER_FAILED, UNKNOWN_NUMBER_MESSAGE } from './fallback.ts';
-import { buildInstructions } from './instructions.ts';
+import type { CallInfo } from './call_info.ts';
+import { CallLifecycle, type CallOutcome, finishCall } from './call_lifecycle.ts';
+import { CallLimits } from './call_limits.ts';
+import type { CallLogger as Logger } from './call_logger.ts';
+import {
+  announcementPipeline,
+  type CallPipeline,
+  conversationPipeline,
+  type PipelineOptions,
+} from './call_pipeline.ts';
+import { CallRecord, callStartRow } from './call_record.ts';
+import { CallRecordWriter } from './call_record_writer.ts';
+import { type CallActions, callTools } from './call_tools.ts';
+import type { CallVoice } from './call_voice.ts';
+import { ConfigReloader, type LiveConfig } from './config_reload.ts';
+import { UNKNOWN_NUMBER_MESSAGE } from './fallback.ts';
+import { buildInstructions, type CallerContext } from './instructions.ts';
+import { watchProviderFailures } from './provider_failures.ts';
 import type { CallProviders } from './providers.ts';
 import { type CallConfig, resolveCallConfig } from './resolve_call_config.ts';
-import { SilenceMonitor } from './silence_monitor.ts';
-import { errorMessage } from '../../shared/errors.ts';
 
-/** What LiveKit tells us about the call (SIP participant attributes). */
-export interface CallInfo {
-  roomName: string;
-  /** sip.callID (SCL_…) */
-  callId: string | null;
-  /** sip.trunkPhoneNumber: the number the caller dialed. */
-  dialedNumber: string | null;
-  /** sip.phoneNumber: the caller. */
-  callerNumber: string | null;
-  trunkId: string | null;
-  dispatchRuleId: string | null;
-}
+export type { AgentConfig };
+export type { CallInfo } from './call_info.ts';
+export type { CallOutcome } from './call_lifecycle.ts';
 
 export interface CallDependencies {
   configSource: ConfigSource;
@@ -61,11 +71,6 @@ export interface RunCallOptions {
   maxCallDurationMs?: number;
 }
 
-export interface CallOutcome {
-  reason: CallEndReason;
-  callRowId: string | null;
-}
-
 export interface RunningCall {
   session: voice.AgentSession;
   agent: voice.Agent;
@@ -85,291 +90,212 @@ export interface RunningCall {
 
 const DEFAULT_FAREWELL_TIMEOUT_MS = 10_000;
 
-export async function runCall(info: CallInfo, deps: CallDependencies, options: RunCallOptions = {}): Promise<RunningCall> {
+type AgentCallConfig = Extract<CallConfig, { kind: 'agent' }>;
+type UnknownCallConfig = Extract<CallConfig, { kind: 'unknown' }>;
+
+/** What every step of one call shares. */
+interface CallScope {
+  info: CallInfo;
+  deps: CallDependencies;
+  options: RunCallOptions;
+  log: Logger;
+  startedAt: Date;
+  record: CallRecord;
+  writer: CallRecordWriter;
+  pipelineOptions: PipelineOptions;
+}
+
+export async function runCall(
+  info: CallInfo,
+  deps: CallDependencies,
+  options: RunCallOptions = {},
+): Promise<RunningCall> {
   const log = deps.logger.child({ room: info.roomName, callId: info.callId });
   const startedAt = new Date();
   const callConfig = await resolveCallConfig(deps.configSource, info.dialedNumber, (error) =>
-    log.warn({ err: errorMessage(error) }, 'config database unreachable and no copy known: answering with the generic receptionist'),
+    log.warn(
+      { err: errorMessage(error) },
+      'config database unreachable and no copy known: answering with the generic receptionist',
+    ),
   );
-  const callRow = deps.callStore
-    .startCall({
-      room_name: info.roomName,
-      livekit_call_id: info.callId,
-      trunk_id: info.trunkId,
-      dispatch_rule_id: info.dispatchRuleId,
-      caller_number: info.callerNumber,
-      dialed_number: info.dialedNumber,
-      owner_id: callConfig.kind === 'agent' ? callConfig.ownerId : null,
-      agent_config_id: callConfig.kind === 'agent' ? callConfig.agentConfigId : null,
-      config_version: callConfig.kind === 'agent' && callConfig.agentConfigId ? callConfig.config.version : null,
-      config_source: callConfig.origin,
-      started_at: startedAt.toISOString(),
-    })
-    .catch((error: unknown) => {
-      log.error({ err: errorMessage(error) }, 'could not record the call start');
-      return null;
-    });
-
-  const metrics = new CallMetrics();
-  const details: Record<string, unknown> = { config_changes: [] as unknown[] };
-  let endReason: CallEndReason | undefined;
-  let answeredAt: Date | null = null;
-  let turns = 0;
-  let lastUtterance = '';
-  let silence: SilenceMonitor | undefined;
-  let maxDurationTimer: NodeJS.Timeout | undefined;
-  let unwatch: (() => void) | undefined;
-  let session: voice.AgentSession;
-  let agent: voice.Agent;
-  let callVoice: CallVoice | null = null;
-  /** Provider connections this call opened; closed when it ends (a worker process serves many calls). */
-  const owned: Array<{ close(): Promise<void> }> = [];
-
-  const farewellTimeoutMs = options.farewellTimeoutMs ?? DEFAULT_FAREWELL_TIMEOUT_MS;
-
-  /** A farewell the closing session could not say; said by a short-lived session instead. */
-  let unsaidFarewell: string | undefined;
-
-  async function end(reason: CallEndReason, farewell?: string): Promise<void> {
-    if (endReason) return;
-    endReason = reason;
-    log.info({ reason }, 'ending the call');
-    stopWatchers();
-    if (farewell) {
-      try {
-        const handle = session.say(farewell, { allowInterruptions: false, addToChatCtx: true });
-        await Promise.race([handle.waitForPlayout(), sleep(farewellTimeoutMs)]);
-      } catch (error) {
-        // The session is already closing (an STT failure closes it at once).
-        unsaidFarewell = farewell;
-        log.warn({ err: errorMessage(error) }, 'the session could not say the farewell');
-      }
-    }
-    session.shutdown({ drain: true, reason });
-  }
-
-  /** Says `text` with a fresh TTS-only session in the same room, so the caller never hangs in silence. */
-  async function sayAfterClose(text: string): Promise<void> {
-    const voiceId = callVoice?.activeVoiceId ?? callConfig.defaultVoiceId;
-    const tts = deps.providers.tts(voiceId);
-    const last = new voice.AgentSession({ ...(tts ? { tts } : {}), vad: null, turnHandling: { turnDetection: 'manual' }, userAwayTimeout: null });
-    try {
-      if (options.audioOutput) last.output.audio = options.audioOutput;
-      await last.start({ agent: new voice.Agent({ instructions: '' }), ...(options.room ? { room: options.room } : {}) });
-      await Promise.race([last.say(text, { allowInterruptions: false }).waitForPlayout(), sleep(farewellTimeoutMs)]);
-      details.farewell_after_close = true;
-    } catch (error) {
-      log.warn({ err: errorMessage(error) }, 'could not say the farewell after the session closed');
-    } finally {
-      await last.close().catch(() => {});
-      await tts?.close().catch(() => {});
-    }
-  }
-
-  function stopWatchers(): void {
-    silence?.stop();
-    clearTimeout(maxDurationTimer);
-    unwatch?.();
-    unwatch = undefined;
-  }
-
-  const actions = {
-    endAfterReply(handle: voice.SpeechHandle) {
-      handle.addDoneCallback(() => void end('agent_hangup'));
-    },
-    transferAfterReply(handle: voice.SpeechHandle) {
-      handle.addDoneCallback(() => void transfer());
-    },
-    transferNumber: () => (callConfig.kind === 'agent' ? reloader?.current.transfer_number ?? null : null),
+  const record = new CallRecord(callStartRow(info, callConfig, startedAt));
+  const writer = new CallRecordWriter(deps.callStore, record, log);
+  const scope = {
+    info,
+    deps,
+    options,
+    log,
+    startedAt,
+    record,
+    writer,
+    pipelineOptions: pipelineOptions(deps, options, log),
   };
+  return callConfig.kind === 'unknown' ? answerUnknownNumber(scope, callConfig) : answerWithAgent(scope, callConfig);
+}
 
-  async function transfer(): Promise<void> {
-    const number = actions.transferNumber();
-    if (!number || endReason) return;
-    try {
-      await deps.controls.transfer(number);
-      log.info({ 'pii.transfer_to': number }, 'call transferred');
-      await end('transferred');
-    } catch (error) {
-      log.warn({ err: errorMessage(error) }, 'transfer failed; telling the caller');
-      details.transfer_error = errorMessage(error);
-      session.say(TRANSFER_FAILED);
-    }
-  }
-
-  let reloader: ConfigReloader | undefined;
-  if (callConfig.kind === 'unknown') {
-    log.info({ why: callConfig.reason }, 'unknown number: saying so and hanging up');
-    const tts = deps.providers.tts(callConfig.defaultVoiceId);
-    if (tts) owned.push(tts);
-    agent = new voice.Agent({ instructions: '' });
-    session = new voice.AgentSession({ ...(tts ? { tts } : {}), vad: null, turnHandling: { turnDetection: 'manual' }, userAwayTimeout: null });
-  } else {
-    const config = callConfig.config;
-    const caller = { callerNumber: info.callerNumber, dialedNumber: info.dialedNumber };
-    const tts = deps.providers.tts(callConfig.voiceId);
-    const stt = deps.providers.stt(config);
-    for (const provider of [tts, stt]) if (provider) owned.push(provider);
-    callVoice = new CallVoice({
-      tts,
-      voiceId: callConfig.voiceId,
-      defaultVoiceId: callConfig.defaultVoiceId,
-      onVoiceFailed: (voiceId) => {
-        details.voice_fallback = { from: voiceId, to: callVoice?.activeVoiceId };
-        log.warn({ voiceId, fallback: callVoice?.activeVoiceId }, 'ElevenLabs could not speak in this voice: switched to the default voice');
-        const configId = callConfig.kind === 'agent' ? callConfig.agentConfigId : null;
-        if (configId) {
-          deps.callStore.reportVoiceNotFound(configId, voiceId, 'worker').catch((error: unknown) =>
-            log.error({ err: errorMessage(error) }, 'could not report voice_not_found'),
-          );
-        }
-      },
-    });
-    agent = new CallAgent({
-      instructions: buildInstructions(config, caller),
-      actions,
-      withTransfer: config.transfer_number !== null,
-      onUtterance: (text) => {
-        lastUtterance = text;
-      },
-      ...(options.onTtsText ? { onTtsText: options.onTtsText } : {}),
-    });
-    const vad = deps.providers.vad();
-    const turnDetection = deps.providers.turnDetection();
-    session = new voice.AgentSession({
-      llm: deps.providers.llm(config.llm_model),
-      ...(stt ? { stt } : {}),
-      ...(tts ? { tts } : {}),
-      vad,
-      turnHandling: { turnDetection: turnDetection ?? (stt ? undefined : 'manual') },
-      userAwayTimeout: null,
-      ...(options.connOptions ? { connOptions: options.connOptions } : {}),
-    });
-    reloader = new ConfigReloader({
-      config,
-      caller,
-      agent: agent as CallAgent,
-      actions,
-      voice: callVoice,
-      providers: deps.providers,
-      hasStt: stt !== null,
-      log,
-      onApplied: (change) => (details.config_changes as unknown[]).push(change),
-      onLimits: (next) => {
-        silence?.setTimeoutMs(next.silence_timeout_ms);
-        scheduleMaxDuration(next.max_call_duration_ms);
-      },
-    });
-  }
-
-  function scheduleMaxDuration(configMaxMs: number): void {
-    clearTimeout(maxDurationTimer);
-    const maxMs = Math.min(configMaxMs, options.maxCallDurationMs ?? Number.POSITIVE_INFINITY);
-    const left = Math.max(0, startedAt.getTime() + maxMs - Date.now());
-    maxDurationTimer = setTimeout(() => void end('max_duration', MAX_DURATION_GOODBYE), left);
-    maxDurationTimer.unref?.();
-  }
-
-  session.on(voice.AgentSessionEventTypes.MetricsCollected, (ev) => metrics.add(ev.metrics));
-  session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
-    if (ev.item.type === 'message' && ev.item.role === 'user') {
-      turns += 1;
-      silence?.callerSpoke();
-    }
-  });
-  session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => silence?.agentState(ev.newState));
-  session.on(voice.AgentSessionEventTypes.UserStateChanged, (ev) => silence?.callerState(ev.newState));
-  session.on(voice.AgentSessionEventTypes.Error, (ev) => onProviderError(ev.error));
-
-  function onProviderError(error: { type?: string; recoverable?: boolean; error?: unknown }): void {
-    if (error.recoverable || endReason) return;
-    log.warn({ type: error.type, err: errorMessage(error.error) }, 'provider failed after retries');
-    if (error.type === 'tts_error') {
-      if (callVoice?.fail()) {
-        // The utterance that failed is said again in the default voice.
-        if (lastUtterance) session.say(lastUtterance);
-        return;
-      }
-      details.provider_error = { type: error.type, message: errorMessage(error.error) };
-      void end('provider_error');
-      return;
-    }
-    if (error.type === 'llm_error' || error.type === 'stt_error') {
-      details.provider_error = { type: error.type, message: errorMessage(error.error) };
-      void end('provider_error', PROVIDER_APOLOGY);
-    }
-  }
-
-  const finished = new Promise<CallOutcome>((resolve) => {
-    session.on(voice.AgentSessionEventTypes.Close, (ev) => {
-      stopWatchers();
-      endReason ??= closeReason(ev.reason, ev.error);
-      if (ev.error && !details.provider_error) details.provider_error = { message: errorMessage(ev.error) };
-      void (async () => {
-        // An STT failure closes the session before the apology can be queued: say it now.
-        if (endReason === 'provider_error' && (unsaidFarewell || ev.reason === 'error')) await sayAfterClose(unsaidFarewell ?? PROVIDER_APOLOGY);
-        await deps.controls.hangUp();
-        await Promise.allSettled(owned.map((provider) => provider.close()));
-        const id = await callRow;
-        if (id) {
-          const figures = metrics.figures();
-          const { turn_latencies_ms, ...row } = figures;
-          await deps.callStore
-            .completeCall(id, {
-              answered_at: answeredAt?.toISOString() ?? null,
-              ended_at: new Date().toISOString(),
-              end_reason: endReason!,
-              turns,
-              ...row,
-              details: { ...details, turn_latencies_ms },
-            })
-            .catch((error: unknown) => log.error({ err: errorMessage(error) }, 'could not record the call end'));
-        }
-        log.info({ reason: endReason, turns }, 'call ended');
-        resolve({ reason: endReason!, callRowId: id });
-      })();
-    });
-  });
-
-  if (options.audioOutput) session.output.audio = options.audioOutput;
-  if (options.audioInput) session.input.audio = options.audioInput;
-  await session.start({
+/** Not our number, or no config: say so and hang up at once, rather than let it ring for minutes. */
+async function answerUnknownNumber(scope: CallScope, callConfig: UnknownCallConfig): Promise<RunningCall> {
+  scope.log.info({ why: callConfig.reason }, 'unknown number: saying so and hanging up');
+  const pipeline = announcementPipeline(callConfig.defaultVoiceId, scope.pipelineOptions);
+  const lifecycle = newLifecycle(scope, pipeline);
+  const finished = superviseCall(scope, pipeline, lifecycle, () => '');
+  const agent = new voice.Agent({ instructions: '' });
+  await pipeline.start(agent);
+  scope.record.answered();
+  void lifecycle.end('unknown_number', UNKNOWN_NUMBER_MESSAGE);
+  return {
+    session: pipeline.session,
     agent,
-    ...(options.room
-      ? { room: options.room, inputOptions: { closeOnDisconnect: true, ...(options.participantIdentity ? { participantIdentity: options.participantIdentity } : {}) } }
-      : {}),
+    callConfig,
+    voice: null,
+    finished,
+    recorded: scope.writer.rowId,
+    end: (reason, farewell) => lifecycle.end(reason, farewell),
+    configApplied: () => Promise.resolve(),
+    currentConfig: () => null,
+  };
+}
+
+/** The owner's agent (or the generic receptionist): greets, converses, follows config changes. */
+async function answerWithAgent(scope: CallScope, callConfig: AgentCallConfig): Promise<RunningCall> {
+  const parts = buildAgentCall(scope, callConfig);
+  const { pipeline, lifecycle, agent, live } = parts;
+  const finished = superviseCall(scope, pipeline, lifecycle, () => agent.lastUtterance);
+  await pipeline.start(agent);
+  scope.record.answered();
+  const reloader = keepCallLive(scope, parts, callConfig.agentConfigId);
+  if (live.current.greeting.trim()) pipeline.session.say(live.current.greeting);
+  return {
+    session: pipeline.session,
+    agent,
+    callConfig,
+    voice: pipeline.voice,
+    finished,
+    recorded: scope.writer.rowId,
+    end: (reason, farewell) => lifecycle.end(reason, farewell),
+    configApplied: () => reloader.idle,
+    currentConfig: () => reloader.current,
+  };
+}
+
+/** An agent call before it starts: the pipeline, how it ends, and the agent with its tools. */
+interface AgentCallParts {
+  pipeline: CallPipeline<CallVoice>;
+  lifecycle: CallLifecycle;
+  /** The config in effect: the tools read it, hot reload replaces it. */
+  live: LiveConfig;
+  caller: CallerContext;
+  actions: CallActions;
+  agent: CallAgent;
+}
+
+function buildAgentCall(scope: CallScope, callConfig: AgentCallConfig): AgentCallParts {
+  const { info, record, log } = scope;
+  const pipeline = conversationPipeline(
+    callConfig,
+    scope.pipelineOptions,
+    reportVoiceFallback(scope, callConfig.agentConfigId),
+  );
+  const lifecycle = newLifecycle(scope, pipeline);
+  const live: LiveConfig = { current: callConfig.config };
+  const actions = callActions({
+    call: lifecycle,
+    currentConfig: () => live.current,
+    session: pipeline.session,
+    controls: scope.deps.controls,
+    record,
+    log,
   });
-  answeredAt = new Date();
-
-  if (callConfig.kind === 'unknown') {
-    void end('unknown_number', UNKNOWN_NUMBER_MESSAGE);
-  } else {
-    const config = callConfig.config;
-    silence = new SilenceMonitor({
-      timeoutMs: config.silence_timeout_ms,
-      onReminder: () => session.say(SILENCE_REMINDER),
-      onGiveUp: () => void end('silence_timeout', SILENCE_GOODBYE),
-    });
-    silence.agentState(session.agentState);
-    scheduleMaxDuration(config.max_call_duration_ms);
-    if (info.dialedNumber && callConfig.agentConfigId) {
-      unwatch = deps.configSource.watch(info.dialedNumber, (next) => reloader?.apply(next));
-    }
-    if (config.greeting.trim()) session.say(config.greeting);
-  }
-
-  return { session, agent, callConfig, voice: callVoice, finished, recorded: callRow, end, configApplied: () => reloader?.idle ?? Promise.resolve(), currentConfig: () => reloader?.current ?? null };
+  const caller = { callerNumber: info.callerNumber, dialedNumber: info.dialedNumber };
+  const agent = new CallAgent({
+    instructions: buildInstructions(live.current, caller),
+    tools: callTools(actions, live.current),
+    onTtsText: scope.options.onTtsText,
+  });
+  return { pipeline, lifecycle, live, caller, actions, agent };
 }
 
-function closeReason(reason: string, error: unknown): CallEndReason {
-  if (reason === 'participant_disconnected') return 'caller_hangup';
-  if (reason === 'error' || error) return 'provider_error';
-  if (reason === 'job_shutdown') return 'worker_shutdown';
-  return 'agent_hangup';
+/** Arms the limits and follows the number's config (hot reload) until the call ends. */
+function keepCallLive(scope: CallScope, parts: AgentCallParts, agentConfigId: string | null): ConfigReloader {
+  const { pipeline, lifecycle } = parts;
+  const limits = new CallLimits(parts.live.current, {
+    session: pipeline.session,
+    startedAt: scope.startedAt,
+    maxCallDurationMs: scope.options.maxCallDurationMs ?? Number.POSITIVE_INFINITY,
+    end: (reason, farewell) => void lifecycle.end(reason, farewell),
+  });
+  lifecycle.onEnd(() => limits.stop());
+  const reloader = new ConfigReloader({
+    live: parts.live,
+    caller: parts.caller,
+    agent: parts.agent,
+    actions: parts.actions,
+    voice: pipeline.voice,
+    providers: scope.deps.providers,
+    hasStt: pipeline.hasStt,
+    log: scope.log,
+    onApplied: (change) => scope.record.configChanged(change),
+    onLimits: (next) => limits.update(next),
+  });
+  const dialed = scope.info.dialedNumber;
+  // The generic receptionist (no config id) has no config to follow.
+  if (dialed && agentConfigId) lifecycle.onEnd(scope.deps.configSource.watch(dialed, (next) => reloader.apply(next)));
+  return reloader;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+function newLifecycle(scope: CallScope, pipeline: CallPipeline): CallLifecycle {
+  return new CallLifecycle({
+    session: pipeline.session,
+    log: scope.log,
+    farewellTimeoutMs: scope.pipelineOptions.farewellTimeoutMs,
+  });
 }
 
-export type { AgentConfig };
+/** Counts the call for its record, handles provider failures, and finishes it once the session closes. */
+function superviseCall(
+  scope: CallScope,
+  pipeline: CallPipeline,
+  lifecycle: CallLifecycle,
+  lastUtterance: () => string,
+): Promise<CallOutcome> {
+  const { record, log } = scope;
+  record.observe(pipeline.session);
+  watchProviderFailures({
+    call: lifecycle,
+    session: pipeline.session,
+    callVoice: pipeline.voice,
+    lastUtterance,
+    record,
+    log,
+  });
+  return lifecycle.closed.then((closed) =>
+    finishCall(closed, { pipeline, controls: scope.deps.controls, record, writer: scope.writer, log }),
+  );
+}
+
+/** The configured voice failed and the call went on in the default one: record it, and tell the owner. */
+function reportVoiceFallback(
+  scope: CallScope,
+  agentConfigId: string | null,
+): (failed: string, fallback: string) => void {
+  const { record, log } = scope;
+  return (failed, fallback) => {
+    record.voiceFellBack(failed, fallback);
+    log.warn({ voiceId: failed, fallback }, 'ElevenLabs could not speak in this voice: switched to the default voice');
+    if (!agentConfigId) return;
+    scope.deps.callStore
+      .reportVoiceNotFound(agentConfigId, failed, 'worker')
+      .catch((error: unknown) => log.error({ err: errorMessage(error) }, 'could not report voice_not_found'));
+  };
+}
+
+function pipelineOptions(deps: CallDependencies, options: RunCallOptions, log: Logger): PipelineOptions {
+  const { room, participantIdentity, audioInput, audioOutput } = options;
+  return {
+    providers: deps.providers,
+    io: { room, participantIdentity, audioInput, audioOutput },
+    connOptions: options.connOptions,
+    farewellTimeoutMs: options.farewellTimeoutMs ?? DEFAULT_FAREWELL_TIMEOUT_MS,
+    log,
+  };
+}

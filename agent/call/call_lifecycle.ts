@@ -1,0 +1,127 @@
+// How a call ends. Whatever ends it (a tool, a limit, a provider failure, the caller hanging up,
+// the worker shutting down) goes through one path: end() records the first reason, stops the
+// call's timers and watchers, says the farewell if there is one, and shuts the session down.
+// When the session has closed, finishCall says a farewell still owed, hangs up (deletes the room,
+// so the caller hears it), closes the provider connections and completes the calls row.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { voice } from '@livekit/agents';
+import { errorMessage } from '../../shared/errors.ts';
+import type { CallEndReason } from '../config/types.ts';
+import type { CallControls } from './call_controls.ts';
+import type { CallLogger as Logger } from './call_logger.ts';
+import type { CallPipeline } from './call_pipeline.ts';
+import type { CallRecord } from './call_record.ts';
+import type { CallRecordWriter } from './call_record_writer.ts';
+import { farewellOwedAfterClose, type SessionClose } from './provider_failures.ts';
+
+export interface CallOutcome {
+  reason: CallEndReason;
+  callRowId: string | null;
+}
+
+/** What other parts of the call may do to end it (tools, limits, the provider-failure policy). */
+export interface EndableCall {
+  /** True once the call is ending: whatever happens after that changes nothing. */
+  readonly ended: boolean;
+  end(reason: CallEndReason, farewell?: string): Promise<void>;
+}
+
+export interface ClosedCall extends SessionClose {
+  /** The error the session closed with, if any. */
+  error: unknown;
+}
+
+export interface CallLifecycleOptions {
+  session: voice.AgentSession;
+  log: Logger;
+  /** How long a farewell may play before the call is cut, in ms. */
+  farewellTimeoutMs: number;
+}
+
+export class CallLifecycle implements EndableCall {
+  readonly #options: CallLifecycleOptions;
+  #reason: CallEndReason | undefined;
+  #unsaidFarewell: string | undefined;
+  #onEnd: Array<() => void> = [];
+  /** Resolves once the session has closed, with the reason the call ended. */
+  readonly closed: Promise<ClosedCall>;
+
+  constructor(options: CallLifecycleOptions) {
+    this.#options = options;
+    this.closed = new Promise((resolve) => {
+      options.session.on(voice.AgentSessionEventTypes.Close, (ev) => resolve(this.#close(ev.reason, ev.error)));
+    });
+  }
+
+  get ended(): boolean {
+    return this.#reason !== undefined;
+  }
+
+  /** Runs `stop` when the call ends (timers, watchers); at once if it has already ended. */
+  onEnd(stop: () => void): void {
+    if (this.ended) stop();
+    else this.#onEnd.push(stop);
+  }
+
+  /** Ends the call: the first reason wins, later calls do nothing. */
+  async end(reason: CallEndReason, farewell?: string): Promise<void> {
+    if (this.ended) return;
+    this.#reason = reason;
+    this.#options.log.info({ reason }, 'ending the call');
+    this.#stop();
+    if (farewell) await this.#sayFarewell(farewell);
+    this.#options.session.shutdown({ drain: true, reason });
+  }
+
+  async #sayFarewell(text: string): Promise<void> {
+    const { session, farewellTimeoutMs, log } = this.#options;
+    try {
+      const handle = session.say(text, { allowInterruptions: false, addToChatCtx: true });
+      await Promise.race([handle.waitForPlayout(), sleep(farewellTimeoutMs, undefined, { ref: false })]);
+    } catch (error) {
+      // The session is already closing (an STT failure closes it at once): said after the close.
+      this.#unsaidFarewell = text;
+      log.warn({ err: errorMessage(error) }, 'the session could not say the farewell');
+    }
+  }
+
+  #close(closedBy: string, error: unknown): ClosedCall {
+    this.#stop();
+    // Nobody called end(): the session closed by itself (the caller hung up, a provider failed).
+    this.#reason ??= reasonForClose(closedBy, error);
+    return { reason: this.#reason, closedBy, error, unsaidFarewell: this.#unsaidFarewell };
+  }
+
+  #stop(): void {
+    for (const stop of this.#onEnd.splice(0)) stop();
+  }
+}
+
+/** Why the call ended when the session closed without end(). */
+export function reasonForClose(closedBy: string, error: unknown): CallEndReason {
+  if (closedBy === 'participant_disconnected') return 'caller_hangup';
+  if (closedBy === 'error' || error) return 'provider_error';
+  if (closedBy === 'job_shutdown') return 'worker_shutdown';
+  return 'agent_hangup';
+}
+
+export interface FinishCallParts {
+  pipeline: CallPipeline;
+  controls: CallControls;
+  record: CallRecord;
+  writer: CallRecordWriter;
+  log: Logger;
+}
+
+/** After the session closed: a farewell still owed, the hang-up, then the completed calls row. */
+export async function finishCall(closed: ClosedCall, parts: FinishCallParts): Promise<CallOutcome> {
+  const { pipeline, record, log } = parts;
+  if (closed.error) record.providerFailed({ message: errorMessage(closed.error) });
+  const farewell = farewellOwedAfterClose(closed);
+  if (farewell && (await pipeline.sayAfterClose(farewell))) record.farewellSaidAfterClose();
+  await parts.controls.hangUp();
+  await pipeline.close();
+  const callRowId = await parts.writer.complete(closed.reason);
+  log.info({ reason: closed.reason, turns: record.turns }, 'call ended');
+  return { reason: closed.reason, callRowId };
+}

@@ -1,0 +1,77 @@
+// What happens when a provider fails for good (after the framework's own retries): the caller
+// never hears silence and never waits on a dead line.
+// - TTS on the configured voice: switch to the catalog default voice and say the failed
+//   utterance again (a missing ElevenLabs voice shows up this way); the call goes on.
+// - TTS on the default voice: nothing can speak, so hang up without a farewell.
+// - LLM or STT: apologize (PROVIDER_APOLOGY), then hang up.
+// Every such ending is recorded as end_reason = provider_error with the failure in details.
+import { voice } from '@livekit/agents';
+import { errorMessage } from '../../shared/errors.ts';
+import type { CallEndReason } from '../config/types.ts';
+import type { EndableCall } from './call_lifecycle.ts';
+import type { CallLogger as Logger } from './call_logger.ts';
+import type { CallRecord } from './call_record.ts';
+import type { CallVoice } from './call_voice.ts';
+import { PROVIDER_APOLOGY } from './fallback.ts';
+
+/** The framework's error event payload (LLMError, STTError, TTSError, …). */
+export interface ProviderError {
+  type?: string;
+  recoverable?: boolean;
+  error?: unknown;
+}
+
+export interface ProviderFailureOptions {
+  call: EndableCall;
+  session: voice.AgentSession;
+  /** null when the call has no switchable voice (the unknown-number announcement). */
+  callVoice: CallVoice | null;
+  /** The last text handed to TTS, said again after a voice switch. */
+  lastUtterance: () => string;
+  record: Pick<CallRecord, 'providerFailed'>;
+  log: Logger;
+}
+
+export function watchProviderFailures(options: ProviderFailureOptions): void {
+  options.session.on(voice.AgentSessionEventTypes.Error, (ev) => onProviderError(ev.error, options));
+}
+
+export function onProviderError(error: ProviderError, options: ProviderFailureOptions): void {
+  const { call, log, record } = options;
+  if (error.recoverable || call.ended) return;
+  const failure = { type: error.type, message: errorMessage(error.error) };
+  log.warn({ type: failure.type, err: failure.message }, 'provider failed after retries');
+  if (error.type === 'tts_error') {
+    if (options.callVoice?.fail()) {
+      const text = options.lastUtterance();
+      if (text) options.session.say(text);
+      return;
+    }
+    record.providerFailed(failure);
+    void call.end('provider_error');
+    return;
+  }
+  if (error.type === 'llm_error' || error.type === 'stt_error') {
+    record.providerFailed(failure);
+    void call.end('provider_error', PROVIDER_APOLOGY);
+  }
+}
+
+/** How the session closed, as far as a farewell still owed is concerned. */
+export interface SessionClose {
+  reason: CallEndReason;
+  /** The framework's close reason (`error` when a provider failure closed the session). */
+  closedBy: string;
+  /** A farewell the session could not say before it closed. */
+  unsaidFarewell: string | undefined;
+}
+
+/**
+ * The farewell to say with a fresh session after the main one closed, if any. An STT failure
+ * closes the session before the apology can even be queued, so it is said afterwards.
+ */
+export function farewellOwedAfterClose(close: SessionClose): string | undefined {
+  if (close.reason !== 'provider_error') return undefined;
+  if (close.unsaidFarewell) return close.unsaidFarewell;
+  return close.closedBy === 'error' ? PROVIDER_APOLOGY : undefined;
+}
