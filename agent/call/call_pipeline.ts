@@ -9,7 +9,7 @@ import { errorMessage } from '../../shared/errors.ts';
 import type { CallLogger as Logger } from './call_logger.ts';
 import { CallVoice } from './call_voice.ts';
 import type { CallProviders, TurnDetection } from './providers.ts';
-import type { CallConfig } from './resolve_call_config.ts';
+import type { AgentCallConfig } from './resolve_call_config.ts';
 
 type ConnOptions = voice.AgentSessionOptions['connOptions'];
 
@@ -127,8 +127,6 @@ export class CallPipeline<Voice extends CallVoice | null = CallVoice | null> {
     await Promise.allSettled(this.#owned.map((provider) => provider.close()));
   }
 }
-
-type AgentCallConfig = Extract<CallConfig, { kind: 'agent' }>;
 
 /** The conversation: STT → LLM → TTS in the configured voice, with VAD and the turn detector. */
 export function conversationPipeline(

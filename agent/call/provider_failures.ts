@@ -43,10 +43,12 @@ export function onProviderError(error: ProviderError, options: ProviderFailureOp
   log.warn({ type: failure.type, err: failure.message }, 'provider failed after retries');
   if (error.type === 'tts_error') {
     if (options.callVoice?.fail()) {
+      // The configured voice was the problem: the default voice says the lost utterance again.
       const text = options.lastUtterance();
       if (text) options.session.say(text);
       return;
     }
+    // Even the default voice fails: nothing could say an apology.
     record.providerFailed(failure);
     void call.end('provider_error');
     return;

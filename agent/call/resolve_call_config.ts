@@ -8,6 +8,10 @@ import { BUILT_IN_DEFAULT_VOICE_ID, genericReceptionistConfig } from './fallback
 export type CallConfig =
   | { kind: 'agent'; config: AgentConfig; voiceId: string; defaultVoiceId: string; origin: ConfigOrigin; ownerId: string | null; agentConfigId: string | null }
   | { kind: 'unknown'; defaultVoiceId: string; origin: ConfigOrigin; reason: string };
+/** A call some agent answers: the owner's config, a last known copy, or the generic receptionist. */
+export type AgentCallConfig = Extract<CallConfig, { kind: 'agent' }>;
+/** A number nobody answers: told so, then hung up on. */
+export type UnknownCallConfig = Extract<CallConfig, { kind: 'unknown' }>;
 
 export async function resolveCallConfig(
   source: ConfigSource,

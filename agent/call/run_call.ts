@@ -35,7 +35,12 @@ import { UNKNOWN_NUMBER_MESSAGE } from './fallback.ts';
 import { buildInstructions, type CallerContext } from './instructions.ts';
 import { watchProviderFailures } from './provider_failures.ts';
 import type { CallProviders } from './providers.ts';
-import { type CallConfig, resolveCallConfig } from './resolve_call_config.ts';
+import {
+  type AgentCallConfig,
+  type CallConfig,
+  resolveCallConfig,
+  type UnknownCallConfig,
+} from './resolve_call_config.ts';
 
 export type { AgentConfig };
 export type { CallInfo } from './call_info.ts';
@@ -89,9 +94,6 @@ export interface RunningCall {
 }
 
 const DEFAULT_FAREWELL_TIMEOUT_MS = 10_000;
-
-type AgentCallConfig = Extract<CallConfig, { kind: 'agent' }>;
-type UnknownCallConfig = Extract<CallConfig, { kind: 'unknown' }>;
 
 /** What every step of one call shares. */
 interface CallScope {
