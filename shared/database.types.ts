@@ -379,11 +379,165 @@ export type Database = {
         }
         Relationships: []
       }
+      webhook_deliveries: {
+        Row: {
+          attempts: number
+          completed_at: string | null
+          created_at: string
+          duration_ms: number | null
+          endpoint_id: string
+          error: string | null
+          event_id: string
+          id: string
+          last_attempt_at: string | null
+          next_attempt_at: string | null
+          owner_id: string
+          replay_of: string | null
+          response_body: string | null
+          status: string
+          status_code: number | null
+        }
+        Insert: {
+          attempts?: number
+          completed_at?: string | null
+          created_at?: string
+          duration_ms?: number | null
+          endpoint_id: string
+          error?: string | null
+          event_id: string
+          id?: string
+          last_attempt_at?: string | null
+          next_attempt_at?: string | null
+          owner_id: string
+          replay_of?: string | null
+          response_body?: string | null
+          status?: string
+          status_code?: number | null
+        }
+        Update: {
+          attempts?: number
+          completed_at?: string | null
+          created_at?: string
+          duration_ms?: number | null
+          endpoint_id?: string
+          error?: string | null
+          event_id?: string
+          id?: string
+          last_attempt_at?: string | null
+          next_attempt_at?: string | null
+          owner_id?: string
+          replay_of?: string | null
+          response_body?: string | null
+          status?: string
+          status_code?: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "webhook_deliveries_endpoint_id_fkey"
+            columns: ["endpoint_id"]
+            isOneToOne: false
+            referencedRelation: "webhook_endpoints"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "webhook_deliveries_event_id_fkey"
+            columns: ["event_id"]
+            isOneToOne: false
+            referencedRelation: "webhook_events"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "webhook_deliveries_replay_of_fkey"
+            columns: ["replay_of"]
+            isOneToOne: false
+            referencedRelation: "webhook_deliveries"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      webhook_endpoints: {
+        Row: {
+          created_at: string
+          description: string
+          disabled_reason: string | null
+          enabled: boolean
+          events: string[]
+          failing_since: string | null
+          id: string
+          owner_id: string
+          secret_rotated_at: string | null
+          updated_at: string
+          url: string
+        }
+        Insert: {
+          created_at?: string
+          description?: string
+          disabled_reason?: string | null
+          enabled?: boolean
+          events: string[]
+          failing_since?: string | null
+          id?: string
+          owner_id: string
+          secret_rotated_at?: string | null
+          updated_at?: string
+          url: string
+        }
+        Update: {
+          created_at?: string
+          description?: string
+          disabled_reason?: string | null
+          enabled?: boolean
+          events?: string[]
+          failing_since?: string | null
+          id?: string
+          owner_id?: string
+          secret_rotated_at?: string | null
+          updated_at?: string
+          url?: string
+        }
+        Relationships: []
+      }
+      webhook_events: {
+        Row: {
+          created_at: string
+          data: NonNullable<Json>
+          id: string
+          owner_id: string
+          type: string
+          version: number
+        }
+        Insert: {
+          created_at?: string
+          data: NonNullable<Json>
+          id?: string
+          owner_id: string
+          type: string
+          version?: number
+        }
+        Update: {
+          created_at?: string
+          data?: NonNullable<Json>
+          id?: string
+          owner_id?: string
+          type?: string
+          version?: number
+        }
+        Relationships: []
+      }
     }
     Views: {
       [_ in never]: never
     }
     Functions: {
+      create_webhook_endpoint: {
+        Args: {
+          p_description?: string
+          p_enabled?: boolean
+          p_events: string[]
+          p_url: string
+        }
+        Returns: Json
+      }
       default_voice_id: { Args: Record<PropertyKey, never>; Returns: string }
       import_legacy_agent_configs: {
         Args: Record<PropertyKey, never>
@@ -400,6 +554,10 @@ export type Database = {
       }
       record_call_start: { Args: { p: Json }; Returns: string }
       repair_voice_id: { Args: { raw: string }; Returns: string }
+      replay_webhook_delivery: {
+        Args: { p_delivery_id: string }
+        Returns: string
+      }
       report_voice_not_found: {
         Args: {
           p_agent_config_id: string
@@ -413,6 +571,7 @@ export type Database = {
         Args: { p_dialed_numbers: string[] }
         Returns: Json
       }
+      rotate_webhook_secret: { Args: { p_endpoint_id: string }; Returns: Json }
     }
     Enums: {
       [_ in never]: never

@@ -34,10 +34,10 @@ describe('schema', () => {
     expect(rows.map((r) => `${r.table_name}:${r.privilege_type}`)).toEqual(['voices:SELECT']);
   });
 
-  it('lets authenticated users write only their configs and numbers', async () => {
+  it('lets authenticated users write only their configs, numbers and webhook endpoints', async () => {
     const rows = await db.sql`select distinct table_name from information_schema.role_table_grants
       where grantee = 'authenticated' and table_schema = 'public' and privilege_type in ('INSERT', 'UPDATE', 'DELETE') order by 1`;
-    expect(rows.map((r) => r.table_name)).toEqual(['agent_configs', 'phone_numbers']);
+    expect(rows.map((r) => r.table_name)).toEqual(['agent_configs', 'phone_numbers', 'webhook_endpoints']);
   });
 
   it('lets authenticated users update only agent_config_id and label on numbers; inserts are refused by RLS', async () => {
