@@ -3,6 +3,7 @@
 import { startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
 import { FakeLiveKit } from '../../test/fakes/livekit.ts';
 import { FakeWorkerHealth } from '../../test/fakes/livekit_worker_health.ts';
+import { startTcpProxyControl } from '../../test/fakes/tcp_proxy_control.ts';
 
 /** A fake the Deno tests reach over HTTP; add yours here (env names it exports are yours to pick). */
 export interface DenoTestFake {
@@ -23,6 +24,14 @@ export const DENO_TEST_FAKES: DenoTestFake[] = [
     async start() {
       const fake = await FakeLiveKit.start();
       return { env: { LIVEKIT_FAKE_URL: fake.url, LIVEKIT_FAKE_API_KEY: fake.apiKey, LIVEKIT_FAKE_API_SECRET: fake.apiSecret }, close: () => fake.close() };
+    },
+  },
+  {
+    // Fault proxies (refuse, reset, stall, trickle) in front of Postgres or a fake, opened per test.
+    name: 'tcp-fault-proxy',
+    async start() {
+      const control = await startTcpProxyControl();
+      return { env: { FAULT_PROXY_URL: control.url }, close: () => control.close() };
     },
   },
   {

@@ -112,6 +112,27 @@ describe('ElevenLabs fake: HTTP text to speech', () => {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) total += chunk.value.byteLength;
     expect(total).toBeGreaterThan(1000);
   });
+
+  it('stalls a body after its headers (audio, voices page or error body) until the client leaves or reset', async () => {
+    fake.configure({ failures: [{ kind: 'stall_body', on: 'tts', times: 1 }, { kind: 'stall_body', on: 'voices', times: 1 }, { kind: 'stall_error_body', on: 'tts', times: 1 }] });
+    const audio = await speak(RACHEL, { text: 'a sentence long enough to stall' }, '/stream');
+    const page = await get('/v2/voices');
+    const failed = await speak(RACHEL, { text: 'hi' }, '/stream');
+    expect([audio.status, page.status, failed.status]).toEqual([200, 200, 500]);
+    const reads = [audio, page, failed].map((res) => res.arrayBuffer().then(() => 'ended', () => 'broken'));
+    const first = await Promise.race([...reads, new Promise((resolve) => setTimeout(resolve, 300, 'still open'))]);
+    expect(first).toBe('still open');
+    fake.reset();
+    expect(await Promise.all(reads)).toEqual(['broken', 'broken', 'broken']);
+  });
+
+  it('trickles a body a few bytes at a time', async () => {
+    fake.configure({ trickleBytes: 400, trickleIntervalMs: 50, failures: [{ kind: 'trickle', on: 'voices', times: 1 }] });
+    const startedAt = Date.now();
+    const page = await (await get('/v2/voices?page_size=3')).json();
+    expect(page.voices).toHaveLength(3);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(50);
+  });
 });
 
 async function synthesize(tts: elevenlabs.TTS, text: string) {

@@ -16,6 +16,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { audioFor } from './elevenlabs_audio.ts';
+import { type BodyFault, type BodyFaultOptions, HeldResponses, sendFaultyBody } from './elevenlabs_faults.ts';
 import { DEFAULT_FAKE_VOICES, FAKE_ELEVEN_API_KEY, type FakeVoice } from './elevenlabs_voices.ts';
 import { attachMultiStreamInput, type WsConnectionRecord } from './elevenlabs_ws.ts';
 
@@ -33,6 +34,9 @@ export type FailureKind =
   | 'non_audio' // 200 with a JSON body
   | 'hang' // never answers (the client's timeout fires)
   | 'reset' // destroys the socket mid-stream, after the first chunk
+  | 'stall_body' // headers, then part of the body, then nothing until the client leaves (or reset/close)
+  | 'stall_error_body' // a 500 with part of its error body, then nothing (as stall_body)
+  | 'trickle' // headers, then the body `trickleBytes` at a time every `trickleIntervalMs`
   | 'ws_reject' // WebSocket upgrade answered with HTTP 401
   | 'ws_never_final' // contexts never get isFinal
   | 'ws_close_mid_stream' // closes 1011 after the first audio message
@@ -66,6 +70,10 @@ export interface ElevenLabsFakeOptions {
   holdStreams?: boolean;
   /** Key used for the context id in WebSocket replies. Default 'camel' (contextId). */
   contextIdStyle?: 'camel' | 'snake';
+  /** Bytes per step of a `trickle` failure. Default 1. */
+  trickleBytes?: number;
+  /** Pause between steps of a `trickle` failure. Default 500 ms. */
+  trickleIntervalMs?: number;
   /** Close a WebSocket idle this long with 1008 input_timeout_exceeded. Default: its inactivity_timeout. */
   wsIdleTimeoutMs?: number;
   failures?: FailureRule[];
@@ -104,7 +112,7 @@ export interface ElevenLabsFake {
   close(): Promise<void>;
 }
 
-const HTTP_FAILURES: readonly FailureKind[] = ['invalid_api_key', 'quota_exceeded', 'too_many_concurrent_requests', 'system_busy', 'voice_not_found', 'server_error', 'non_audio', 'hang', 'reset'];
+const HTTP_FAILURES: readonly FailureKind[] = ['invalid_api_key', 'quota_exceeded', 'too_many_concurrent_requests', 'system_busy', 'voice_not_found', 'server_error', 'non_audio', 'hang', 'reset', 'stall_body', 'stall_error_body', 'trickle'];
 
 export const DEFAULT_FAKE_OPTIONS = {
   latencyMs: 0,
@@ -114,6 +122,8 @@ export const DEFAULT_FAKE_OPTIONS = {
   voiceNotFoundStatus: 404,
   holdStreams: false,
   contextIdStyle: 'camel',
+  trickleBytes: 1,
+  trickleIntervalMs: 500,
 } as const;
 
 export const ERROR_BODIES = {
@@ -135,6 +145,7 @@ export async function startElevenLabsFake(options: ElevenLabsFakeOptions = {}): 
   const initial = { ...DEFAULT_FAKE_OPTIONS, apiKey: FAKE_ELEVEN_API_KEY, voices: DEFAULT_FAKE_VOICES, failures: [] as FailureRule[], ...options };
   let opts = { ...initial, failures: [...initial.failures] };
   let releases: (() => void)[] = [];
+  const held = new HeldResponses();
   const requests: RecordedRequest[] = [];
   const wsConnections: WsConnectionRecord[] = [];
   const sockets = new Set<import('node:net').Socket>();
@@ -189,9 +200,12 @@ export async function startElevenLabsFake(options: ElevenLabsFakeOptions = {}): 
     const body = req.method === 'POST' ? await readJson(req) : undefined;
     const record: RecordedRequest = { method: req.method ?? 'GET', path, query, voiceId, authorized, body, status: 0, at: Date.now() };
     requests.push(record);
+    let bodyFault: BodyFault | null = null;
     const reply = (status: number, payload: unknown) => {
       record.status = status;
-      send(res, status, payload);
+      if (!bodyFault) return send(res, status, payload);
+      const bytes = Buffer.from(JSON.stringify(payload));
+      return sendFaultyBody(res, status, { 'content-type': 'application/json' }, bytes, faultOptions(bodyFault));
     };
 
     if (preview && req.method === 'GET') {
@@ -210,6 +224,11 @@ export async function startElevenLabsFake(options: ElevenLabsFakeOptions = {}): 
 
     const failure = takeFailure(tts ? 'tts' : 'voices', voiceId, HTTP_FAILURES);
     if (failure === 'hang') return; // never answers; the socket closes with the server
+    if (failure === 'stall_body' || failure === 'trickle') bodyFault = failure;
+    if (failure === 'stall_error_body') {
+      bodyFault = 'stall_body';
+      return reply(ERROR_BODIES.server_error.status, ERROR_BODIES.server_error.body);
+    }
     if (failure === 'non_audio') return reply(200, { status: 'ok', message: 'not audio' });
     if (failure === 'voice_not_found') return reply(opts.voiceNotFoundStatus, voiceNotFoundBody(voiceId ?? ''));
     if (failure && failure in ERROR_BODIES) {
@@ -240,6 +259,7 @@ export async function startElevenLabsFake(options: ElevenLabsFakeOptions = {}): 
       res.end(audio.bytes);
       return;
     }
+    if (bodyFault) return sendFaultyBody(res, 200, headers, audio.bytes, faultOptions(bodyFault));
     res.writeHead(200, { ...headers, 'transfer-encoding': 'chunked' });
     for (let offset = 0, index = 0; offset < audio.bytes.length; offset += opts.chunkBytes, index++) {
       if (index > 0 && opts.chunkDelayMs > 0) await sleep(opts.chunkDelayMs);
@@ -253,6 +273,8 @@ export async function startElevenLabsFake(options: ElevenLabsFakeOptions = {}): 
     }
     res.end();
   }
+
+  const faultOptions = (fault: BodyFault): BodyFaultOptions => ({ fault, trickleBytes: opts.trickleBytes, trickleIntervalMs: opts.trickleIntervalMs, held });
 
   function voicesPage(params: URLSearchParams) {
     const pageSize = Math.min(100, Math.max(1, Number(params.get('page_size') ?? 10) || 10));
@@ -315,12 +337,14 @@ export async function startElevenLabsFake(options: ElevenLabsFakeOptions = {}): 
     },
     reset() {
       fake.release();
+      held.releaseAll();
       opts = { ...initial, failures: initial.failures.map((f) => ({ ...f })) };
       requests.length = 0;
       wsConnections.length = 0;
     },
     async close() {
       fake.release();
+      held.releaseAll();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
