@@ -8,7 +8,7 @@ import path from 'node:path';
 import { devFunctionsPort } from '../../shared/dev_stack.ts';
 import { type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
 import { PROJECT_ROOT } from '../db/migrate.ts';
-import type { DevService } from '../dev_services.ts';
+import type { DevService } from '../dev_service.ts';
 import { DENO_ENV, denoBinary } from './deno_binary.ts';
 import { prefetchFunctionDependencies } from './deno_prefetch.ts';
 

@@ -3,10 +3,10 @@
 // ws://127.0.0.1:7880 with the key/secret devkey/secret.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import type { DevService } from '../scripts/dev_services.ts';
-import { loadWorkerEnv, LIVEKIT_ENV_NAMES } from './env.ts';
+import type { DevService } from '../dev_service.ts';
+import { LIVEKIT_ENV_NAMES, loadWorkerEnv } from '../../agent/env.ts';
 
-const MAIN = path.join(import.meta.dirname, 'main.ts');
+const MAIN = path.join(import.meta.dirname, '../../agent/main.ts');
 const STOP_TIMEOUT_MS = 10_000;
 
 export const WORKER_DEV_SERVICE: DevService = {
