@@ -11,7 +11,7 @@ import { PROVIDER_KEY_NAMES } from '../../shared/sip/diagnose/providers.ts';
 import { OPEN_CONFIG_ISSUES_SQL, PHONE_NUMBERS_SQL } from '../../shared/sip/snapshot.ts';
 import type { ConfigIssueRow, PhoneNumberRow, ProviderKeys } from '../../shared/sip/types.ts';
 import { EXIT_CODE, type ExitCode } from '../exit_code.ts';
-import { DEFAULT_TIMEOUT_MS, DEFAULT_WORKER_HEALTH_URL, type LiveKitAccess } from './collect.ts';
+import { DEFAULT_TIMEOUT_MS, DEFAULT_WORKER_HEALTH_URL, type LiveKitAccess } from '../../shared/sip/collect.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_TELEPHONY_CONFIG = path.join(PROJECT_ROOT, 'telephony.json');

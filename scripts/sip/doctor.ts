@@ -8,7 +8,7 @@ import { parseSnapshot } from '../../shared/sip/snapshot.ts';
 import type { SipSnapshot } from '../../shared/sip/types.ts';
 import { AppError } from '../../shared/errors.ts';
 import { EXIT_CODE, type ExitCode } from '../exit_code.ts';
-import { collectSnapshot } from './collect.ts';
+import { collectSnapshot } from '../../shared/sip/collect.ts';
 import { CliError, databaseReader, loadTelephonyConfig, PROJECT_ROOT, requireLiveKit, type SipContext } from './context.ts';
 import type { Output } from './output.ts';
 

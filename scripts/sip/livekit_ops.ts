@@ -3,7 +3,7 @@ import { RoomServiceClient, SIPDispatchRuleInfo, SIPInboundTrunkInfo, type SipCl
 import { classifyLiveKitError } from '../../shared/sip/livekit_errors.ts';
 import type { DispatchRule, InboundTrunk } from '../../shared/sip/types.ts';
 import { EXIT_CODE } from '../exit_code.ts';
-import { type LiveKitAccess, sipClient } from './collect.ts';
+import { type LiveKitAccess, sipClient } from '../../shared/sip/collect.ts';
 import { CliError } from './context.ts';
 
 const EXIT_BY_KIND = {

@@ -8,8 +8,8 @@ import { diagnose } from '../../../shared/sip/diagnose/index.ts';
 import { buildReport } from '../../../shared/sip/report.ts';
 import { OPEN_CONFIG_ISSUES_SQL, PHONE_NUMBERS_SQL } from '../../../shared/sip/snapshot.ts';
 import type { ConfigIssueRow, PhoneNumberRow, SipSnapshot } from '../../../shared/sip/types.ts';
-import { collectSnapshot, DEFAULT_WORKER_HEALTH_URL } from '../../../scripts/sip/collect.ts';
-import telephony from '../../../telephony.json' with { type: 'json' };
+import { collectSnapshot, DEFAULT_WORKER_HEALTH_URL } from '../../../shared/sip/collect.ts';
+import { COMMITTED_DESIRED } from '../../../shared/sip/telephony_file.ts';
 import { authOptionsFromEnv, createAuthenticator, requireAdmin } from '../_shared/auth.ts';
 import { createDatabase, type Database } from '../_shared/db.ts';
 import { functionEnv } from '../_shared/env.ts';
@@ -42,7 +42,7 @@ export function createSipStatus(env: SipStatusEnv, overrides: { db?: Database } 
   setLogLevel(env.LOG_LEVEL);
   const auth = createAuthenticator(authOptionsFromEnv(env));
   const db = overrides.db ?? createDatabase(env.SUPABASE_DB_URL, { max: env.DB_POOL_MAX });
-  const desired = { trunkName: telephony.trunk.name, ruleName: telephony.dispatchRule.name, roomPrefix: telephony.dispatchRule.roomPrefix };
+  const desired = COMMITTED_DESIRED;
 
   async function snapshot(): Promise<SipSnapshot> {
     const missing = (['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'] as const).find((name) => !env[name]);

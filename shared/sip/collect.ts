@@ -3,11 +3,11 @@
 // Runtime-neutral (fetch, timers, livekit-server-sdk): the CLI and the sip-status function
 // both use it. A part that cannot be read becomes { status: 'unknown', reason }, never a throw.
 import { SipClient } from 'livekit-server-sdk';
-import { classifyLiveKitError } from '../../shared/sip/livekit_errors.ts';
-import { redactSecrets } from '../../shared/sip/snapshot.ts';
+import { classifyLiveKitError } from './livekit_errors.ts';
+import { redactSecrets } from './snapshot.ts';
 import type {
   DatabasePart, DispatchRule, InboundTrunk, LiveKitPart, ProviderKeys, SipSnapshot, WorkerInfo, WorkerPart,
-} from '../../shared/sip/types.ts';
+} from './types.ts';
 
 export const DEFAULT_WORKER_HEALTH_URL = 'http://127.0.0.1:8081';
 export const DEFAULT_TIMEOUT_MS = 5_000;
