@@ -1,6 +1,6 @@
 // Shared setup for the CLI tests: the LiveKit fake, the worker health fake, a migrated test
 // database with one configured number, and runSip with captured output.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SipClient } from 'livekit-server-sdk';
@@ -54,6 +54,7 @@ export async function startSipWorld(): Promise<SipWorld> {
     },
     async close() {
       await Promise.all([livekit.close(), worker.close(), db.close()]);
+      rmSync(backupDir, { recursive: true, force: true });
     },
   };
 }
