@@ -5,6 +5,7 @@ export default defineConfig({
     include: [
       'shared/**/*.test.ts',
       'agent/**/*.test.ts',
+      'dispatcher/**/*.test.ts',
       'scripts/**/*.test.ts',
       'supabase/tests/**/*.test.ts',
       'test/**/*.test.ts',
