@@ -2,6 +2,7 @@
 // caller's number, how to speak on a phone line, when to use the tools). Rebuilt on every
 // config change so a prompt edit applies from the next turn.
 import type { AgentConfig } from '../../shared/agent_config.ts';
+import { E164_PATTERN } from '../../shared/phone.ts';
 
 export interface CallerContext {
   /** The caller's number as LiveKit reported it (E.164 when known); null when hidden. */
@@ -16,7 +17,7 @@ export function buildInstructions(config: Pick<AgentConfig, 'system_prompt' | 't
     prompt,
     '',
     '# Phone call',
-    `- The caller's phone number is ${caller.callerNumber ?? 'unknown (withheld)'}. Use it if they ask for a callback or to confirm their number.`,
+    `- The caller's phone number is ${callerNumberForPrompt(caller.callerNumber)}. Use it if they ask for a callback or to confirm their number.`,
     '- You are speaking on a phone line: answer in short, plain spoken sentences, with no markdown, lists or emoji.',
     '- When the caller is done (for example they say goodbye), say a short goodbye and call the end_call tool.',
     config.transfer_number
@@ -24,6 +25,15 @@ export function buildInstructions(config: Pick<AgentConfig, 'system_prompt' | 't
       : '- You cannot transfer calls to a person; offer to take a message instead.',
   ];
   return lines.join('\n');
+}
+
+/**
+ * The caller's number as the prompt may show it. The SIP From user is whatever the caller's side
+ * sent, so anything but a plain E.164 number (text, quotes, newlines: an injected instruction)
+ * never reaches the prompt; the number is quoted so it reads as data.
+ */
+export function callerNumberForPrompt(callerNumber: string | null): string {
+  return callerNumber !== null && E164_PATTERN.test(callerNumber) ? `"${callerNumber}"` : 'unknown';
 }
 
 export const GENERIC_RECEPTIONIST_PROMPT =
