@@ -29,6 +29,12 @@ export const PLATFORM_ENV = z
     SUPABASE_SECRET_KEYS: z.string().optional(),
     /** Connections per function instance. */
     DB_POOL_MAX: z.coerce.number().int().min(1).max(20).default(4),
+    /** Opening a database connection, in ms. */
+    DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    /** Server-side statement_timeout for every statement, in ms. */
+    DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    /** Client-side limit on one unit of database work (one transaction), in ms. */
+    DB_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Access-Control-Allow-Origin for browser callers. */
     CORS_ALLOW_ORIGIN: z.string().min(1).default('*'),

@@ -11,7 +11,7 @@ import type { ConfigIssueRow, PhoneNumberRow, SipSnapshot } from '../../../share
 import { collectSnapshot, DEFAULT_WORKER_HEALTH_URL } from '../../../shared/sip/collect.ts';
 import { COMMITTED_DESIRED } from '../../../shared/sip/telephony_file.ts';
 import { authOptionsFromEnv, createAuthenticator, requireAdmin } from '../_shared/auth.ts';
-import { createDatabase, type Database } from '../_shared/db.ts';
+import { createDatabase, type Database, databaseOptionsFromEnv } from '../_shared/db.ts';
 import { functionEnv } from '../_shared/env.ts';
 import { jsonResponse } from '../_shared/http.ts';
 import { setLogLevel } from '../_shared/log.ts';
@@ -41,7 +41,7 @@ const MISSING =
 export function createSipStatus(env: SipStatusEnv, overrides: { db?: Database } = {}): SipStatusApp {
   setLogLevel(env.LOG_LEVEL);
   const auth = createAuthenticator(authOptionsFromEnv(env));
-  const db = overrides.db ?? createDatabase(env.SUPABASE_DB_URL, { max: env.DB_POOL_MAX });
+  const db = overrides.db ?? createDatabase(env.SUPABASE_DB_URL, databaseOptionsFromEnv(env));
   const desired = COMMITTED_DESIRED;
 
   async function snapshot(): Promise<SipSnapshot> {

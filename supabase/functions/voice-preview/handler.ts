@@ -8,7 +8,7 @@ import { voiceIdProblem } from '../../../shared/voice_id.ts';
 import { type VoicePreviewRequest, voicePreviewRequestSchema } from '../../../shared/voice_preview.ts';
 import { authOptionsFromEnv, createAuthenticator, requireUser } from '../_shared/auth.ts';
 import { readJsonObject, validateBody } from '../_shared/body.ts';
-import { createDatabase, type Database } from '../_shared/db.ts';
+import { createDatabase, type Database, databaseOptionsFromEnv } from '../_shared/db.ts';
 import { createElevenLabsClient, DEFAULT_ELEVENLABS_BASE_URL, type ElevenLabsClient } from '../_shared/elevenlabs.ts';
 import { functionEnv } from '../_shared/env.ts';
 import { setLogLevel } from '../_shared/log.ts';
@@ -42,7 +42,7 @@ export interface VoicePreviewApp {
 export function createVoicePreview(env: VoicePreviewEnv, overrides: { db?: Database; elevenlabs?: ElevenLabsClient } = {}): VoicePreviewApp {
   setLogLevel(env.LOG_LEVEL);
   const auth = createAuthenticator(authOptionsFromEnv(env));
-  const db = overrides.db ?? createDatabase(env.SUPABASE_DB_URL, { max: env.DB_POOL_MAX });
+  const db = overrides.db ?? createDatabase(env.SUPABASE_DB_URL, databaseOptionsFromEnv(env));
   const elevenlabs = overrides.elevenlabs ?? createElevenLabsClient({ apiKey: env.ELEVEN_API_KEY, baseUrl: env.ELEVENLABS_BASE_URL, timeoutMs: env.PREVIEW_UPSTREAM_TIMEOUT_MS });
   const previews = createPreviewService({
     db,

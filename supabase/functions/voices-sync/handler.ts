@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { authOptionsFromEnv, createAuthenticator, requireAdmin } from '../_shared/auth.ts';
 import { parseJsonBody } from '../_shared/body.ts';
-import { createDatabase, type Database } from '../_shared/db.ts';
+import { createDatabase, type Database, databaseOptionsFromEnv } from '../_shared/db.ts';
 import { createElevenLabsClient, DEFAULT_ELEVENLABS_BASE_URL, type ElevenLabsClient } from '../_shared/elevenlabs.ts';
 import { functionEnv } from '../_shared/env.ts';
 import { jsonResponse } from '../_shared/http.ts';
@@ -33,7 +33,7 @@ export interface VoicesSyncApp {
 export function createVoicesSync(env: VoicesSyncEnv, overrides: { db?: Database; elevenlabs?: ElevenLabsClient } = {}): VoicesSyncApp {
   setLogLevel(env.LOG_LEVEL);
   const auth = createAuthenticator(authOptionsFromEnv(env));
-  const db = overrides.db ?? createDatabase(env.SUPABASE_DB_URL, { max: env.DB_POOL_MAX });
+  const db = overrides.db ?? createDatabase(env.SUPABASE_DB_URL, databaseOptionsFromEnv(env));
   const elevenlabs = overrides.elevenlabs ?? createElevenLabsClient({ apiKey: env.ELEVEN_API_KEY, baseUrl: env.ELEVENLABS_BASE_URL, timeoutMs: env.SYNC_UPSTREAM_TIMEOUT_MS });
   const fetch = defineFunction({
     name: 'voices-sync',
