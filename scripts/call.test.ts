@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAgent, testNumber } from '../agent/config/_test_fixtures.ts';
 import { UNKNOWN_NUMBER_MESSAGE } from '../agent/call/fallback.ts';
+import { EXIT_CODE } from './exit_code.ts';
 import { createTestDatabase, type TestDatabase } from '../test/db/harness.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../test/fakes/openai.ts';
 
@@ -136,7 +137,7 @@ describe('npm run call', () => {
 
   it('asks for the dialed number', () => {
     const result = spawnSync(process.execPath, [SCRIPT], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: EXIT_DEADLINE_MS });
-    expect(result.status).toBe(2);
+    expect(result.status).toBe(EXIT_CODE.usage);
     expect(result.stderr).toContain('npm run call -- --to +15551234567');
   });
 });

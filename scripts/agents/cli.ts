@@ -6,8 +6,8 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { devDatabaseUrl } from '../../shared/dev_stack.ts';
-import { EXIT_CODE, type ExitCode } from '../exit_code.ts';
-import { CliError } from './cli_error.ts';
+import { AppError } from '../../shared/errors.ts';
+import { EXIT_CODE, type ExitCode, exitCodeFor } from '../exit_code.ts';
 import { addNumber, createConfig, deleteConfig, listOwner, updateConfig, useConfig } from './commands.ts';
 import { CONFIG_FLAGS, CONFIG_FLAG_NAMES, configFieldsFromFlags } from './config_fields.ts';
 import { formatListing, formatRefusal, isDatabaseRefusal, listingJson } from './output.ts';
@@ -112,7 +112,7 @@ export async function runAgentsCli(argv: string[], io: CliIo, options: RunOption
   try {
     run = prepare(command, args, values);
   } catch (error) {
-    if (error instanceof CliError && error.exitCode === EXIT_CODE.usage) return usageError(io, error.message);
+    if (error instanceof AppError && exitCodeFor(error) === EXIT_CODE.usage) return usageError(io, error.message);
     throw error;
   }
 
@@ -133,7 +133,7 @@ export async function runAgentsCli(argv: string[], io: CliIo, options: RunOption
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         timedOut = true;
-        reject(new CliError(EXIT_CODE.unreachable,
+        reject(new AppError('unavailable',
           `the database at ${session.host} stopped answering (nothing for ${deadlineMs} ms). Is \`npm run dev\` running? Otherwise check DATABASE_URL.`));
       }, deadlineMs);
     });
@@ -164,14 +164,14 @@ function prepare(command: string, args: string[], values: Values): Run {
       });
     case 'create': {
       const fields = configFieldsFromFlags(values);
-      if (fields.name === undefined) throw new CliError(EXIT_CODE.usage, 'create needs --name <name>.');
+      if (fields.name === undefined) throw new AppError('invalid_request', 'create needs --name <name>.');
       return forOwner(async (session, owner, io) => io.out(await createConfig(session, owner, fields)));
     }
     case 'update': {
       const id = configId(args[0]!);
       const fields = configFieldsFromFlags(values);
       if (Object.keys(fields).length === 0) {
-        throw new CliError(EXIT_CODE.usage, `update needs at least one of ${CONFIG_FLAG_NAMES.map((f) => `--${f}`).join(', ')}.`);
+        throw new AppError('invalid_request', `update needs at least one of ${CONFIG_FLAG_NAMES.map((f) => `--${f}`).join(', ')}.`);
       }
       return forOwner(async (session, owner, io) => {
         const result = await updateConfig(session, owner, id, fields);
@@ -199,7 +199,7 @@ function prepare(command: string, args: string[], values: Values): Run {
     }
     case 'add-number': {
       // Giving someone a number is the operator's decision: name the owner, never default it.
-      if (!ownerFlag) throw new CliError(EXIT_CODE.usage, 'add-number needs --owner <email>: whose number it becomes.');
+      if (!ownerFlag) throw new AppError('invalid_request', 'add-number needs --owner <email>: whose number it becomes.');
       const label = typeof values.label === 'string' ? values.label : '';
       return async (session, io) => {
         const owner = await session.findOwner(ownerFlag, { isDefault: false });
@@ -208,13 +208,13 @@ function prepare(command: string, args: string[], values: Values): Run {
       };
     }
     default:
-      throw new CliError(EXIT_CODE.usage, `unknown command ${command}.`);
+      throw new AppError('invalid_request', `unknown command ${command}.`);
   }
 }
 
 function configId(raw: string): string {
   if (!UUID.test(raw)) {
-    throw new CliError(EXIT_CODE.usage, `'${raw}' is not a config id (a UUID); \`npm run agents -- list\` shows them.`);
+    throw new AppError('invalid_request', `'${raw}' is not a config id (a UUID); \`npm run agents -- list\` shows them.`);
   }
   return raw;
 }
@@ -226,11 +226,11 @@ function usageError(io: CliIo, problem: string): ExitCode {
 }
 
 function report(error: unknown, session: Session, io: CliIo, verbose: boolean): ExitCode {
-  const failure = error instanceof CliError ? error : classifyConnectionFailure(error, session.host);
+  const failure = error instanceof AppError ? error : classifyConnectionFailure(error, session.host);
   if (failure) {
     io.err(`agents: ${failure.message}`);
     if (verbose && failure.cause instanceof Error) io.err(failure.cause.stack ?? String(failure.cause));
-    return failure.exitCode;
+    return exitCodeFor(failure);
   }
   if (isDatabaseRefusal(error)) {
     for (const line of formatRefusal(error, verbose)) io.err(line);

@@ -2,7 +2,7 @@
 // lets the owner see: a config or number of someone else's is simply not found, as it would be
 // for the frontend. Refusals (voice IDs, ranges, E.164, ownership) come from the database.
 import { EXIT_CODE } from '../exit_code.ts';
-import { CliError } from './cli_error.ts';
+import { AppError } from '../../shared/errors.ts';
 import type { ConfigColumn, ConfigFields } from './config_fields.ts';
 import type { Owner, Session } from './owner_session.ts';
 
@@ -104,7 +104,7 @@ export async function useConfig(session: Session, owner: Owner, number: string, 
       update public.phone_numbers set agent_config_id = ${configId}
        where e164 = public.normalize_e164(${number}) returning e164`;
     if (!row) {
-      throw new CliError(EXIT_CODE.failures,
+      throw new AppError('not_found',
         `no number ${number} among ${owner.email}'s numbers. \`npm run agents -- list --owner ${owner.email}\` shows them; the operator adds numbers with \`npm run agents -- add-number <e164> --owner <email>\`.`);
     }
     return { e164: row.e164, config };
@@ -143,7 +143,7 @@ export async function addNumber(session: Session, owner: Owner, e164: string, la
   });
 }
 
-function configNotFound(id: string, owner: Owner): CliError {
-  return new CliError(EXIT_CODE.failures,
+function configNotFound(id: string, owner: Owner): AppError {
+  return new AppError('not_found',
     `no config ${id} among ${owner.email}'s configs. \`npm run agents -- list --owner ${owner.email}\` shows them.`);
 }

@@ -3,7 +3,7 @@
 // only what the command line itself cannot express is checked here.
 import { toE164 } from '../../shared/phone.ts';
 import { EXIT_CODE } from '../exit_code.ts';
-import { CliError } from './cli_error.ts';
+import { AppError } from '../../shared/errors.ts';
 
 type Kind = 'text' | 'phone_or_empty' | 'integer';
 
@@ -47,7 +47,7 @@ function convert(flag: string, kind: Kind, raw: string): string | number | null 
       if (raw.trim() === '') return null;
       return toE164(raw) ?? raw;
     case 'integer':
-      if (!/^\d+$/.test(raw.trim())) throw new CliError(EXIT_CODE.usage, `--${flag} takes a whole number of milliseconds, got '${raw}'.`);
+      if (!/^\d+$/.test(raw.trim())) throw new AppError('invalid_request', `--${flag} takes a whole number of milliseconds, got '${raw}'.`);
       return Number(raw.trim());
   }
 }

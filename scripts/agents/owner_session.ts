@@ -5,7 +5,7 @@
 // reads auth.users with the connection's own role, as Supabase Auth does when it signs in.
 import postgres from 'postgres';
 import { EXIT_CODE } from '../exit_code.ts';
-import { CliError } from './cli_error.ts';
+import { AppError } from '../../shared/errors.ts';
 
 export interface SessionOptions {
   /** Postgres URL with service-level access: DATABASE_URL, or the local stack's. */
@@ -69,7 +69,7 @@ export function openSession(options: SessionOptions): Session {
         const [user] = await tx<{ id: string; email: string; app: Record<string, unknown> | null; meta: Record<string, unknown> | null }[]>`
           select id, email, raw_app_meta_data as app, raw_user_meta_data as meta
             from auth.users where lower(email) = lower(${email.trim()}) order by created_at limit 1`;
-        if (!user) throw new CliError(EXIT_CODE.config, await unknownOwnerMessage(tx, email, isDefault));
+        if (!user) throw new AppError('invalid_config', await unknownOwnerMessage(tx, email, isDefault));
         return { id: user.id, email: user.email, claims: ownerClaims(user.id, user.email, user.app ?? {}, user.meta ?? {}) };
       });
     },
@@ -126,20 +126,20 @@ const UNREACHABLE_CODES = new Set([
  * Turns a failure to reach or use the database into what to fix, or returns undefined when the
  * database answered and refused (those are printed as the database wrote them).
  */
-export function classifyConnectionFailure(error: unknown, host: string): CliError | undefined {
+export function classifyConnectionFailure(error: unknown, host: string): AppError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
   if (UNREACHABLE_CODES.has(code)) {
-    return new CliError(EXIT_CODE.unreachable,
+    return new AppError('unavailable',
       `cannot reach the database at ${host} (${code}). Is \`npm run dev\` running? Otherwise set DATABASE_URL to a migrated database.`,
       { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
   if (code === '28P01' || code === '28000' || code === '3D000') {
-    return new CliError(EXIT_CODE.config, `${message}. Check DATABASE_URL (or DEV_DB_PORT for the local stack).`, { cause: error });
+    return new AppError('invalid_config', `${message}. Check DATABASE_URL (or DEV_DB_PORT for the local stack).`, { cause: error });
   }
   if (code === '3F000' || code === '42P01') {
-    return new CliError(EXIT_CODE.config, `${message}: the database is not migrated. Run \`npm run db:migrate\` (or \`npm run dev\`).`, { cause: error });
+    return new AppError('invalid_config', `${message}: the database is not migrated. Run \`npm run db:migrate\` (or \`npm run dev\`).`, { cause: error });
   }
   return undefined;
 }

@@ -8,7 +8,7 @@ import {
 import { AppError } from '../../shared/errors.ts';
 import { EXIT_CODE, type ExitCode } from '../exit_code.ts';
 import { writeBackup } from './backup.ts';
-import { CliError, loadDesired, requireLiveKit, type SipContext } from './context.ts';
+import { loadDesired, requireLiveKit, type SipContext } from './context.ts';
 import { LiveKitOps } from './livekit_ops.ts';
 import type { Output } from './output.ts';
 
@@ -16,7 +16,6 @@ export function makePlan(desired: DesiredState, live: Parameters<typeof planChan
   try {
     return planChanges(desired, live, { prune });
   } catch (error) {
-    if (error instanceof AppError) throw new CliError(EXIT_CODE.config, error.message);
     throw error;
   }
 }

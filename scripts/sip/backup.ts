@@ -8,7 +8,7 @@ import { BACKUP_KIND, parseBackup, planRestoreRules, planRestoreTrunks, type Sip
 import { AppError } from '../../shared/errors.ts';
 import type { DispatchRule, InboundTrunk } from '../../shared/sip/types.ts';
 import { EXIT_CODE, type ExitCode } from '../exit_code.ts';
-import { CliError, requireLiveKit, type SipContext } from './context.ts';
+import { requireLiveKit, type SipContext } from './context.ts';
 import { LiveKitOps } from './livekit_ops.ts';
 import type { Output } from './output.ts';
 
@@ -74,18 +74,17 @@ export async function restoreBackup(ops: LiveKitOps, backup: SipBackup, options:
 }
 
 export async function restoreCommand(ctx: SipContext, out: Output, file: string | undefined, flags: { dryRun?: boolean }): Promise<ExitCode> {
-  if (!file) throw new CliError(EXIT_CODE.usage, 'restore needs a backup file: npm run sip -- restore .data/sip-backups/<file>.json');
+  if (!file) throw new AppError('invalid_request', 'restore needs a backup file: npm run sip -- restore .data/sip-backups/<file>.json');
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new CliError(EXIT_CODE.usage, `Cannot read backup ${file}: ${(error as Error).message.split('\n')[0]}`);
+    throw new AppError('invalid_request', `Cannot read backup ${file}: ${(error as Error).message.split('\n')[0]}`);
   }
   let backup: SipBackup;
   try {
     backup = parseBackup(raw, file);
   } catch (error) {
-    if (error instanceof AppError) throw new CliError(EXIT_CODE.usage, error.message);
     throw error;
   }
   const ops = new LiveKitOps(requireLiveKit(ctx.env), ctx.env.LIVEKIT_TIMEOUT_MS);

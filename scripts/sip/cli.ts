@@ -2,10 +2,11 @@
 // Every failure is one line on stderr with the fix, and an exit code from scripts/exit_code.ts;
 // stacks only with --verbose.
 import { parseArgs } from 'node:util';
-import { EXIT_CODE, type ExitCode } from '../exit_code.ts';
+import { AppError } from '../../shared/errors.ts';
+import { EXIT_CODE, type ExitCode, exitCodeFor } from '../exit_code.ts';
 import { applyCommand, planCommand } from './apply.ts';
 import { backupCommand, restoreCommand } from './backup.ts';
-import { CliError, loadContext } from './context.ts';
+import { loadContext } from './context.ts';
 import { doctor, snapshotCommand } from './doctor.ts';
 import type { Output } from './output.ts';
 import { roomsCommand } from './rooms.ts';
@@ -76,10 +77,10 @@ export async function runSip(argv: string[], options: RunOptions): Promise<ExitC
         return EXIT_CODE.usage;
     }
   } catch (error) {
-    if (error instanceof CliError) {
+    if (error instanceof AppError) {
       out.stderr(`sip: ${error.message}`);
       if (verbose && error.cause) out.stderr(String((error.cause as Error).stack ?? error.cause));
-      return error.exitCode;
+      return exitCodeFor(error);
     }
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       out.stderr(`sip: ${(error as Error).message}. Run npm run sip -- help`);

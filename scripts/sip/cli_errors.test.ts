@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT_CODE } from '../exit_code.ts';
 import { PROJECT_ROOT } from './context.ts';
 import { startSipWorld, type SipWorld } from './test_support.ts';
 
@@ -99,10 +100,11 @@ describe('npm run sip errors: one line with the fix and an exit code', () => {
     expect(half.stderr).toBe('sip: Set both SIP_AUTH_USERNAME and SIP_AUTH_PASSWORD, or neither.');
   });
 
-  it('unknown command and bad flags: exit 2 with the way to help', async () => {
-    expect(await world.run(['dcotor'])).toMatchObject({ code: 2, stderr: 'sip: unknown command "dcotor". Run npm run sip -- help' });
+  it('unknown command and bad flags: the usage exit code (64, apart from failures) with the way to help', async () => {
+    expect(await world.run(['dcotor'])).toMatchObject({ code: EXIT_CODE.usage, stderr: 'sip: unknown command "dcotor". Run npm run sip -- help' });
     const bad = await world.run(['doctor', '--jsno']);
-    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(EXIT_CODE.usage);
+    expect(EXIT_CODE.usage).not.toBe(EXIT_CODE.failures);
     expectOneLine(bad.stderr);
   });
 

@@ -17,14 +17,6 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const DEFAULT_TELEPHONY_CONFIG = path.join(PROJECT_ROOT, 'telephony.json');
 export const DEFAULT_BACKUP_DIR = path.join(PROJECT_ROOT, '.data', 'sip-backups');
 
-/** A command stops with one line for the operator and an exit code; never a stack trace. */
-export class CliError extends Error {
-  readonly exitCode: ExitCode;
-  constructor(exitCode: ExitCode, line: string, options: { cause?: unknown } = {}) {
-    super(line, { cause: options.cause });
-    this.exitCode = exitCode;
-  }
-}
 
 const optional = z.string().optional().transform((v) => (v?.trim() ? v : undefined));
 const envSchema = z.object({
@@ -52,7 +44,7 @@ export function loadContext(source: Record<string, string | undefined>): SipCont
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const names = parsed.error.issues.map((issue) => `${issue.path.join('.')} (${issue.message})`).join(', ');
-    throw new CliError(EXIT_CODE.config, `Invalid environment variables: ${names}.`);
+    throw new AppError('invalid_config', `Invalid environment variables: ${names}.`);
   }
   const providerKeys = Object.fromEntries(PROVIDER_KEY_NAMES.map((name) => [name, Boolean(source[name]?.trim())]));
   return { env: parsed.data, providerKeys };
@@ -66,17 +58,17 @@ const MISSING_LIVEKIT: Record<string, string> = {
 
 export function requireLiveKit(env: SipEnv): LiveKitAccess {
   for (const name of ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'] as const) {
-    if (!env[name]) throw new CliError(EXIT_CODE.config, MISSING_LIVEKIT[name]!);
+    if (!env[name]) throw new AppError('invalid_config', MISSING_LIVEKIT[name]!);
   }
   const host = env.LIVEKIT_URL!;
   let url: URL;
   try {
     url = new URL(host);
   } catch {
-    throw new CliError(EXIT_CODE.config, `LIVEKIT_URL ${JSON.stringify(host)} is not a URL: use https://<project>.livekit.cloud (or http://127.0.0.1:7880).`);
+    throw new AppError('invalid_config', `LIVEKIT_URL ${JSON.stringify(host)} is not a URL: use https://<project>.livekit.cloud (or http://127.0.0.1:7880).`);
   }
   if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
-    throw new CliError(EXIT_CODE.config, `LIVEKIT_URL ${JSON.stringify(host)} must start with https://, http://, wss:// or ws://.`);
+    throw new AppError('invalid_config', `LIVEKIT_URL ${JSON.stringify(host)} must start with https://, http://, wss:// or ws://.`);
   }
   return { host, apiKey: env.LIVEKIT_API_KEY!, apiSecret: env.LIVEKIT_API_SECRET! };
 }
@@ -87,12 +79,11 @@ export async function loadTelephonyConfig(env: SipEnv): Promise<TelephonyConfig>
     raw = JSON.parse(await readFile(env.TELEPHONY_CONFIG, 'utf8'));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (error as Error).message;
-    throw new CliError(EXIT_CODE.config, `Cannot read ${env.TELEPHONY_CONFIG} (${reason}): restore telephony.json or set TELEPHONY_CONFIG.`);
+    throw new AppError('invalid_config', `Cannot read ${env.TELEPHONY_CONFIG} (${reason}): restore telephony.json or set TELEPHONY_CONFIG.`);
   }
   try {
     return parseTelephonyConfig(raw, path.basename(env.TELEPHONY_CONFIG));
   } catch (error) {
-    if (error instanceof AppError) throw new CliError(EXIT_CODE.config, error.message);
     throw error;
   }
 }
@@ -102,7 +93,6 @@ export async function loadDesired(env: SipEnv): Promise<DesiredState> {
   try {
     return buildDesiredState(config, env);
   } catch (error) {
-    if (error instanceof AppError) throw new CliError(EXIT_CODE.config, error.message);
     throw error;
   }
 }

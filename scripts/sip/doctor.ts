@@ -9,7 +9,7 @@ import type { SipSnapshot } from '../../shared/sip/types.ts';
 import { AppError } from '../../shared/errors.ts';
 import { EXIT_CODE, type ExitCode } from '../exit_code.ts';
 import { collectSnapshot } from '../../shared/sip/collect.ts';
-import { CliError, databaseReader, loadTelephonyConfig, PROJECT_ROOT, requireLiveKit, type SipContext } from './context.ts';
+import { databaseReader, loadTelephonyConfig, PROJECT_ROOT, requireLiveKit, type SipContext } from './context.ts';
 import type { Output } from './output.ts';
 
 export async function takeSnapshot(ctx: SipContext): Promise<SipSnapshot> {
@@ -57,12 +57,11 @@ async function readSnapshotFile(file: string): Promise<SipSnapshot> {
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new CliError(EXIT_CODE.usage, `Cannot read snapshot ${file}: ${(error as Error).message.split('\n')[0]}`);
+    throw new AppError('invalid_request', `Cannot read snapshot ${file}: ${(error as Error).message.split('\n')[0]}`);
   }
   try {
     return parseSnapshot(raw, file);
   } catch (error) {
-    if (error instanceof AppError) throw new CliError(EXIT_CODE.usage, error.message);
     throw error;
   }
 }

@@ -1,18 +1,17 @@
-// LiveKit calls for the commands that change things, each failure turned into one CliError line.
+// LiveKit calls for the commands that change things, each failure turned into one AppError line.
 import { RoomServiceClient, SIPDispatchRuleInfo, SIPInboundTrunkInfo, type SipClient } from 'livekit-server-sdk';
 import { classifyLiveKitError } from '../../shared/sip/livekit_errors.ts';
 import type { DispatchRule, InboundTrunk } from '../../shared/sip/types.ts';
-import { EXIT_CODE } from '../exit_code.ts';
+import { AppError, type ErrorCode } from '../../shared/errors.ts';
 import { type LiveKitAccess, sipClient } from '../../shared/sip/collect.ts';
-import { CliError } from './context.ts';
 
-const EXIT_BY_KIND = {
-  config: EXIT_CODE.config,
-  unauthorized: EXIT_CODE.config,
-  unreachable: EXIT_CODE.unreachable,
-  timeout: EXIT_CODE.unreachable,
-  refused: EXIT_CODE.failures,
-} as const;
+const CODE_BY_KIND: Record<string, ErrorCode> = {
+  config: 'invalid_config',
+  unauthorized: 'unauthorized',
+  unreachable: 'unavailable',
+  timeout: 'timeout',
+  refused: 'upstream_error',
+};
 
 export class LiveKitOps {
   readonly sip: SipClient;
@@ -36,7 +35,7 @@ export class LiveKitOps {
       return await work();
     } catch (error) {
       const failure = classifyLiveKitError(error, { host: this.access.host, timeoutMs: this.timeoutMs, action });
-      throw new CliError(EXIT_BY_KIND[failure.kind], failure.line, { cause: error });
+      throw new AppError(CODE_BY_KIND[failure.kind] ?? 'upstream_error', failure.line, { cause: error });
     }
   }
 
@@ -48,13 +47,13 @@ export class LiveKitOps {
 
   async getTrunk(id: string): Promise<InboundTrunk> {
     const [trunk] = await this.call(`read trunk ${id}`, () => this.sip.listSipInboundTrunk({ trunkIds: [id] }));
-    if (!trunk?.sipTrunkId) throw new CliError(EXIT_CODE.failures, `Trunk ${id} disappeared while applying: run the command again.`);
+    if (!trunk?.sipTrunkId) throw new AppError('not_found', `Trunk ${id} disappeared while applying: run the command again.`);
     return trunk.toJson() as InboundTrunk;
   }
 
   async getRule(id: string): Promise<DispatchRule> {
     const [rule] = await this.call(`read dispatch rule ${id}`, () => this.sip.listSipDispatchRule({ dispatchRuleIds: [id] }));
-    if (!rule?.sipDispatchRuleId) throw new CliError(EXIT_CODE.failures, `Dispatch rule ${id} disappeared while applying: run the command again.`);
+    if (!rule?.sipDispatchRuleId) throw new AppError('not_found', `Dispatch rule ${id} disappeared while applying: run the command again.`);
     return rule.toJson() as DispatchRule;
   }
 
