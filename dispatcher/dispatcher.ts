@@ -1,0 +1,122 @@
+// The webhook dispatcher: a graphile-worker runner for the 'webhooks.deliver' jobs the database
+// schedules, plus a periodic sweep (jobs of dispatchers that died mid-delivery, deliveries without
+// a job). Any number of dispatchers can run against one database: each job is locked by one.
+import pg from 'pg';
+import { run, type Runner, type Task } from 'graphile-worker';
+import type { AttemptSettings } from './attempt.ts';
+import { attemptDelivery } from './attempt.ts';
+import type { Resolver } from './destination.ts';
+import { createLog, type Log, queueLogger } from './log.ts';
+import { DEFAULT_RETRY_DELAYS_MS } from './retry.ts';
+import { createAgents } from './send.ts';
+
+export const DELIVER_TASK = 'webhooks.deliver';
+
+export interface DispatcherOptions {
+  databaseUrl: string;
+  /** Attempts in flight. Default 32. */
+  concurrency?: number;
+  /** Deadline of one HTTP attempt, ms. Default 10 000. */
+  timeoutMs?: number;
+  /** Waits between attempts, ms. Default DEFAULT_RETRY_DELAYS_MS. */
+  retryDelaysMs?: readonly number[];
+  /** Disable an endpoint failing this long, ms. Default 24 h. */
+  disableAfterMs?: number;
+  /** Accept http:// URLs. Default false. */
+  allowHttp?: boolean;
+  /** Deliver to loopback, private and link-local addresses. Default false. */
+  allowPrivate?: boolean;
+  /** Free jobs locked longer than this, ms. Default 60 000. */
+  staleLockMs?: number;
+  /** Sweep period, ms. Default 30 000. */
+  sweepIntervalMs?: number;
+  /** Poll period for retries that came due, ms. Default 1 000. */
+  pollIntervalMs?: number;
+  /** DNS resolver. Default the system's. */
+  resolver?: Resolver;
+  log?: Log;
+}
+
+export interface Dispatcher {
+  /** Finishes attempts in flight, then closes every connection. */
+  stop(): Promise<void>;
+  /** Runs the sweep now (the periodic one runs by itself). */
+  sweep(): Promise<{ unlocked_workers: number; scheduled: number }>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function startDispatcher(options: DispatcherOptions): Promise<Dispatcher> {
+  const log = options.log ?? createLog('info');
+  const concurrency = options.concurrency ?? 32;
+  const settings = attemptSettings(options, concurrency);
+  const pool = createPool(options.databaseUrl, concurrency, log);
+  const task: Task = async (payload) => {
+    const deliveryId = (payload as { delivery_id?: unknown } | null)?.delivery_id;
+    if (typeof deliveryId !== 'string' || !UUID.test(deliveryId)) {
+      log.error({ payload }, 'webhooks.deliver job without a delivery id; dropped');
+      return;
+    }
+    const report = await attemptDelivery(pool, deliveryId, settings);
+    log.info({ deliveryId, status: report.status, statusCode: report.result?.statusCode, ms: report.result?.durationMs, error: report.result?.error }, 'webhook attempt');
+  };
+  let runner: Runner;
+  try {
+    runner = await run({
+      pgPool: pool,
+      concurrency,
+      noHandleSignals: true,
+      pollInterval: options.pollIntervalMs ?? 1_000,
+      logger: queueLogger(log),
+      parsedCronItems: [],
+      taskList: { [DELIVER_TASK]: task },
+    });
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
+  const sweep = async () => (await pool.query('select private.sweep_webhook_jobs($1) as result', [options.staleLockMs ?? 60_000])).rows[0].result;
+  const sweepQuietly = () => sweep().then((result) => (result.unlocked_workers || result.scheduled) && log.info(result, 'webhook sweep'), (error: unknown) => log.warn({ err: error }, 'webhook sweep failed; next one retries'));
+  await sweepQuietly();
+  const timer = setInterval(sweepQuietly, options.sweepIntervalMs ?? 30_000);
+  return {
+    sweep,
+    async stop() {
+      clearInterval(timer);
+      await runner.stop();
+      settings.agents?.http.destroy();
+      settings.agents?.https.destroy();
+      await pool.end();
+    },
+  };
+}
+
+function attemptSettings(options: DispatcherOptions, concurrency: number): AttemptSettings {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return {
+    destination: {
+      policy: { allowHttp: options.allowHttp ?? false, allowPrivate: options.allowPrivate ?? false },
+      timeoutMs,
+      ...(options.resolver ? { resolver: options.resolver } : {}),
+    },
+    timeoutMs,
+    retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    disableAfterMs: options.disableAfterMs ?? 24 * 60 * 60 * 1000,
+    agents: createAgents(concurrency),
+  };
+}
+
+/** Every query has a deadline, so an unreachable database fails the job instead of hanging it. */
+function createPool(connectionString: string, concurrency: number, log: Log): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: concurrency + 4,
+    connectionTimeoutMillis: 5_000,
+    query_timeout: 15_000,
+    statement_timeout: 10_000,
+    application_name: 'switchboard-dispatcher',
+  });
+  // An idle connection dropped by the server (restart, network) must not end the process.
+  pool.on('error', (error) => log.warn({ err: error.message }, 'database connection lost; reconnecting on next use'));
+  return pool;
+}
