@@ -34,10 +34,14 @@ describe('schema', () => {
     expect(rows.map((r) => `${r.table_name}:${r.privilege_type}`)).toEqual(['voices:SELECT']);
   });
 
-  it('lets authenticated users write only their configs, numbers and webhook endpoints', async () => {
+  it('lets authenticated users write only their configs, numbers, settings, message status and webhook endpoints', async () => {
     const rows = await db.sql`select distinct table_name from information_schema.role_table_grants
       where grantee = 'authenticated' and table_schema = 'public' and privilege_type in ('INSERT', 'UPDATE', 'DELETE') order by 1`;
-    expect(rows.map((r) => r.table_name)).toEqual(['agent_configs', 'phone_numbers', 'webhook_endpoints']);
+    expect(rows.map((r) => r.table_name)).toEqual(['agent_configs', 'owner_settings', 'phone_numbers', 'webhook_endpoints']);
+    const columns = await db.sql`select table_name, column_name from information_schema.column_privileges
+      where grantee = 'authenticated' and table_schema = 'public' and table_name in ('messages', 'owner_settings')
+        and privilege_type = 'UPDATE' order by 1, 2`;
+    expect(columns.map((r) => `${r.table_name}.${r.column_name}`)).toEqual(['messages.status', 'owner_settings.transcript_retention_days']);
   });
 
   it('lets authenticated users update only agent_config_id and label on numbers; inserts are refused by RLS', async () => {
