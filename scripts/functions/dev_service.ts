@@ -35,6 +35,9 @@ export const FUNCTIONS_DEV_SERVICE: DevService = {
       JWT_SECRET: childEnv.JWT_SECRET ?? DEV_JWT_SECRET,
       FUNCTIONS_PORT: String(port),
       FUNCTIONS_EXIT_WITH_PARENT: '1',
+      // Local receivers run on http://localhost: the webhooks function accepts them in dev only.
+      WEBHOOKS_ALLOW_HTTP: childEnv.WEBHOOKS_ALLOW_HTTP ?? '1',
+      WEBHOOKS_ALLOW_PRIVATE: childEnv.WEBHOOKS_ALLOW_PRIVATE ?? '1',
     });
     try {
       const fetched = await prefetchFunctionDependencies({ env: childEnv, report: (line) => console.log(`functions: ${line}`) });
