@@ -2,6 +2,7 @@
 // leader pushes chunks as ElevenLabs sends them; each reader gets the chunks so far, then
 // follows live, so the first byte never waits for the whole file. A failure before the first
 // byte rejects `ready` (the caller answers with a JSON error); a later one errors the streams.
+// It settles once: after finish() or fail(), further chunks and failures are ignored.
 export class AudioFlight {
   readonly ready: Promise<{ contentType: string }>;
   /** performance.now() when the audio finished or failed; null while running. */
@@ -27,18 +28,22 @@ export class AudioFlight {
   }
 
   push(chunk: Uint8Array): void {
+    if (this.settledAt !== null) return;
     this.chunks.push(chunk);
     this.byteLength += chunk.byteLength;
     this.wake();
   }
 
   finish(): void {
+    if (this.settledAt !== null) return;
     this.finished = true;
     this.settledAt = performance.now();
     this.wake();
   }
 
+  /** Settles every waiter with `error`; a no-op once finished or failed. */
   fail(error: unknown): void {
+    if (this.settledAt !== null) return;
     this.failure = error;
     this.settledAt = performance.now();
     this.rejectReady(error);

@@ -53,7 +53,7 @@ export function createVoicePreview(env: VoicePreviewEnv, overrides: { db?: Datab
       rateMaxCharacters: env.PREVIEW_RATE_MAX_CHARACTERS,
       cacheMaxEntries: env.PREVIEW_CACHE_MAX_ENTRIES,
       cacheMaxBytes: env.PREVIEW_CACHE_MAX_BYTES,
-      idleTimeoutMs: env.PREVIEW_UPSTREAM_TIMEOUT_MS,
+      upstreamTimeoutMs: env.PREVIEW_UPSTREAM_TIMEOUT_MS,
     },
   });
   const fetch = defineFunction({

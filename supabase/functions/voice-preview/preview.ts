@@ -19,8 +19,8 @@ export interface PreviewSettings {
   rateMaxCharacters: number;
   cacheMaxEntries: number;
   cacheMaxBytes: number;
-  /** Longest pause between two upstream chunks before the preview fails. */
-  idleTimeoutMs: number;
+  /** The whole synthesis, headers to last byte (the client enforces it; the flight double-checks). */
+  upstreamTimeoutMs: number;
 }
 
 export interface PreviewDeps {
@@ -41,6 +41,8 @@ interface CatalogLookup {
 /** Finished flights stay joinable this long, covering requests that missed the cache row by a hair. */
 const LINGER_MS = 5_000;
 const MAX_LINGERING = 100;
+/** The flight's own watchdog fires this long after the client's deadline should have. */
+const WATCHDOG_GRACE_MS = 1_000;
 
 export interface PreviewService {
   render(userId: string, request: VoicePreviewRequest, log: Logger): Promise<Response>;
@@ -89,22 +91,8 @@ export function createPreviewService(deps: PreviewDeps): PreviewService {
     const flight = new AudioFlight();
     flights.set(cacheKey, flight);
     void (async () => {
-      let characterCost: number | null = null;
-      try {
-        const speech = await elevenlabs.streamSpeech({ voiceId: request.voice_id, text: request.text, modelId: request.model, outputFormat: request.format });
-        characterCost = speech.characterCost;
-        flight.start(PREVIEW_FORMATS[request.format]);
-        const reader = speech.body.getReader();
-        for (;;) {
-          const { done, value } = await readWithin(reader, settings.idleTimeoutMs);
-          if (done) break;
-          flight.push(value);
-        }
-        flight.finish();
-      } catch (error) {
-        flight.fail(await onUpstreamError(error, request.voice_id, log));
-        return;
-      }
+      const characterCost = await synthesize(flight, request, log);
+      if (!flight.succeeded) return;
       try {
         const audio = flight.bytes();
         await db.asServiceRole((tx) => tx`select edge.store_voice_preview(${cacheKey}, ${request.voice_id}, ${request.model}, ${request.format}, ${request.text.length},
@@ -115,6 +103,31 @@ export function createPreviewService(deps: PreviewDeps): PreviewService {
       }
     })();
     return flight;
+  }
+
+  /**
+   * Feeds the flight from ElevenLabs until it finishes or fails; returns the character cost. A
+   * watchdog fails the flight (and so every waiter) should the upstream outlive its deadline.
+   */
+  async function synthesize(flight: AudioFlight, request: VoicePreviewRequest & { text: string }, log: Logger): Promise<number | null> {
+    let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+    const watchdog = setTimeout(() => {
+      flight.fail(new AppError('tts_timeout', `The voice service did not finish within ${Math.round(settings.upstreamTimeoutMs / 1000)} s. Try again.`, { retryable: true }));
+      reader?.cancel().catch(() => {});
+    }, settings.upstreamTimeoutMs + WATCHDOG_GRACE_MS);
+    try {
+      const speech = await elevenlabs.streamSpeech({ voiceId: request.voice_id, text: request.text, modelId: request.model, outputFormat: request.format });
+      flight.start(PREVIEW_FORMATS[request.format]);
+      reader = speech.body.getReader();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) flight.push(chunk.value);
+      flight.finish();
+      return speech.characterCost;
+    } catch (error) {
+      flight.fail(await onUpstreamError(error, request.voice_id, log));
+      return null;
+    } finally {
+      clearTimeout(watchdog);
+    }
   }
 
   /** voice_not_found disables the catalog voice (its configs get flagged by trigger). */
@@ -160,22 +173,6 @@ function audioResponse(body: Uint8Array | ReadableStream<Uint8Array>, contentTyp
   const headers: Record<string, string> = { 'content-type': contentType, 'x-cache': cache, 'cache-control': 'private, max-age=86400' };
   if (body instanceof Uint8Array) headers['content-length'] = String(body.byteLength);
   return new Response(body as BodyInit, { status: 200, headers });
-}
-
-async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, timeoutMs: number): Promise<ReadableStreamReadResult<Uint8Array>> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AppError('tts_timeout', `The voice service stopped sending audio for ${Math.round(timeoutMs / 1000)} s. Try again.`, { retryable: true })), timeoutMs);
-  });
-  try {
-    return await Promise.race([reader.read(), timeout]);
-  } catch (error) {
-    await reader.cancel().catch(() => {});
-    if (error instanceof AppError) throw error;
-    throw new AppError('tts_unreachable', 'The connection to the voice service broke while it sent audio. Try again.', { cause: error, retryable: true });
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function sha256Hex(text: string): Promise<string> {
