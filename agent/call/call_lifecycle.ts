@@ -1,6 +1,8 @@
 // How a call ends. Whatever ends it (a tool, a limit, a provider failure, the caller hanging up,
 // the worker shutting down) goes through one path: end() records the first reason, stops the
 // call's timers and watchers, says the farewell if there is one, and shuts the session down.
+// Ending never waits on stuck speech: a drain that outlasts drainTimeoutMs is cut (the speech is
+// interrupted), and a session that still does not close is left behind so the call can end.
 // When the session has closed, finishCall says a farewell still owed, hangs up (deletes the room,
 // so the caller hears it), closes the provider connections and completes the calls row.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +14,7 @@ import type { CallLogger as Logger } from './call_logger.ts';
 import type { CallPipeline } from './call_pipeline.ts';
 import type { CallRecord } from './call_record.ts';
 import type { CallRecordWriter } from './call_record_writer.ts';
+import { withinMs } from './provider_deadlines.ts';
 import { farewellOwedAfterClose, type SessionClose } from './provider_failures.ts';
 
 export interface CallOutcome {
@@ -36,6 +39,8 @@ export interface CallLifecycleOptions {
   log: Logger;
   /** How long a farewell may play before the call is cut, in ms. */
   farewellTimeoutMs: number;
+  /** How long the session may drain once shut down before its speech is cut, in ms. */
+  drainTimeoutMs: number;
 }
 
 export class CallLifecycle implements EndableCall {
@@ -43,13 +48,18 @@ export class CallLifecycle implements EndableCall {
   #reason: CallEndReason | undefined;
   #unsaidFarewell: string | undefined;
   #onEnd: Array<() => void> = [];
-  /** Resolves once the session has closed, with the reason the call ended. */
+  #settle: ((closed: ClosedCall) => void) | undefined;
+  /** Resolves once the session has closed (or was given up on), with the reason the call ended. */
   readonly closed: Promise<ClosedCall>;
 
   constructor(options: CallLifecycleOptions) {
     this.#options = options;
     this.closed = new Promise((resolve) => {
-      options.session.on(voice.AgentSessionEventTypes.Close, (ev) => resolve(this.#close(ev.reason, ev.error)));
+      this.#settle = (closed) => {
+        this.#settle = undefined;
+        resolve(closed);
+      };
+      options.session.on(voice.AgentSessionEventTypes.Close, (ev) => this.#settle?.(this.#close(ev.reason, ev.error)));
     });
   }
 
@@ -71,6 +81,23 @@ export class CallLifecycle implements EndableCall {
     this.#stop();
     if (farewell) await this.#sayFarewell(farewell);
     this.#options.session.shutdown({ drain: true, reason });
+    await this.#boundDrain();
+  }
+
+  /** Speech still playing may finish, within drainTimeoutMs; then it is cut, then given up on. */
+  async #boundDrain(): Promise<void> {
+    const { session, drainTimeoutMs, log } = this.#options;
+    const settled = this.closed.then(() => 'closed' as const);
+    if ((await withinMs(settled, drainTimeoutMs)) !== 'timeout') return;
+    log.warn({ drainTimeoutMs }, 'the session is still draining: cutting its speech');
+    try {
+      session.interrupt({ force: true });
+    } catch {
+      // Already closed in between: nothing left to cut.
+    }
+    if ((await withinMs(settled, drainTimeoutMs)) !== 'timeout') return;
+    log.error({ drainTimeoutMs }, 'the session did not close: ending the call without it');
+    this.#settle?.(this.#close('drain_timeout', null));
   }
 
   async #sayFarewell(text: string): Promise<void> {

@@ -7,7 +7,7 @@ import { type llm, type stt, type tts, type VAD, voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
 import { errorMessage } from '../../shared/errors.ts';
 import type { CallLogger as Logger } from './call_logger.ts';
-import { CallVoice } from './call_voice.ts';
+import { CallVoice, type VoiceFailedHandler } from './call_voice.ts';
 import type { CallProviders, TurnDetection } from './providers.ts';
 import type { AgentCallConfig } from './resolve_call_config.ts';
 
@@ -36,6 +36,13 @@ export interface SessionSpec {
   connOptions?: ConnOptions | undefined;
 }
 
+/**
+ * One quick retry for TTS, not the framework's four attempts over about 4 s: a voice ElevenLabs
+ * refuses then fails fast enough to be told from a stall (tts_failover.ts), and the fallback voice
+ * takes over before the caller notices.
+ */
+const TTS_CONN_OPTIONS = { maxRetry: 1, retryIntervalMs: 100, timeoutMs: 10_000 };
+
 export function createSession(spec: SessionSpec): voice.AgentSession {
   return new voice.AgentSession({
     ...(spec.llm ? { llm: spec.llm } : {}),
@@ -45,7 +52,7 @@ export function createSession(spec: SessionSpec): voice.AgentSession {
     turnHandling: { turnDetection: spec.turnDetection ?? (spec.stt ? undefined : 'manual') },
     // Silence is ours to handle (call_limits.ts), with a reminder and a goodbye.
     userAwayTimeout: null,
-    ...(spec.connOptions ? { connOptions: spec.connOptions } : {}),
+    connOptions: { ttsConnOptions: TTS_CONN_OPTIONS, ...spec.connOptions },
   });
 }
 
@@ -132,7 +139,7 @@ export class CallPipeline<Voice extends CallVoice | null = CallVoice | null> {
 export function conversationPipeline(
   callConfig: AgentCallConfig,
   options: PipelineOptions,
-  onVoiceFailed: (failed: string, fallback: string) => void,
+  onVoiceFailed: VoiceFailedHandler,
 ): CallPipeline<CallVoice> {
   const { providers } = options;
   const tts = providers.tts(callConfig.voiceId);

@@ -1,7 +1,8 @@
 // The TTS voice of one call. A voice change from the config applies from the next utterance.
-// When ElevenLabs cannot speak in the configured voice (voice_not_found, or the socket closing,
-// which is how a missing voice usually shows), the call switches to the catalog default voice
-// and keeps talking; the owner gets a voice_not_found config issue.
+// When ElevenLabs cannot speak in the configured voice, the call switches to the catalog default
+// voice and keeps talking (tts_failover.ts says the utterance again). The cause goes with the
+// report: an error (voice_not_found, or the socket closing, which is how a missing voice usually
+// shows) gets the owner a voice_not_found config issue; a stall (an ElevenLabs outage) does not.
 import type { tts } from '@livekit/agents';
 
 /** The part of the ElevenLabs TTS this needs: a live voice switch. */
@@ -9,12 +10,16 @@ interface VoiceSwitchable {
   updateOptions(options: { voiceId?: string }): void;
 }
 
+/** error: ElevenLabs refused or closed on the voice; stalled: it went quiet past a deadline. */
+export type VoiceFailureCause = 'error' | 'stalled';
+export type VoiceFailedHandler = (failed: string, fallback: string, cause: VoiceFailureCause) => void;
+
 export interface CallVoiceOptions {
   tts: tts.TTS | null;
   voiceId: string;
   defaultVoiceId: string;
   /** Reports the failed voice and the one used from now on; errors are the caller's to log. */
-  onVoiceFailed: (failed: string, fallback: string) => void;
+  onVoiceFailed: VoiceFailedHandler;
 }
 
 export class CallVoice {
@@ -22,7 +27,7 @@ export class CallVoice {
   #active: string;
   #configured: string;
   #default: string;
-  #onVoiceFailed: (failed: string, fallback: string) => void;
+  #onVoiceFailed: VoiceFailedHandler;
   readonly fallbacks: Array<{ from: string; to: string }> = [];
 
   constructor(options: CallVoiceOptions) {
@@ -51,12 +56,12 @@ export class CallVoice {
    * TTS failed for good. Falls back to the default voice when the failing voice is another one;
    * returns false when already on the default voice (nothing left to try).
    */
-  fail(): boolean {
+  fail(cause: VoiceFailureCause = 'error'): boolean {
     if (this.#active === this.#default) return false;
     const failed = this.#active;
     this.fallbacks.push({ from: failed, to: this.#default });
     this.#switchTo(this.#default);
-    this.#onVoiceFailed(failed, this.#default);
+    this.#onVoiceFailed(failed, this.#default, cause);
     return true;
   }
 

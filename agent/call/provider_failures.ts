@@ -1,8 +1,8 @@
-// What happens when a provider fails for good (after the framework's own retries): the caller
-// never hears silence and never waits on a dead line.
-// - TTS on the configured voice: switch to the catalog default voice and say the failed
-//   utterance again (a missing ElevenLabs voice shows up this way); the call goes on.
-// - TTS on the default voice: nothing can speak, so hang up without a farewell.
+// What happens when a provider fails for good (after the framework's own retries) or misses its
+// deadline (provider_deadlines.ts): the caller never hears silence and never waits on a dead line.
+// - TTS: the speech node itself switches to the catalog default voice and says the utterance
+//   again (tts_failover.ts); a missing ElevenLabs voice shows up this way. When no voice can
+//   speak, it reports a stall here: an apology is still tried, then the call hangs up.
 // - LLM or STT: apologize (PROVIDER_APOLOGY), then hang up.
 // Every such ending is recorded as end_reason = provider_error with the failure in details.
 import { voice } from '@livekit/agents';
@@ -13,6 +13,7 @@ import type { CallLogger as Logger } from './call_logger.ts';
 import type { CallRecord } from './call_record.ts';
 import type { CallVoice } from './call_voice.ts';
 import { PROVIDER_APOLOGY } from './fallback.ts';
+import type { ProviderStall } from './provider_deadlines.ts';
 
 /** The framework's error event payload (LLMError, STTError, TTSError, …). */
 export interface ProviderError {
@@ -26,8 +27,6 @@ export interface ProviderFailureOptions {
   session: voice.AgentSession;
   /** null when the call has no switchable voice (the unknown-number announcement). */
   callVoice: CallVoice | null;
-  /** The last text handed to TTS, said again after a voice switch. */
-  lastUtterance: () => string;
   record: Pick<CallRecord, 'providerFailed'>;
   log: Logger;
 }
@@ -42,13 +41,9 @@ export function onProviderError(error: ProviderError, options: ProviderFailureOp
   const failure = { type: error.type, message: errorMessage(error.error) };
   log.warn({ type: failure.type, err: failure.message }, 'provider failed after retries');
   if (error.type === 'tts_error') {
-    if (options.callVoice?.fail()) {
-      // The configured voice was the problem: the default voice says the lost utterance again.
-      const text = options.lastUtterance();
-      if (text) options.session.say(text);
-      return;
-    }
-    // Even the default voice fails: nothing could say an apology.
+    // A conversation's speech node has seen the same failure and fails over itself.
+    if (options.callVoice) return;
+    // The announcement has no other voice: nothing could say an apology.
     record.providerFailed(failure);
     void call.end('provider_error');
     return;
@@ -57,6 +52,15 @@ export function onProviderError(error: ProviderError, options: ProviderFailureOp
     record.providerFailed(failure);
     void call.end('provider_error', PROVIDER_APOLOGY);
   }
+}
+
+/** A provider missed its deadline, or TTS failed on every voice: apologize, then hang up. */
+export function onProviderStall(stall: ProviderStall, options: Pick<ProviderFailureOptions, 'call' | 'record' | 'log'>): void {
+  const { call, log, record } = options;
+  if (call.ended) return;
+  log.warn({ type: stall.type, err: stall.message }, 'provider stalled');
+  record.providerFailed(stall);
+  void call.end('provider_error', PROVIDER_APOLOGY);
 }
 
 /** How the session closed, as far as a farewell still owed is concerned. */

@@ -5,6 +5,7 @@
 //   call_agent.ts            the agent; call_tools.ts its tools; call_actions.ts what they do
 //   call_lifecycle.ts        how a call ends: end reasons, end(), hang-up, the row completed
 //   provider_failures.ts     what happens when the LLM, TTS or STT fails for good
+//   provider_deadlines.ts    how long each provider may keep the caller waiting
 //   call_limits.ts           silence timeout and maximum call length
 //   config_reload.ts         hot reload of the number's config
 //   call_record.ts           what the calls row gets; call_record_writer.ts writes it
@@ -29,11 +30,12 @@ import {
 import { CallRecord, callStartRow } from './call_record.ts';
 import { CallRecordWriter } from './call_record_writer.ts';
 import { type CallActions, callTools } from './call_tools.ts';
-import type { CallVoice } from './call_voice.ts';
+import type { CallVoice, VoiceFailedHandler } from './call_voice.ts';
 import { ConfigReloader, type LiveConfig } from './config_reload.ts';
 import { UNKNOWN_NUMBER_MESSAGE } from './fallback.ts';
 import { buildInstructions, type CallerContext } from './instructions.ts';
-import { watchProviderFailures } from './provider_failures.ts';
+import { type ProviderDeadlines, providerDeadlines } from './provider_deadlines.ts';
+import { onProviderStall, watchProviderFailures } from './provider_failures.ts';
 import type { CallProviders } from './providers.ts';
 import {
   type AgentCallConfig,
@@ -74,6 +76,8 @@ export interface RunCallOptions {
    * database keeps at 60 s or more). Default: none. Tests use it to reach the limit quickly.
    */
   maxCallDurationMs?: number;
+  /** How long each provider may keep the caller waiting; defaults in provider_deadlines.ts. */
+  deadlines?: Partial<ProviderDeadlines> | undefined;
 }
 
 export interface RunningCall {
@@ -105,6 +109,7 @@ interface CallScope {
   record: CallRecord;
   writer: CallRecordWriter;
   pipelineOptions: PipelineOptions;
+  deadlines: ProviderDeadlines;
 }
 
 export async function runCall(
@@ -131,6 +136,7 @@ export async function runCall(
     record,
     writer,
     pipelineOptions: pipelineOptions(deps, options, log),
+    deadlines: providerDeadlines(options.deadlines),
   };
   return callConfig.kind === 'unknown' ? answerUnknownNumber(scope, callConfig) : answerWithAgent(scope, callConfig);
 }
@@ -140,7 +146,7 @@ async function answerUnknownNumber(scope: CallScope, callConfig: UnknownCallConf
   scope.log.info({ why: callConfig.reason }, 'unknown number: saying so and hanging up');
   const pipeline = announcementPipeline(callConfig.defaultVoiceId, scope.pipelineOptions);
   const lifecycle = newLifecycle(scope, pipeline);
-  const finished = superviseCall(scope, pipeline, lifecycle, () => '');
+  const finished = superviseCall(scope, pipeline, lifecycle);
   const agent = new voice.Agent({ instructions: '' });
   await pipeline.start(agent);
   scope.record.answered();
@@ -162,7 +168,7 @@ async function answerUnknownNumber(scope: CallScope, callConfig: UnknownCallConf
 async function answerWithAgent(scope: CallScope, callConfig: AgentCallConfig): Promise<RunningCall> {
   const parts = buildAgentCall(scope, callConfig);
   const { pipeline, lifecycle, agent, live } = parts;
-  const finished = superviseCall(scope, pipeline, lifecycle, () => agent.lastUtterance);
+  const finished = superviseCall(scope, pipeline, lifecycle);
   await pipeline.start(agent);
   scope.record.answered();
   const reloader = keepCallLive(scope, parts, callConfig.agentConfigId);
@@ -212,6 +218,9 @@ function buildAgentCall(scope: CallScope, callConfig: AgentCallConfig): AgentCal
   const agent = new CallAgent({
     instructions: buildInstructions(live.current, caller),
     tools: callTools(actions, live.current),
+    deadlines: scope.deadlines,
+    failOverVoice: (failure) => pipeline.voice.fail(failure.cause === 'stalled' ? 'stalled' : 'error'),
+    onStall: (stall) => onProviderStall(stall, { call: lifecycle, record, log }),
     onTtsText: scope.options.onTtsText,
   });
   return { pipeline, lifecycle, live, caller, actions, agent };
@@ -250,6 +259,7 @@ function newLifecycle(scope: CallScope, pipeline: CallPipeline): CallLifecycle {
     session: pipeline.session,
     log: scope.log,
     farewellTimeoutMs: scope.pipelineOptions.farewellTimeoutMs,
+    drainTimeoutMs: scope.deadlines.endDrainMs,
   });
 }
 
@@ -258,7 +268,6 @@ function superviseCall(
   scope: CallScope,
   pipeline: CallPipeline,
   lifecycle: CallLifecycle,
-  lastUtterance: () => string,
 ): Promise<CallOutcome> {
   const { record, log } = scope;
   record.observe(pipeline.session);
@@ -266,7 +275,6 @@ function superviseCall(
     call: lifecycle,
     session: pipeline.session,
     callVoice: pipeline.voice,
-    lastUtterance,
     record,
     log,
   });
@@ -275,16 +283,16 @@ function superviseCall(
   );
 }
 
-/** The configured voice failed and the call went on in the default one: record it, and tell the owner. */
-function reportVoiceFallback(
-  scope: CallScope,
-  agentConfigId: string | null,
-): (failed: string, fallback: string) => void {
+/**
+ * The configured voice failed and the call went on in the default one: record it, and tell the
+ * owner when ElevenLabs refused the voice (a stall is an outage, not the owner's to fix).
+ */
+function reportVoiceFallback(scope: CallScope, agentConfigId: string | null): VoiceFailedHandler {
   const { record, log } = scope;
-  return (failed, fallback) => {
+  return (failed, fallback, cause) => {
     record.voiceFellBack(failed, fallback);
-    log.warn({ voiceId: failed, fallback }, 'ElevenLabs could not speak in this voice: switched to the default voice');
-    if (!agentConfigId) return;
+    log.warn({ voiceId: failed, fallback, cause }, 'ElevenLabs could not speak in this voice: switched to the default voice');
+    if (!agentConfigId || cause === 'stalled') return;
     scope.deps.callStore
       .reportVoiceNotFound(agentConfigId, failed, 'worker')
       .catch((error: unknown) => log.error({ err: errorMessage(error) }, 'could not report voice_not_found'));

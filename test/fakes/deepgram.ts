@@ -1,11 +1,22 @@
-// Deepgram's streaming endpoint (/v1/listen) on 127.0.0.1, for the failure the worker must
+// Deepgram's streaming endpoint (/v1/listen) on 127.0.0.1, for the failures the worker must
 // survive: the WebSocket handshake refused with Deepgram's real HTTP answer (status, dg-error and
-// dg-request-id headers, JSON body). The @livekit/agents-plugin-deepgram 1.9.0 plugin turns a
-// 401 into a non-retryable stt_error (providers.md §2.3).
+// dg-request-id headers, JSON body), and streams that open and then go wrong. The
+// @livekit/agents-plugin-deepgram 1.9.0 plugin turns a 401 into a non-retryable stt_error, but it
+// notices neither a silent stream nor a mid-stream close (providers.md §2.3).
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 export const FAKE_DEEPGRAM_KEY = 'dg-fake-key';
+
+/**
+ * What an accepted stream does once audio arrives:
+ * - transcribe: an interim, then a final Results (`transcript`) per second of audio
+ * - silent: takes the audio, never answers (a wedged upstream)
+ * - stall_after_first: one interim Results, then nothing
+ * - reset: one interim Results, then the TCP connection is destroyed (no close frame)
+ */
+export type DeepgramStreamMode = 'transcribe' | 'silent' | 'stall_after_first' | 'reset';
 
 export interface FakeDeepgram {
   /** ws://127.0.0.1:PORT, the plugin's `baseUrl`. */
@@ -15,6 +26,12 @@ export interface FakeDeepgram {
   handshakes: Array<{ url: string; authorized: boolean }>;
   /** Refuse every handshake with this status (e.g. 503), even with the right key. */
   refuseWith: number | null;
+  /** What accepted streams do. Default 'transcribe'. */
+  streamMode: DeepgramStreamMode;
+  /** The text each Results carries in 'transcribe' mode. */
+  transcript: string;
+  /** Audio bytes received over all accepted streams. */
+  audioBytes: number;
   close(): Promise<void>;
 }
 
@@ -26,6 +43,7 @@ export async function startFakeDeepgram(): Promise<FakeDeepgram> {
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"err_code":"NOT_FOUND","err_msg":"not found"}');
   });
+  const wss = new WebSocketServer({ noServer: true });
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -35,26 +53,63 @@ export async function startFakeDeepgram(): Promise<FakeDeepgram> {
     apiKey: FAKE_DEEPGRAM_KEY,
     handshakes: [],
     refuseWith: null,
+    streamMode: 'transcribe',
+    transcript: 'Hello there.',
+    audioBytes: 0,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
+        wss.close();
         server.close(() => resolve());
       }),
   };
-  server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const authorized = req.headers.authorization === `Token ${FAKE_DEEPGRAM_KEY}`;
     fake.handshakes.push({ url: req.url ?? '', authorized });
     const status = !authorized ? 401 : fake.refuseWith;
-    if (status === null) {
-      // Only refusals are scripted; an accepted stream is not needed by the tests that use this fake.
-      refuse(socket, 503, 'stream not scripted in this fake');
-      return;
-    }
-    refuse(socket, status, status === 401 ? 'Invalid credentials.' : 'Deepgram is unavailable.');
+    if (status !== null) return refuse(socket, status, status === 401 ? 'Invalid credentials.' : 'Deepgram is unavailable.');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    wss.handleUpgrade(req, socket, head, (ws) => serveStream(ws, socket, url.searchParams, fake));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.baseUrl = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return fake;
+}
+
+function serveStream(ws: WebSocket, socket: Socket, params: URLSearchParams, fake: FakeDeepgram): void {
+  const mode = fake.streamMode;
+  const bytesPerSecond = Number(params.get('sample_rate') ?? 16000) * 2 * Number(params.get('channels') ?? 1);
+  let received = 0;
+  let answered = 0;
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      const message = JSON.parse(String(data)) as { type?: string };
+      if (message.type === 'CloseStream') ws.close(1000);
+      return;
+    }
+    const bytes = (data as Buffer).byteLength;
+    received += bytes;
+    fake.audioBytes += bytes;
+    if (mode === 'silent' || answered > 0 && mode !== 'transcribe') return;
+    if (received < (answered + 1) * bytesPerSecond) return;
+    answered += 1;
+    ws.send(JSON.stringify(results(fake.transcript, answered, mode === 'transcribe')));
+    if (mode === 'reset') socket.destroy();
+  });
+}
+
+/** A Results message as the plugin parses it (providers.md §2.2); final ones end the utterance. */
+function results(transcript: string, n: number, isFinal: boolean) {
+  return {
+    type: 'Results',
+    channel_index: [0, 1],
+    duration: 1,
+    start: n - 1,
+    is_final: isFinal,
+    speech_final: isFinal,
+    channel: { alternatives: [{ transcript, confidence: 0.98, words: [] }] },
+    metadata: { request_id: `dg-req-${n}`, model_info: { name: 'general-nova-3', version: '1', arch: 'nova-3' }, model_uuid: 'uuid-1' },
+  };
 }
 
 function refuse(socket: Socket, status: number, message: string): void {

@@ -40,6 +40,10 @@ export type FailureKind =
   | 'ws_reject' // WebSocket upgrade answered with HTTP 401
   | 'ws_never_final' // contexts never get isFinal
   | 'ws_close_mid_stream' // closes 1011 after the first audio message
+  | 'ws_refuse' // the upgrade request is dropped: the TCP connection closes with no answer
+  | 'ws_silent' // the socket opens and takes text, then never answers (no audio, no isFinal)
+  | 'ws_stall_after_first_audio' // the first audio message, then nothing more on this socket
+  | 'ws_reset' // the TCP connection is destroyed (no close frame) after the first audio message
   | 'ws_max_contexts'; // max_active_conversations error then close 1008
 
 export interface FailureRule {

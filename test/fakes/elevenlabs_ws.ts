@@ -2,7 +2,8 @@
 // drives it (providers.md §1.4): one socket per TTS instance, a context per utterance; each
 // flush answers {audio, normalizedAlignment, alignment, contextId} then flush_done, and
 // close_context answers {isFinal: true}. An unknown voice gets the real server's behaviour: an
-// error without a context id, then close 1008.
+// error without a context id, then close 1008. Wedged upstreams: a socket that takes text and
+// never answers, one that stalls after its first audio, a connection reset, a dropped upgrade.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -62,6 +63,10 @@ export function attachMultiStreamInput(server: Server, hooks: MultiStreamHooks):
       closeCode: null,
     };
     hooks.record(record);
+    if (hooks.takeFailure(voiceId, ['ws_refuse'])) {
+      record.closeCode = -1;
+      return void socket.destroy();
+    }
     if (!record.authorized || hooks.takeFailure(voiceId, ['ws_reject', 'invalid_api_key'])) {
       record.closeCode = 401;
       return rejectUpgrade(socket, 401, { detail: { status: 'invalid_api_key', message: 'Invalid API key' } });
@@ -85,6 +90,9 @@ function serveConnection(ws: WebSocket, record: WsConnectionRecord, hooks: Multi
   const idleMs = opts.wsIdleTimeoutMs ?? Number(record.query.inactivity_timeout ?? 20) * 1000;
   const neverFinal = () => hooks.takeFailure(record.voiceId, ['ws_never_final']) !== null;
   let closeMidStream = hooks.takeFailure(record.voiceId, ['ws_close_mid_stream']) !== null;
+  // Wedged: 'silent' sends nothing at all; the others send one audio message, then go quiet.
+  const wedge = hooks.takeFailure(record.voiceId, ['ws_silent', 'ws_stall_after_first_audio', 'ws_reset']);
+  let wedged = wedge === 'ws_silent';
   const maxContexts = hooks.takeFailure(record.voiceId, ['ws_max_contexts']) !== null ? 0 : MAX_CONTEXTS;
   let suppressFinal = false;
 
@@ -117,7 +125,7 @@ function serveConnection(ws: WebSocket, record: WsConnectionRecord, hooks: Multi
   touch();
 
   const synthesize = async (contextId: string, text: string) => {
-    if (!text.trim()) return;
+    if (!text.trim() || wedged) return;
     if (opts.latencyMs > 0) await sleep(opts.latencyMs);
     const audio = audioFor(format, Math.max(100, text.length * opts.msPerChar));
     if (!audio) {
@@ -135,6 +143,14 @@ function serveConnection(ws: WebSocket, record: WsConnectionRecord, hooks: Multi
     const half = Math.floor(audio.bytes.length / 4) * 2;
     const parts = [audio.bytes.subarray(0, half), audio.bytes.subarray(half)];
     send(withContext(contextId, { audio: Buffer.from(parts[0]!).toString('base64'), normalizedAlignment: alignment, alignment }));
+    if (wedge === 'ws_reset') {
+      record.closeCode = -1;
+      ws.terminate();
+    }
+    if (wedge) {
+      wedged = true;
+      return;
+    }
     if (closeMidStream) {
       closeMidStream = false;
       closeWith(1011, 'internal_error');
@@ -178,11 +194,11 @@ function serveConnection(ws: WebSocket, record: WsConnectionRecord, hooks: Multi
       const text = context.pending;
       context.pending = '';
       await synthesize(contextId, text);
-      if (message.flush === true) send({ type: 'flush_done', context_id: contextId, status_code: 206, done: false, data: '', flush_done: true });
+      if (message.flush === true && !wedged) send({ type: 'flush_done', context_id: contextId, status_code: 206, done: false, data: '', flush_done: true });
     }
     if (message.close_context === true) {
       contexts.delete(contextId);
-      if (!suppressFinal) send(withContext(contextId, { isFinal: true }));
+      if (!suppressFinal && !wedged) send(withContext(contextId, { isFinal: true }));
     }
   }
 }

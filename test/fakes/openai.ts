@@ -1,8 +1,10 @@
 // A local OpenAI Chat Completions server for the real `@livekit/agents-plugin-openai` LLM:
 // streaming SSE exactly as api.openai.com sends it (text deltas, fragmented tool calls, the
-// final usage chunk, `[DONE]`) and the real error bodies. Replies are scripted per request.
+// final usage chunk, `[DONE]`) and the real error bodies. Replies are scripted per request,
+// wedged upstreams included: a stream that opens and never answers, one that stalls or is reset
+// after its first chunks, and (setRefusing) connections dropped as soon as they open.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface FakeToolCall {
   name: string;
@@ -11,7 +13,15 @@ export interface FakeToolCall {
 
 /** What the fake answers to one request. */
 export type FakeOpenAIReply =
-  | { text: string }
+  | {
+      text: string;
+      /** Sends this many chunks (the role chunk counts), then nothing until the client leaves. */
+      stallAfterChunks?: number;
+      /** Sends this many chunks, then destroys the socket. */
+      resetAfterChunks?: number;
+    }
+  /** 200 and the event-stream headers, then nothing until the client leaves. */
+  | { silent: true }
   | { toolCalls: FakeToolCall[] }
   | { status: number; error: { message: string; type: string; code: string | null } }
   | { streamError: { message: string; type: string; code: string | null } }
@@ -38,6 +48,8 @@ export interface FakeOpenAI {
   apiKey: string;
   requests: RecordedChatRequest[];
   setScript(script: FakeOpenAIScript): void;
+  /** While on, every TCP connection is destroyed as it opens (and open ones at once). */
+  setRefusing(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +62,13 @@ export async function startFakeOpenAI(script: FakeOpenAIScript = () => ({ text: 
   const requests: RecordedChatRequest[] = [];
   const server = createServer((req, res) => {
     void handle(req, res).catch(() => res.destroy());
+  });
+  const sockets = new Set<Socket>();
+  let refusing = false;
+  server.on('connection', (socket: Socket) => {
+    if (refusing) return void socket.destroy();
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -89,8 +108,14 @@ export async function startFakeOpenAI(script: FakeOpenAIScript = () => ({ text: 
       return void res.destroy();
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': `req_${requests.length}` });
-    const chunk = (choices: unknown[], usage: unknown = null) =>
+    if ('silent' in reply) return untilClientLeaves(res);
+    const wedgeAfter = 'text' in reply ? (reply.stallAfterChunks ?? reply.resetAfterChunks) : undefined;
+    let sent = 0;
+    const chunk = (choices: unknown[], usage: unknown = null) => {
+      if (wedgeAfter !== undefined && sent >= wedgeAfter) return;
       res.write(`data: ${JSON.stringify({ id: `chatcmpl-${requests.length}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: recorded.model, choices, usage })}\n\n`);
+      sent += 1;
+    };
     if ('streamError' in reply) {
       res.write(`data: ${JSON.stringify({ error: { ...reply.streamError, param: null } })}\n\n`);
       return void res.end();
@@ -99,6 +124,8 @@ export async function startFakeOpenAI(script: FakeOpenAIScript = () => ({ text: 
       chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
       for (const piece of reply.text.match(/\S+\s*/g) ?? []) chunk([{ index: 0, delta: { content: piece }, finish_reason: null }]);
       chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]);
+      if (reply.resetAfterChunks !== undefined) return void res.destroy();
+      if (reply.stallAfterChunks !== undefined) return untilClientLeaves(res);
     } else {
       reply.toolCalls.forEach((call, index) => {
         const id = `call_${requests.length}_${index}`;
@@ -124,12 +151,21 @@ export async function startFakeOpenAI(script: FakeOpenAIScript = () => ({ text: 
     setScript: (next) => {
       current = next;
     },
+    setRefusing: (on) => {
+      refusing = on;
+      if (on) for (const socket of sockets) socket.destroy();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Keeps a response open, sending nothing, until the client goes away (or the fake closes). */
+function untilClientLeaves(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => res.once('close', () => resolve()));
 }
 
 function contentText(content: unknown): string {
