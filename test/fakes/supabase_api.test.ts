@@ -2,12 +2,13 @@
 // GRANTs and RLS from the real database, PostgREST error bodies and statuses, and Phoenix v2
 // joins whose bindings the client accepts.
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, seedAgent } from '../../agent/config/_test_fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../db/harness.ts';
 import { statusForSqlState } from './postgrest.ts';
 import { signFakeJwt } from './postgrest_auth.ts';
 import { startSupabaseFake, type SupabaseFake } from './supabase_api.ts';
+import { DEFAULT_REALTIME_KNOBS } from './supabase_realtime.ts';
 
 let db: TestDatabase;
 let fake: SupabaseFake;
@@ -101,6 +102,22 @@ describe('PostgREST RPC fake', () => {
 });
 
 describe('Realtime fake', () => {
+  beforeEach(async () => {
+    Object.assign(fake.realtime.knobs, DEFAULT_REALTIME_KNOBS);
+    // The project's limits count every channel: start each case with none.
+    await Promise.all(clients.map((c) => c.removeAllChannels()));
+  });
+
+  /** A service_role channel on one table and event, subscribed (the server held the join until ready). */
+  async function serviceChannel(name: string, table: string, event: 'UPDATE' | 'DELETE', onChange: (payload: unknown) => void): Promise<void> {
+    const statuses: string[] = [];
+    client(fake.serviceRoleKey)
+      .channel(name, { config: { postgres_changes_options: { wait: true } } })
+      .on('postgres_changes', { event, schema: 'public', table }, onChange)
+      .subscribe((status) => statuses.push(status));
+    await eventually(() => statuses.includes('SUBSCRIBED') || undefined);
+  }
+
   it('streams changes a subscriber may see (RLS as that user), with the row and typed columns', async () => {
     const agent = await seedAgent(db);
     const stranger = await seedAgent(db);
@@ -119,12 +136,69 @@ describe('Realtime fake', () => {
     await db.sql`update public.agent_configs set greeting = 'Yours' where id = ${agent.configId}`;
     const change = await eventually(() => received[0]);
     expect(change.new).toMatchObject({ id: agent.configId, greeting: 'Yours', version: 2, max_call_duration_ms: 1_800_000 });
-    expect(change.old).toEqual({ id: agent.configId }); // RLS table: the old record is the key only
+    // replica identity full: an UPDATE carries the whole old row, as the user may see it
+    expect(change.old).toMatchObject({ id: agent.configId, greeting: 'Hello!', version: 1, owner_id: agent.ownerId });
     // Changes arrive in commit order: once a later change of the owner's is in, the stranger's
     // (committed before both) would have been too.
     await db.sql`update public.agent_configs set greeting = 'Yours again' where id = ${agent.configId}`;
     await eventually(() => received[1]);
     expect(received.map((r) => r.new.greeting)).toEqual(['Yours', 'Yours again']);
+  });
+
+  it('sends only the primary key as the old record of a DELETE from an RLS table', async () => {
+    const agent = await seedAgent(db);
+    const received: Array<{ old: Record<string, unknown> }> = [];
+    await serviceChannel('deletes', 'phone_numbers', 'DELETE', (p) => received.push(p as never));
+    await db.sql`delete from public.phone_numbers where id = ${agent.phoneNumberId}`;
+    expect((await eventually(() => received[0])).old).toEqual({ id: agent.phoneNumberId });
+  });
+
+  it('strips values over 64 bytes from a change over the record size limit and says 413', async () => {
+    const agent = await seedAgent(db);
+    fake.realtime.knobs.maxRecordBytes = 2_000;
+    const received: Array<{ new: Record<string, unknown>; old: Record<string, unknown>; errors: string[] | null }> = [];
+    await serviceChannel('large', 'agent_configs', 'UPDATE', (p) => received.push(p as never));
+    await db.sql`update public.agent_configs set system_prompt = ${'Be brief. '.repeat(200)} where id = ${agent.configId}`;
+    const change = await eventually(() => received[0]);
+    expect(change.errors).toEqual(['Error 413: Payload Too Large']);
+    expect(change.new).toMatchObject({ id: agent.configId, version: 2, voice_id: expect.any(String) });
+    expect(change.new).not.toHaveProperty('system_prompt');
+    expect(change.old).toMatchObject({ id: agent.configId, version: 1 });
+  });
+
+  it('drops changes over the events-per-second limit without a word', async () => {
+    const agent = await seedAgent(db);
+    fake.realtime.knobs.maxEventsPerSecond = 1;
+    const received: Array<{ new: Record<string, unknown> }> = [];
+    await serviceChannel('limited', 'agent_configs', 'UPDATE', (p) => received.push(p as never));
+    await db.sql`update public.agent_configs set greeting = 'One' where id = ${agent.configId}`;
+    await db.sql`update public.agent_configs set greeting = 'Two' where id = ${agent.configId}`;
+    await eventually(() => fake.realtime.stats.changesOverLimit === 1 || undefined);
+    expect(received.map((r) => r.new.greeting)).toEqual(['One']);
+  });
+
+  it('refuses a public channel when the project allows only private ones', async () => {
+    fake.realtime.knobs.privateOnly = true;
+    const errors: string[] = [];
+    client(fake.serviceRoleKey)
+      .channel('public-one', { config: { postgres_changes_options: { wait: true } } })
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'agent_configs' }, () => {})
+      .subscribe((status, err) => status === 'CHANNEL_ERROR' && errors.push(err?.message ?? ''));
+    expect(await eventually(() => errors[0])).toBe('PrivateOnly: This project only allows private channels');
+  });
+
+  it('ignoring wait, answers a join on an unpublished table with ok, then a postgres_changes system error', async () => {
+    fake.realtime.knobs.honorWait = false;
+    const statuses: string[] = [];
+    const system: Array<{ extension: string; status: string; message: string }> = [];
+    client(fake.serviceRoleKey)
+      .channel('calls-no-wait', { config: { postgres_changes_options: { wait: true } } })
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'calls' }, () => {})
+      .on('system', {}, (p) => system.push(p as never))
+      .subscribe((status) => statuses.push(status));
+    const error = await eventually(() => system[0]);
+    expect(statuses).toEqual(['SUBSCRIBED']);
+    expect(error).toMatchObject({ extension: 'postgres_changes', status: 'error', message: expect.stringContaining('table: calls') });
   });
 
   it('rejects a join on a table outside the supabase_realtime publication', async () => {

@@ -1,19 +1,24 @@
 // A Supabase Realtime fake speaking Phoenix v2 (docs/supabase.md §6.3) on 127.0.0.1, fed by the
-// REAL test database: it LISTENs on 'switchboard_config_changed' (the NOTIFY the config
-// triggers send for agent_configs, phone_numbers and voices, the tables in the
-// supabase_realtime publication) and turns each changed row into a postgres_changes message,
-// read from the database as the subscriber's role would see it.
+// REAL test database: a row trigger it installs captures every committed change to a table in
+// `public` (old and new row, standing in for the WAL), and each change to a table in the
+// supabase_realtime publication becomes a postgres_changes message built as the real server's
+// apply_rls builds it, read as the subscriber's role would see it (supabase_realtime_changes.ts).
 //
 // Protocol: join (with postgres_changes_options.wait holding the reply until ready), reply with
 // binding ids, the system ready message, postgres_changes, heartbeat, access_token, phx_leave,
 // server-initiated phx_close / phx_error / socket drop. Knobs: delay the ready message, ignore
-// `wait` (older servers), lose events, refuse connections, reject joins, stop heartbeat replies.
+// `wait` (older, self-hosted and CLI servers: a table missing from the publication then gets an ok
+// join and a postgres_changes `system` error, never retried), lose events, an events-per-second
+// limit (changes over it are dropped silently), the record size limit (413), a project that
+// allows only private channels, refuse connections, reject joins, stop heartbeat replies.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import postgres from 'postgres';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { authenticateToken, type Caller, type FakeKeys } from './postgrest_auth.ts';
-import { buildChangeMessages, type ChangeRow, loadChangedRows, type PendingChange } from './supabase_realtime_changes.ts';
+import {
+  buildChangeMessages, CAPTURE_CHANNEL, type ChangeRow, DEFAULT_MAX_RECORD_BYTES, installCapture, takeCapturedChange,
+} from './supabase_realtime_changes.ts';
 
 export interface RealtimeFakeOptions {
   databaseUrl: string;
@@ -23,10 +28,24 @@ export interface RealtimeFakeOptions {
 export interface RealtimeKnobs {
   /** Delay between join and the Postgres side being "live" (ready message), in ms. */
   readyDelayMs: number;
-  /** Honour postgres_changes_options.wait (hold the join reply until ready). */
+  /**
+   * Honour postgres_changes_options.wait: hold the join reply until ready, and reject the join
+   * when a table is not published. When false (servers that ignore `wait`), the join is answered
+   * at once and a table that is not published gets a postgres_changes `system` error after the
+   * ok reply; the subscription is never retried.
+   */
   honorWait: boolean;
   /** Swallow changes instead of sending them (Realtime does not guarantee delivery). */
   loseEvents: boolean;
+  /**
+   * The project's events-per-second limit: postgres_changes messages over it within any 1 s are
+   * dropped without a word, as the real server does. null: no limit.
+   */
+  maxEventsPerSecond: number | null;
+  /** Realtime's max_record_bytes: a bigger change carries only values of at most 64 bytes and `Error 413`. */
+  maxRecordBytes: number;
+  /** The project allows only private channels: a join without `private: true` is refused (PrivateOnly). */
+  privateOnly: boolean;
   /** Refuse WebSocket upgrades (503) as an unreachable Realtime would. */
   acceptConnections: boolean;
   /** Reject every join with this reason, e.g. 'PostgresChangesSubscribeTimeout: ...'. */
@@ -41,6 +60,8 @@ export interface RealtimeStats {
   changesReceived: number;
   messagesSent: number;
   changesLost: number;
+  /** Changes dropped by the events-per-second limit (also counted in changesLost). */
+  changesOverLimit: number;
 }
 
 export interface SentChange {
@@ -72,12 +93,15 @@ export const DEFAULT_REALTIME_KNOBS: RealtimeKnobs = {
   readyDelayMs: 0,
   honorWait: true,
   loseEvents: false,
+  maxEventsPerSecond: null,
+  maxRecordBytes: DEFAULT_MAX_RECORD_BYTES,
+  privateOnly: false,
   acceptConnections: true,
   rejectJoinsWith: null,
   replyHeartbeats: true,
 };
 
-const NOTIFY_CHANNEL = 'switchboard_config_changed';
+export const PRIVATE_ONLY_REASON = 'PrivateOnly: This project only allows private channels';
 
 interface Binding {
   id: number;
@@ -100,6 +124,8 @@ interface Connection {
   ws: WebSocket;
   token: string;
   channels: Map<string, Channel>;
+  /** Frames are handled one at a time, in order, as a Phoenix socket process does. */
+  inbox: Promise<void>;
 }
 
 type Frame = [string | null, string | null, string, string, Record<string, unknown>];
@@ -108,7 +134,9 @@ export function createRealtimeFake(options: RealtimeFakeOptions): RealtimeFake {
   const sql = postgres(options.databaseUrl, { max: 4, onnotice: () => {}, connect_timeout: 2 });
   const wss = new WebSocketServer({ noServer: true });
   const connections = new Set<Connection>();
-  const stats: RealtimeStats = { connections: 0, joins: 0, changesReceived: 0, messagesSent: 0, changesLost: 0 };
+  const stats: RealtimeStats = { connections: 0, joins: 0, changesReceived: 0, messagesSent: 0, changesLost: 0, changesOverLimit: 0 };
+  /** performance.now() of each postgres_changes message sent in the last second (the rate limit). */
+  let recentEvents: number[] = [];
   let queue: Promise<void> = Promise.resolve();
   let unlisten: (() => Promise<void>) | undefined;
 
@@ -152,18 +180,13 @@ export function createRealtimeFake(options: RealtimeFakeOptions): RealtimeFake {
       return n;
     },
     async start() {
-      const listening = await sql.listen(NOTIFY_CHANNEL, (payload) => {
-        stats.changesReceived += 1;
-        if (fake.knobs.loseEvents) {
-          stats.changesLost += 1;
-          return;
-        }
-        const change = parseNotify(payload);
+      await installCapture(sql);
+      const listening = await sql.listen(CAPTURE_CHANNEL, (id) => {
         // Subscribers live at commit time get it, nobody else (Realtime replays nothing).
         const targets: Array<[Connection, Channel]> = [];
         forEachChannel((connection, channel) => channel.ready && targets.push([connection, channel]));
-        // Keep commit order: each notification is read and sent before the next.
-        if (change && targets.length > 0) queue = queue.then(() => deliver(change, targets)).catch(() => {});
+        // Keep commit order: each change is read and sent before the next.
+        queue = queue.then(() => deliver(id, targets)).catch(() => {});
       });
       unlisten = listening.unlisten;
     },
@@ -176,10 +199,13 @@ export function createRealtimeFake(options: RealtimeFakeOptions): RealtimeFake {
   };
 
   function accept(ws: WebSocket, token: string): void {
-    const connection: Connection = { ws, token, channels: new Map() };
+    const connection: Connection = { ws, token, channels: new Map(), inbox: Promise.resolve() };
     connections.add(connection);
     stats.connections += 1;
-    ws.on('message', (data) => void onFrame(connection, data.toString()));
+    ws.on('message', (data) => {
+      const text = data.toString();
+      connection.inbox = connection.inbox.then(() => onFrame(connection, text)).catch(() => {});
+    });
     ws.on('close', () => {
       for (const channel of connection.channels.values()) clearTimeout(channel.timer);
       connections.delete(connection);
@@ -221,61 +247,83 @@ export function createRealtimeFake(options: RealtimeFakeOptions): RealtimeFake {
     const previous = connection.channels.get(topic);
     if (previous) dropChannel(connection, previous);
     if (fake.knobs.rejectJoinsWith) return reply({ status: 'error', response: { reason: fake.knobs.rejectJoinsWith } });
+    const config = (payload.config ?? {}) as {
+      postgres_changes?: Array<Omit<Binding, 'id'>>; postgres_changes_options?: { wait?: boolean }; private?: boolean;
+    };
+    if (fake.knobs.privateOnly && config.private !== true) return reply({ status: 'error', response: { reason: PRIVATE_ONLY_REASON } });
 
     const token = typeof payload.access_token === 'string' ? payload.access_token : connection.token;
     const auth = await authenticateToken(options.keys, token);
     if (!auth.ok || (!token.startsWith('sb_') && (auth.caller.claims.exp === undefined || auth.caller.claims.role === undefined))) {
       return reply({ status: 'error', response: { reason: 'InvalidJWTToken: Fields `role` and `exp` are required in JWT' } });
     }
-    const config = (payload.config ?? {}) as { postgres_changes?: Array<Omit<Binding, 'id'>>; postgres_changes_options?: { wait?: boolean } };
     const requested = config.postgres_changes ?? [];
     const bindings = requested.map((b) => ({ ...b, id: bindingId(b) }));
-    const missing = await tablesNotPublished(bindings);
-    if (missing.length > 0) {
-      return reply({ status: 'error', response: { reason: `RealtimeDisabledForConfiguration: Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [${missing.join(', ')}]` } });
+    const wait = Boolean(config.postgres_changes_options?.wait) && fake.knobs.honorWait && bindings.length > 0;
+    const missing = await bindingsNotPublished(bindings);
+    if (missing.length > 0 && wait) {
+      return reply({ status: 'error', response: { reason: `RealtimeDisabledForConfiguration: ${subscribeError(missing[0]!)}` } });
     }
     const channel: Channel = { topic, joinRef, bindings, caller: auth.caller, ready: bindings.length === 0 };
     connection.channels.set(topic, channel);
     const okReply = () => reply({ status: 'ok', response: { postgres_changes: requested.map((b, i) => ({ ...b, id: bindings[i]!.id })) } });
-    const wait = Boolean(config.postgres_changes_options?.wait) && fake.knobs.honorWait && bindings.length > 0;
     if (!wait) okReply();
     if (bindings.length === 0) return;
+    const system = (status: 'ok' | 'error', message: string) => send(connection, [joinRef, null, topic, 'system', {
+      extension: 'postgres_changes', status, message, channel: topic.replace(/^realtime:/, ''),
+    }]);
     channel.timer = setTimeout(() => {
       if (connection.channels.get(topic) !== channel) return;
+      // The subscription failed and is not retried: the channel stays joined, with no changes.
+      if (missing.length > 0) return system('error', subscribeError(missing[0]!));
       channel.ready = true;
       if (wait) okReply();
-      send(connection, [joinRef, null, topic, 'system', {
-        extension: 'postgres_changes', status: 'ok', message: 'Subscribed to PostgreSQL', channel: topic.replace(/^realtime:/, ''),
-      }]);
+      system('ok', 'Subscribed to PostgreSQL');
     }, fake.knobs.readyDelayMs);
   }
 
-  async function tablesNotPublished(bindings: Binding[]): Promise<string[]> {
+  async function bindingsNotPublished(bindings: Binding[]): Promise<Binding[]> {
     if (bindings.length === 0) return [];
     const published = await sql<{ schemaname: string; tablename: string }[]>`
       select schemaname, tablename from pg_publication_tables where pubname = 'supabase_realtime'`;
-    return bindings
-      .filter((b) => !published.some((p) => p.schemaname === b.schema && (b.table === '*' || p.tablename === b.table)))
-      .map((b) => `schema: ${b.schema}, table: ${b.table}, filters: [${b.filter ?? ''}]`);
+    return bindings.filter((b) => !published.some((p) => p.schemaname === b.schema && (b.table === '*' || p.tablename === b.table)));
   }
 
-  async function deliver(change: PendingChange, targets: Array<[Connection, Channel]>): Promise<void> {
-    const rows = await loadChangedRows(sql, change);
-    if (rows === null) {
+  async function deliver(id: string, targets: Array<[Connection, Channel]>): Promise<void> {
+    const row = await takeCapturedChange(sql, id);
+    if (!row) return;
+    stats.changesReceived += 1;
+    if (fake.knobs.loseEvents) {
       stats.changesLost += 1;
       return;
     }
-    for (const row of rows) for (const [connection, channel] of targets) await sendChange(connection, channel, row);
+    for (const [connection, channel] of targets) await sendChange(connection, channel, row);
   }
 
   async function sendChange(connection: Connection, channel: Channel, row: ChangeRow): Promise<void> {
-    const messages = await buildChangeMessages(sql, channel.caller, channel.bindings, row);
+    const messages = await buildChangeMessages(sql, channel.caller, channel.bindings, row, fake.knobs.maxRecordBytes);
     for (const message of messages) {
       if (connection.channels.get(channel.topic) !== channel) return;
+      if (overEventLimit()) {
+        stats.changesLost += 1;
+        stats.changesOverLimit += 1;
+        continue;
+      }
       // A null join_ref, like the real server's fastlane, so a rejoined client never drops it.
       send(connection, [null, null, channel.topic, 'postgres_changes', message]);
       fake.onChangeSent?.({ table: row.table, type: row.type, sentAt: performance.now() });
     }
+  }
+
+  /** True when one more event would pass the events-per-second limit (a sliding second). */
+  function overEventLimit(): boolean {
+    const limit = fake.knobs.maxEventsPerSecond;
+    if (limit === null) return false;
+    const now = performance.now();
+    recentEvents = recentEvents.filter((t) => now - t < 1_000);
+    if (recentEvents.length >= limit) return true;
+    recentEvents.push(now);
+    return false;
   }
 
   function dropChannel(connection: Connection, channel: Channel): void {
@@ -303,14 +351,10 @@ export function attachRealtime(server: Server, fake: RealtimeFake): void {
   });
 }
 
-function parseNotify(payload: string): PendingChange | null {
-  try {
-    const value = JSON.parse(payload) as { table?: string; op?: string; rows?: Array<Record<string, unknown>>; all?: boolean };
-    if (!value.table || !value.op) return null;
-    return { table: value.table, op: value.op as PendingChange['op'], rows: value.rows ?? [], all: value.all === true };
-  } catch {
-    return null;
-  }
+/** The server's message for a postgres_changes binding it cannot subscribe (e.g. table not published). */
+function subscribeError(binding: Binding): string {
+  return 'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect ' +
+    `parameters: [event: ${binding.event}, schema: ${binding.schema}, table: ${binding.table}, filters: [${binding.filter ?? ''}], select: nil]`;
 }
 
 /** A stable integer per binding, as the real server's :erlang.phash2(params). */
