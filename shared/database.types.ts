@@ -19,9 +19,11 @@ export type Database = {
           max_call_duration_ms: number
           name: string
           owner_id: string
+          post_call_analysis: boolean
           silence_timeout_ms: number
           stt_language: string
           system_prompt: string
+          take_messages: boolean
           transfer_number: string | null
           updated_at: string
           version: number
@@ -35,9 +37,11 @@ export type Database = {
           max_call_duration_ms?: number
           name: string
           owner_id?: string
+          post_call_analysis?: boolean
           silence_timeout_ms?: number
           stt_language?: string
           system_prompt?: string
+          take_messages?: boolean
           transfer_number?: string | null
           updated_at?: string
           version?: number
@@ -51,9 +55,11 @@ export type Database = {
           max_call_duration_ms?: number
           name?: string
           owner_id?: string
+          post_call_analysis?: boolean
           silence_timeout_ms?: number
           stt_language?: string
           system_prompt?: string
+          take_messages?: boolean
           transfer_number?: string | null
           updated_at?: string
           version?: number
@@ -69,9 +75,70 @@ export type Database = {
           },
         ]
       }
+      call_turns: {
+        Row: {
+          call_id: string
+          created_at: string
+          ended_ms: number | null
+          id: number
+          interrupted: boolean
+          owner_id: string | null
+          role: string
+          seq: number
+          started_ms: number | null
+          text: string
+          tool_arguments: Json | null
+          tool_name: string | null
+          tool_result: Json | null
+          truncated: boolean
+        }
+        Insert: {
+          call_id: string
+          created_at?: string
+          ended_ms?: number | null
+          id?: never
+          interrupted?: boolean
+          owner_id?: string | null
+          role: string
+          seq: number
+          started_ms?: number | null
+          text?: string
+          tool_arguments?: Json | null
+          tool_name?: string | null
+          tool_result?: Json | null
+          truncated?: boolean
+        }
+        Update: {
+          call_id?: string
+          created_at?: string
+          ended_ms?: number | null
+          id?: never
+          interrupted?: boolean
+          owner_id?: string | null
+          role?: string
+          seq?: number
+          started_ms?: number | null
+          text?: string
+          tool_arguments?: Json | null
+          tool_name?: string | null
+          tool_result?: Json | null
+          truncated?: boolean
+        }
+        Relationships: [
+          {
+            foreignKeyName: "call_turns_call_id_fkey"
+            columns: ["call_id"]
+            isOneToOne: false
+            referencedRelation: "calls"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       calls: {
         Row: {
           agent_config_id: string | null
+          analysis_error: string | null
+          analysis_status: string
           answered_at: string | null
           caller_number: string | null
           config_source: string | null
@@ -81,22 +148,27 @@ export type Database = {
           dispatch_rule_id: string | null
           end_reason: string | null
           ended_at: string | null
+          heartbeat_at: string | null
           id: string
           latency_p50_ms: number | null
           latency_p90_ms: number | null
           livekit_call_id: string | null
           llm_completion_tokens: number
           llm_prompt_tokens: number
+          outcome: string | null
           owner_id: string | null
           room_name: string
           started_at: string
           stt_seconds: number
+          summary: string | null
           trunk_id: string | null
           tts_characters: number
           turns: number
         }
         Insert: {
           agent_config_id?: string | null
+          analysis_error?: string | null
+          analysis_status?: string
           answered_at?: string | null
           caller_number?: string | null
           config_source?: string | null
@@ -106,22 +178,27 @@ export type Database = {
           dispatch_rule_id?: string | null
           end_reason?: string | null
           ended_at?: string | null
+          heartbeat_at?: string | null
           id?: string
           latency_p50_ms?: number | null
           latency_p90_ms?: number | null
           livekit_call_id?: string | null
           llm_completion_tokens?: number
           llm_prompt_tokens?: number
+          outcome?: string | null
           owner_id?: string | null
           room_name: string
           started_at?: string
           stt_seconds?: number
+          summary?: string | null
           trunk_id?: string | null
           tts_characters?: number
           turns?: number
         }
         Update: {
           agent_config_id?: string | null
+          analysis_error?: string | null
+          analysis_status?: string
           answered_at?: string | null
           caller_number?: string | null
           config_source?: string | null
@@ -131,16 +208,19 @@ export type Database = {
           dispatch_rule_id?: string | null
           end_reason?: string | null
           ended_at?: string | null
+          heartbeat_at?: string | null
           id?: string
           latency_p50_ms?: number | null
           latency_p90_ms?: number | null
           livekit_call_id?: string | null
           llm_completion_tokens?: number
           llm_prompt_tokens?: number
+          outcome?: string | null
           owner_id?: string | null
           room_name?: string
           started_at?: string
           stt_seconds?: number
+          summary?: string | null
           trunk_id?: string | null
           tts_characters?: number
           turns?: number
@@ -301,6 +381,71 @@ export type Database = {
             referencedColumns: ["voice_id"]
           },
         ]
+      }
+      messages: {
+        Row: {
+          body: string
+          call_id: string | null
+          callback_number: string | null
+          caller_name: string
+          created_at: string
+          handled_at: string | null
+          id: string
+          owner_id: string | null
+          status: string
+          urgent: boolean
+        }
+        Insert: {
+          body: string
+          call_id?: string | null
+          callback_number?: string | null
+          caller_name?: string
+          created_at?: string
+          handled_at?: string | null
+          id?: string
+          owner_id?: string | null
+          status?: string
+          urgent?: boolean
+        }
+        Update: {
+          body?: string
+          call_id?: string | null
+          callback_number?: string | null
+          caller_name?: string
+          created_at?: string
+          handled_at?: string | null
+          id?: string
+          owner_id?: string | null
+          status?: string
+          urgent?: boolean
+        }
+        Relationships: [
+          {
+            foreignKeyName: "messages_call_id_fkey"
+            columns: ["call_id"]
+            isOneToOne: false
+            referencedRelation: "calls"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      owner_settings: {
+        Row: {
+          owner_id: string
+          transcript_retention_days: number | null
+          updated_at: string
+        }
+        Insert: {
+          owner_id?: string
+          transcript_retention_days?: number | null
+          updated_at?: string
+        }
+        Update: {
+          owner_id?: string
+          transcript_retention_days?: number | null
+          updated_at?: string
+        }
+        Relationships: []
       }
       phone_numbers: {
         Row: {
@@ -548,10 +693,16 @@ export type Database = {
       }
       list_configured_numbers: { Args: { p_limit: number }; Returns: string[] }
       normalize_e164: { Args: { raw: string }; Returns: string }
+      purge_expired_transcripts: {
+        Args: Record<PropertyKey, never>
+        Returns: number
+      }
+      record_call: { Args: { p: Json; p_call_id: string }; Returns: string }
       record_call_end: {
         Args: { p: Json; p_call_id: string }
         Returns: undefined
       }
+      record_call_heartbeat: { Args: { p_call_id: string }; Returns: boolean }
       record_call_start: { Args: { p: Json }; Returns: string }
       repair_voice_id: { Args: { raw: string }; Returns: string }
       replay_webhook_delivery: {
@@ -572,6 +723,10 @@ export type Database = {
         Returns: Json
       }
       rotate_webhook_secret: { Args: { p_endpoint_id: string }; Returns: Json }
+      sweep_lost_calls: {
+        Args: { p_dry_run?: boolean; p_lapse_ms: number }
+        Returns: number
+      }
     }
     Enums: {
       [_ in never]: never

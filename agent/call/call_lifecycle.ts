@@ -19,6 +19,7 @@ import { farewellOwedAfterClose, type SessionClose } from './provider_failures.t
 
 export interface CallOutcome {
   reason: CallEndReason;
+  /** The calls row's id: written, or still queued while the database is away; null if it refused the row. */
   callRowId: string | null;
 }
 

@@ -28,7 +28,8 @@ import {
   type PipelineOptions,
 } from './call_pipeline.ts';
 import { CallRecord, callStartRow } from './call_record.ts';
-import { CallRecordWriter } from './call_record_writer.ts';
+import { type CallRecordOptions, CallRecordWriter } from './call_record_writer.ts';
+import { DurableWrites } from '../store/durable_writes.ts';
 import { type CallActions, callTools } from './call_tools.ts';
 import type { CallVoice, VoiceFailedHandler } from './call_voice.ts';
 import { ConfigReloader, type LiveConfig } from './config_reload.ts';
@@ -54,6 +55,11 @@ export interface CallDependencies {
   providers: CallProviders;
   controls: CallControls;
   logger: Logger;
+  /**
+   * The queue the call's writes go through. The worker shares one per process, so writes the
+   * database could not take yet outlive the call; default: one for this call.
+   */
+  callWrites?: DurableWrites;
 }
 
 export interface RunCallOptions {
@@ -78,6 +84,8 @@ export interface RunCallOptions {
   maxCallDurationMs?: number;
   /** How long each provider may keep the caller waiting; defaults in provider_deadlines.ts. */
   deadlines?: Partial<ProviderDeadlines> | undefined;
+  /** Heartbeat interval and how long the end of the call waits for its row. */
+  callRecord?: CallRecordOptions;
 }
 
 export interface RunningCall {
@@ -85,9 +93,9 @@ export interface RunningCall {
   agent: voice.Agent;
   callConfig: CallConfig;
   voice: CallVoice | null;
-  /** Resolves when the call has ended and its row is complete. */
+  /** Resolves once the call has ended, in bounded time: its row is complete, or its end waits in the write queue. */
   finished: Promise<CallOutcome>;
-  /** Resolves with the calls row id once the row is written at call start (null if the write failed). */
+  /** Resolves with the calls row id once the row is written at call start (null if the database refused it). */
   recorded: Promise<string | null>;
   /** Ends the call: optional farewell, then the session closes and the room is deleted. */
   end(reason: CallEndReason, farewell?: string): Promise<void>;
@@ -107,6 +115,7 @@ interface CallScope {
   log: Logger;
   startedAt: Date;
   record: CallRecord;
+  writes: DurableWrites;
   writer: CallRecordWriter;
   pipelineOptions: PipelineOptions;
   deadlines: ProviderDeadlines;
@@ -126,7 +135,8 @@ export async function runCall(
     ),
   );
   const record = new CallRecord(callStartRow(info, callConfig, startedAt));
-  const writer = new CallRecordWriter(deps.callStore, record, log);
+  const writes = deps.callWrites ?? new DurableWrites({ logger: log });
+  const writer = new CallRecordWriter(deps.callStore, writes, record, log, options.callRecord);
   const scope = {
     info,
     deps,
@@ -134,6 +144,7 @@ export async function runCall(
     log,
     startedAt,
     record,
+    writes,
     writer,
     pipelineOptions: pipelineOptions(deps, options, log),
     deadlines: providerDeadlines(options.deadlines),
@@ -293,8 +304,13 @@ function reportVoiceFallback(scope: CallScope, agentConfigId: string | null): Vo
     record.voiceFellBack(failed, fallback);
     log.warn({ voiceId: failed, fallback, cause }, 'ElevenLabs could not speak in this voice: switched to the default voice');
     if (!agentConfigId || cause === 'stalled') return;
-    scope.deps.callStore
-      .reportVoiceNotFound(agentConfigId, failed, 'worker')
+    const { callStore } = scope.deps;
+    scope.writes
+      .enqueue({
+        key: `voice_not_found:${agentConfigId}:${failed}`,
+        what: 'voice_not_found report',
+        apply: () => callStore.reportVoiceNotFound(agentConfigId, failed, 'worker'),
+      })
       .catch((error: unknown) => log.error({ err: errorMessage(error) }, 'could not report voice_not_found'));
   };
 }

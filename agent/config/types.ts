@@ -46,7 +46,9 @@ export interface CallStart {
 
 export type CallEndReason =
   | 'caller_hangup' | 'agent_hangup' | 'transferred' | 'max_duration' | 'silence_timeout'
-  | 'unknown_number' | 'provider_error' | 'worker_shutdown' | 'error';
+  | 'unknown_number' | 'provider_error' | 'worker_shutdown' | 'error'
+  /** Only the sweep writes it: the worker running the call stopped sending heartbeats. */
+  | 'worker_lost';
 
 export interface CallCompletion {
   answered_at: string | null;
@@ -62,13 +64,5 @@ export interface CallCompletion {
   details: Record<string, unknown>;
 }
 
-/** What the worker writes back. Same two backends as ConfigSource. */
-export interface CallStore {
-  /** Inserts the calls row; returns its id. */
-  startCall(call: CallStart): Promise<string>;
-  completeCall(callId: string, completion: CallCompletion): Promise<void>;
-  /** ElevenLabs said voice_not_found for this config's voice: flag it for the owner (public.report_voice_not_found). */
-  reportVoiceNotFound(agentConfigId: string, voiceId: string, source: string): Promise<void>;
-  /** Releases connections (worker shutdown). Optional so simple stores need not have one. */
-  close?(): Promise<void>;
-}
+/** What the worker writes back; defined with its backends in agent/store/. */
+export type { CallStore } from '../store/call_store.ts';

@@ -1,6 +1,6 @@
-// The JSON the record_call_start / record_call_end RPCs take (supabase/migrations/
-// 20261125130000_create_worker_rpcs.sql), shared by both CallStore backends. Integer columns get
-// integers: a fractional latency or token count would be refused by the database.
+// The JSON record_call takes (supabase/migrations/20261130100000_record_calls_durably.sql): the
+// start's columns, plus the end's once the call has ended; shared by both CallStore backends.
+// Integer columns get integers: a fractional latency or token count would be refused.
 import type { CallCompletion, CallStart } from '../config/types.ts';
 
 export function callStartRecord(call: CallStart): Record<string, unknown> {
@@ -20,18 +20,3 @@ export function callEndRecord(completion: CallCompletion): Record<string, unknow
     tts_characters: whole(completion.tts_characters) ?? 0,
   };
 }
-
-/** Call-store writes are idempotent (record_call_start per livekit_call_id), so transient failures are retried. */
-export async function withRetries<T>(work: () => Promise<T>, isRetryable: (error: unknown) => boolean, delaysMs: readonly number[]): Promise<T> {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await work();
-    } catch (error) {
-      const delay = delaysMs[attempt];
-      if (delay === undefined || !isRetryable(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
-}
-
-export const DEFAULT_CALL_STORE_RETRY_DELAYS_MS = [200, 1_000] as const;

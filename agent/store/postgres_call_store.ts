@@ -1,9 +1,14 @@
-// CallStore over a direct Postgres connection: the same service-role RPCs the Supabase store
-// calls through PostgREST, so both backends write calls rows with one piece of SQL.
+// CallStore over a direct Postgres connection: the same service-role functions the Supabase store
+// calls through PostgREST, so both backends write calls rows with one piece of SQL. Each request
+// has a deadline twice over: statement_timeout on the session (the server gives up) and a client
+// timer (a frozen server or path gives no answer at all). A request that misses the client
+// deadline replaces the pool, because its connection is stuck and would block the next requests.
 import postgres from 'postgres';
-import { AppError } from '../../shared/errors.ts';
-import type { CallCompletion, CallStart, CallStore } from '../config/types.ts';
-import { callEndRecord, callStartRecord, DEFAULT_CALL_STORE_RETRY_DELAYS_MS, withRetries } from './call_record.ts';
+import type { CallCompletion, CallStart } from '../config/types.ts';
+import { callEndRecord, callStartRecord } from './call_record.ts';
+import { type CallStore, DEFAULT_CALL_STORE_TIMEOUT_MS } from './call_store.ts';
+import { withDeadline } from './deadline.ts';
+import { toStoreError } from './postgres_errors.ts';
 
 export interface PostgresCallStoreOptions {
   databaseUrl: string;
@@ -11,56 +16,75 @@ export interface PostgresCallStoreOptions {
   poolSize?: number;
   /** Connect timeout, in ms. Default 2 000. */
   connectTimeoutMs?: number;
-  /** Delays before each retry of a write that failed on the connection. */
-  retryDelaysMs?: readonly number[];
+  /** Deadline of each request, client side and as statement_timeout, in ms. Default DEFAULT_CALL_STORE_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
+type Query = (sql: postgres.Sql) => Promise<postgres.Row[]>;
+
 export class PostgresCallStore implements CallStore {
-  private readonly sql: postgres.Sql;
-  private readonly retryDelaysMs: readonly number[];
+  readonly #options: Required<PostgresCallStoreOptions>;
+  #sql: postgres.Sql;
 
   constructor(options: PostgresCallStoreOptions) {
-    this.sql = postgres(options.databaseUrl, {
-      max: options.poolSize ?? 2,
-      connect_timeout: (options.connectTimeoutMs ?? 2_000) / 1000,
-      onnotice: () => {},
-    });
-    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_CALL_STORE_RETRY_DELAYS_MS;
+    this.#options = { poolSize: 2, connectTimeoutMs: 2_000, timeoutMs: DEFAULT_CALL_STORE_TIMEOUT_MS, ...options };
+    this.#sql = this.#connect();
   }
 
-  async startCall(call: CallStart): Promise<string> {
-    const rows = await this.run(() => this.sql`select public.record_call_start(${this.sql.json(callStartRecord(call) as postgres.JSONValue)}) as id`);
+  async recordCall(callId: string, start: CallStart, end?: CallCompletion): Promise<string> {
+    const p = end ? { ...callStartRecord(start), ...callEndRecord(end) } : callStartRecord(start);
+    const rows = await this.#run('record_call', (sql) => sql`select public.record_call(${callId}, ${sql.json(p as postgres.JSONValue)}) as id`);
     return rows[0]!.id as string;
   }
 
-  async completeCall(callId: string, completion: CallCompletion): Promise<void> {
-    await this.run(() => this.sql`select public.record_call_end(${callId}, ${this.sql.json(callEndRecord(completion) as postgres.JSONValue)})`);
+  async heartbeat(callId: string): Promise<boolean> {
+    const rows = await this.#run('record_call_heartbeat', (sql) => sql`select public.record_call_heartbeat(${callId}) as live`);
+    return rows[0]!.live === true;
+  }
+
+  async sweepLostCalls(lapseMs: number, options: { dryRun?: boolean } = {}): Promise<number> {
+    const rows = await this.#run('sweep_lost_calls', (sql) => sql`select public.sweep_lost_calls(${Math.round(lapseMs)}::integer, ${options.dryRun ?? false}) as swept`);
+    return rows[0]!.swept as number;
   }
 
   async reportVoiceNotFound(agentConfigId: string, voiceId: string, source: string): Promise<void> {
-    await this.run(() => this.sql`select public.report_voice_not_found(${agentConfigId}, ${voiceId}, ${source})`);
+    await this.#run('report_voice_not_found', (sql) => sql`select public.report_voice_not_found(${agentConfigId}, ${voiceId}, ${source})`);
   }
 
   close(): Promise<void> {
-    return this.sql.end({ timeout: 1 });
+    return this.#sql.end({ timeout: 1 });
   }
 
-  private async run(query: () => Promise<postgres.Row[]>): Promise<postgres.Row[]> {
-    try {
-      return await withRetries(query, isConnectionError, this.retryDelaysMs);
-    } catch (error) {
-      throw toStoreError(error);
-    }
+  #connect(): postgres.Sql {
+    return postgres(this.#options.databaseUrl, {
+      max: this.#options.poolSize,
+      connect_timeout: this.#options.connectTimeoutMs / 1000,
+      connection: { statement_timeout: this.#options.timeoutMs },
+      // postgres.js reads array types on each new connection, and a reset during that read is an
+      // unhandled rejection; the calls functions take only text, uuid and json.
+      fetch_types: false,
+      onnotice: () => {},
+    });
   }
-}
 
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (/^(08|53|57P0)/.test(code) || /^(ECONN|ETIMEDOUT|EHOSTUNREACH|CONNECT_TIMEOUT|CONNECTION_)/.test(code));
-}
+  #run(what: string, query: Query): Promise<postgres.Row[]> {
+    const sql = this.#sql;
+    return withDeadline(
+      async () => {
+        try {
+          return await query(sql);
+        } catch (error) {
+          throw toStoreError(error, what);
+        }
+      },
+      { timeoutMs: this.#options.timeoutMs, what, onExpired: () => this.#replacePool(sql) },
+    );
+  }
 
-function toStoreError(error: unknown): AppError {
-  if (isConnectionError(error)) return new AppError('unavailable', 'The calls database is unreachable.', { cause: error, retryable: true });
-  const message = (error as { message?: unknown } | null)?.message;
-  return new AppError('invalid_request', `The calls database refused the write: ${typeof message === 'string' ? message : 'unknown error'}`, { cause: error });
+  /** The pool's connection is stuck (a frozen server or path): later requests get a new pool. */
+  #replacePool(stuck: postgres.Sql): void {
+    if (this.#sql !== stuck) return;
+    this.#sql = this.#connect();
+    void stuck.end({ timeout: 0 }).catch(() => {});
+  }
 }

@@ -1,58 +1,65 @@
-// CallStore through supabase-js: the service-role RPCs record_call_start, record_call_end and
-// report_voice_not_found, so the worker needs nothing from PostgREST but /rest/v1/rpc/<fn>.
+// CallStore through supabase-js: the service-role functions record_call, record_call_heartbeat,
+// sweep_lost_calls and report_voice_not_found, so the worker needs nothing from PostgREST but
+// /rest/v1/rpc/<fn>. Each request is aborted at its deadline (a stalled gateway or PostgREST
+// never answers by itself); on the server, the functions bound their lock waits (lock_timeout),
+// and PostgREST's role statement_timeout applies where the project sets one.
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import { AppError } from '../../shared/errors.ts';
 import { rpcError } from '../config/supabase_errors.ts';
-import type { CallCompletion, CallStart, CallStore } from '../config/types.ts';
-import { callEndRecord, callStartRecord, DEFAULT_CALL_STORE_RETRY_DELAYS_MS, withRetries } from './call_record.ts';
+import type { CallCompletion, CallStart } from '../config/types.ts';
+import { callEndRecord, callStartRecord } from './call_record.ts';
+import { type CallStore, DEFAULT_CALL_STORE_TIMEOUT_MS } from './call_store.ts';
+import { withDeadline } from './deadline.ts';
 
 export interface SupabaseCallStoreOptions {
   supabaseUrl: string;
   /** The service_role key: calls rows are written across owners. */
   serviceRoleKey: string;
-  /** Delays before each retry of a write Supabase did not answer (no response or 5xx). */
-  retryDelaysMs?: readonly number[];
+  /** Deadline of each request, in ms. Default DEFAULT_CALL_STORE_TIMEOUT_MS. */
+  timeoutMs?: number;
   fetch?: typeof fetch;
 }
 
 export class SupabaseCallStore implements CallStore {
-  private readonly client: SupabaseClient;
-  private readonly retryDelaysMs: readonly number[];
+  readonly #client: SupabaseClient;
+  readonly #timeoutMs: number;
 
   constructor(options: SupabaseCallStoreOptions) {
-    this.client = createClient(options.supabaseUrl, options.serviceRoleKey, {
+    this.#client = createClient(options.supabaseUrl, options.serviceRoleKey, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       ...(options.fetch ? { global: { fetch: options.fetch } } : {}),
     });
-    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_CALL_STORE_RETRY_DELAYS_MS;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_CALL_STORE_TIMEOUT_MS;
   }
 
-  async startCall(call: CallStart): Promise<string> {
-    return (await this.rpc('record_call_start', { p: callStartRecord(call) })) as string;
+  async recordCall(callId: string, start: CallStart, end?: CallCompletion): Promise<string> {
+    const p = end ? { ...callStartRecord(start), ...callEndRecord(end) } : callStartRecord(start);
+    return (await this.#rpc('record_call', { p_call_id: callId, p })) as string;
   }
 
-  async completeCall(callId: string, completion: CallCompletion): Promise<void> {
-    await this.rpc('record_call_end', { p_call_id: callId, p: callEndRecord(completion) });
+  async heartbeat(callId: string): Promise<boolean> {
+    return (await this.#rpc('record_call_heartbeat', { p_call_id: callId })) === true;
+  }
+
+  async sweepLostCalls(lapseMs: number, options: { dryRun?: boolean } = {}): Promise<number> {
+    return (await this.#rpc('sweep_lost_calls', { p_lapse_ms: Math.round(lapseMs), p_dry_run: options.dryRun ?? false })) as number;
   }
 
   async reportVoiceNotFound(agentConfigId: string, voiceId: string, source: string): Promise<void> {
-    await this.rpc('report_voice_not_found', { p_agent_config_id: agentConfigId, p_voice_id: voiceId, p_source: source });
+    await this.#rpc('report_voice_not_found', { p_agent_config_id: agentConfigId, p_voice_id: voiceId, p_source: source });
   }
 
   async close(): Promise<void> {
-    await this.client.removeAllChannels();
+    await this.#client.removeAllChannels();
   }
 
-  private rpc(fn: string, args: Record<string, unknown>): Promise<unknown> {
-    return withRetries(
-      async () => {
-        const { data, error, status } = await this.client.rpc(fn, args);
-        if (!error) return data;
-        throw rpcError(fn, error, status);
+  #rpc(fn: string, args: Record<string, unknown>): Promise<unknown> {
+    return withDeadline(
+      async (signal) => {
+        const { data, error, status } = await this.#client.rpc(fn, args).abortSignal(signal);
+        if (error) throw rpcError(fn, error, status);
+        return data;
       },
-      (error) => error instanceof AppError && error.retryable,
-      this.retryDelaysMs,
+      { timeoutMs: this.#timeoutMs, what: fn },
     );
   }
 }
-

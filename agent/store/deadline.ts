@@ -1,0 +1,35 @@
+// A deadline on one piece of database I/O. A frozen database (no answer, no reset) would leave
+// the caller waiting forever: TCP keepalive takes minutes, and a stalled PostgREST request has
+// no end of its own. So the caller stops waiting at the deadline, and `onExpired` lets the I/O
+// release what it holds (cancel a request, replace a pool whose connection is stuck).
+import { AppError } from '../../shared/errors.ts';
+
+export interface Deadline {
+  /** How long the work may take, in ms. */
+  timeoutMs: number;
+  /** What timed out, for the error message (e.g. `record_call`). */
+  what: string;
+  /** Called once when the deadline passes before the work settled. */
+  onExpired?: () => void;
+}
+
+/** `work`'s result, or a retryable AppError('timeout') once `timeoutMs` has passed. */
+export async function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, deadline: Deadline): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      deadline.onExpired?.();
+      reject(new AppError('timeout', `The calls database did not answer ${deadline.what} within ${deadline.timeoutMs} ms.`, { retryable: true }));
+    }, deadline.timeoutMs);
+  });
+  const running = work(controller.signal);
+  // The work may still settle after the deadline; nobody is listening then.
+  running.catch(() => {});
+  try {
+    return await Promise.race([running, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
