@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_NAME } from '../shared/agent_name.ts';
+import { DEFAULT_PROVIDER_DEADLINES } from './call/provider_deadlines.ts';
 import { DEFAULT_HEALTH_PORT, loadTextCallEnv, loadWorkerEnv } from './env.ts';
 
 const GOOD = {
@@ -69,5 +70,21 @@ describe('loadTextCallEnv', () => {
 
   it('names a DEV_DB_PORT that is not a port', () => {
     expect(() => loadTextCallEnv({ OPENAI_API_KEY: 'sk-x', DEV_DB_PORT: 'abc' })).toThrow(/DEV_DB_PORT must be a TCP port \(1-65535\), got 'abc'/);
+  });
+});
+
+describe('provider deadlines from the environment', () => {
+  it('uses the documented defaults when none is set', () => {
+    expect(loadWorkerEnv(GOOD).deadlines).toEqual(DEFAULT_PROVIDER_DEADLINES);
+  });
+
+  it('takes each override in milliseconds and keeps the defaults for the rest', () => {
+    const env = loadWorkerEnv({ ...GOOD, TTS_FIRST_AUDIO_TIMEOUT_MS: '900', LLM_STREAM_GAP_TIMEOUT_MS: '3000', CALL_END_DRAIN_TIMEOUT_MS: '1500' });
+    expect(env.deadlines).toEqual({ ...DEFAULT_PROVIDER_DEADLINES, ttsFirstAudioMs: 900, llmStreamGapMs: 3000, endDrainMs: 1500 });
+  });
+
+  it('names every malformed deadline', () => {
+    const attempt = () => loadWorkerEnv({ ...GOOD, TTS_CHUNK_GAP_TIMEOUT_MS: '2s', LLM_FIRST_TOKEN_TIMEOUT_MS: '0', STT_RESPONSE_TIMEOUT_MS: '-5' });
+    expect(attempt).toThrow(/TTS_CHUNK_GAP_TIMEOUT_MS.*LLM_FIRST_TOKEN_TIMEOUT_MS.*STT_RESPONSE_TIMEOUT_MS/);
   });
 });

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../shared/errors.ts';
 import { resolveAgentName } from '../shared/agent_name.ts';
 import { devDatabaseUrl } from '../shared/dev_stack.ts';
+import { providerDeadlines } from './call/provider_deadlines.ts';
 
 export const DEFAULT_HEALTH_PORT = 8081;
 export const CONFIG_EXIT_CODE = 3;
@@ -34,6 +35,22 @@ const providerSchema = z.object({
   ELEVENLABS_BASE_URL: optionalUrl('ElevenLabs API base, e.g. https://api.elevenlabs.io/v1', ['http:', 'https:']),
 });
 
+const positiveMs = z.coerce
+  .number({ error: 'must be a whole number of milliseconds' })
+  .int('must be a whole number of milliseconds')
+  .positive('must be a whole number of milliseconds')
+  .optional();
+
+/** How long a call waits on each provider; defaults in agent/call/provider_deadlines.ts. */
+const deadlineSchema = z.object({
+  TTS_FIRST_AUDIO_TIMEOUT_MS: positiveMs,
+  TTS_CHUNK_GAP_TIMEOUT_MS: positiveMs,
+  LLM_FIRST_TOKEN_TIMEOUT_MS: positiveMs,
+  LLM_STREAM_GAP_TIMEOUT_MS: positiveMs,
+  STT_RESPONSE_TIMEOUT_MS: positiveMs,
+  CALL_END_DRAIN_TIMEOUT_MS: positiveMs,
+});
+
 const databaseSchema = z.object({
   DATABASE_URL: optionalUrl('Postgres connection string', ['postgres:', 'postgresql:']),
   SUPABASE_URL: optionalUrl('Supabase project URL, e.g. https://xyz.supabase.co', ['http:', 'https:']),
@@ -55,6 +72,7 @@ const workerSchema = z
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   })
   .extend(providerSchema.shape)
+  .extend(deadlineSchema.shape)
   .extend(databaseSchema.shape);
 
 export type WorkerEnv = ReturnType<typeof toWorkerEnv>;
@@ -77,6 +95,14 @@ function toWorkerEnv(data: z.infer<typeof workerSchema>, backend: ConfigBackendE
       deepgramBaseUrl: data.DEEPGRAM_BASE_URL,
       elevenBaseUrl: data.ELEVENLABS_BASE_URL,
     },
+    deadlines: providerDeadlines({
+      ttsFirstAudioMs: data.TTS_FIRST_AUDIO_TIMEOUT_MS,
+      ttsChunkGapMs: data.TTS_CHUNK_GAP_TIMEOUT_MS,
+      llmFirstTokenMs: data.LLM_FIRST_TOKEN_TIMEOUT_MS,
+      llmStreamGapMs: data.LLM_STREAM_GAP_TIMEOUT_MS,
+      sttResponseMs: data.STT_RESPONSE_TIMEOUT_MS,
+      endDrainMs: data.CALL_END_DRAIN_TIMEOUT_MS,
+    }),
     backend,
   };
 }

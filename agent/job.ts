@@ -86,7 +86,7 @@ export async function entry(ctx: JobContext<Record<string, unknown>>): Promise<v
         controls,
         logger,
       },
-      { room: ctx.room, participantIdentity: caller.identity },
+      { room: ctx.room, participantIdentity: caller.identity, deadlines: data.env.deadlines },
     );
   } catch (error) {
     // Nothing can talk to the caller: hang up rather than leave them in silence.
