@@ -3,8 +3,10 @@
 
 export class DeadlineExceeded extends Error {
   override readonly name = 'DeadlineExceeded';
-  constructor(readonly timeoutMs: number) {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
     super(`deadline of ${timeoutMs} ms exceeded`);
+    this.timeoutMs = timeoutMs;
   }
 }
 
