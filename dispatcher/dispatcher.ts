@@ -1,12 +1,15 @@
 // The webhook dispatcher: a graphile-worker runner for the 'webhooks.deliver' jobs the database
 // schedules, plus a periodic sweep (jobs of dispatchers that died mid-delivery, deliveries without
-// a job). Any number of dispatchers can run against one database: each job is locked by one.
+// a job, call analyses that never arrived, so call.ended goes out) and retention on a longer timer
+// (expired transcripts, old webhook history). Any number of dispatchers can run against one
+// database: each job is locked by one, and one at a time runs retention.
 import pg from 'pg';
 import { run, type Runner, type Task } from 'graphile-worker';
 import type { AttemptSettings } from './attempt.ts';
 import { attemptDelivery } from './attempt.ts';
 import type { Resolver } from './destination.ts';
 import { createLog, type Log, queueLogger } from './log.ts';
+import { type RetentionReport, runRetention } from './retention.ts';
 import { DEFAULT_RETRY_DELAYS_MS } from './retry.ts';
 import { createAgents } from './send.ts';
 
@@ -32,6 +35,12 @@ export interface DispatcherOptions {
   sweepIntervalMs?: number;
   /** Poll period for retries that came due, ms. Default 1 000. */
   pollIntervalMs?: number;
+  /** Settle a call analysis still pending this long after the end of the call, ms. Default 600 000. */
+  analysisDeadlineMs?: number;
+  /** Retention period: at start, then every this long, ms. Default 3 600 000 (hourly). */
+  retentionIntervalMs?: number;
+  /** Keep webhook events and deliveries this long, ms. Default 30 days. */
+  webhookHistoryKeepMs?: number;
   /** DNS resolver. Default the system's. */
   resolver?: Resolver;
   log?: Log;
@@ -41,8 +50,21 @@ export interface Dispatcher {
   /** Finishes attempts in flight, then closes every connection. */
   stop(): Promise<void>;
   /** Runs the sweep now (the periodic one runs by itself). */
-  sweep(): Promise<{ unlocked_workers: number; scheduled: number }>;
+  sweep(): Promise<SweepReport>;
+  /** Runs retention now (the periodic one runs by itself). */
+  retention(): Promise<RetentionReport>;
 }
+
+export interface SweepReport {
+  unlocked_workers: number;
+  scheduled: number;
+  /** Calls whose pending analysis was settled as failed or skipped after the deadline. */
+  analyses_settled: number;
+}
+
+export const DEFAULT_ANALYSIS_DEADLINE_MS = 10 * 60_000;
+export const DEFAULT_RETENTION_INTERVAL_MS = 60 * 60_000;
+export const DEFAULT_WEBHOOK_HISTORY_KEEP_MS = 30 * 24 * 60 * 60_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -77,14 +99,33 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Dispa
     await pool.end().catch(() => {});
     throw error;
   }
-  const sweep = async () => (await pool.query('select private.sweep_webhook_jobs($1) as result', [options.staleLockMs ?? 60_000])).rows[0].result;
-  const sweepQuietly = () => sweep().then((result) => (result.unlocked_workers || result.scheduled) && log.info(result, 'webhook sweep'), (error: unknown) => log.warn({ err: error }, 'webhook sweep failed; next one retries'));
+  const sweep = async (): Promise<SweepReport> => {
+    const jobs = (await pool.query('select private.sweep_webhook_jobs($1) as result', [options.staleLockMs ?? 60_000])).rows[0].result;
+    const settled = await pool.query('select private.expire_pending_analyses($1) as n', [options.analysisDeadlineMs ?? DEFAULT_ANALYSIS_DEADLINE_MS]);
+    return { ...jobs, analyses_settled: settled.rows[0].n };
+  };
+  const sweepQuietly = () => sweep().then(
+    (result) => (result.unlocked_workers || result.scheduled || result.analyses_settled) && log.info(result, 'webhook sweep'),
+    (error: unknown) => log.warn({ err: error }, 'webhook sweep failed; next one retries'));
+  const retention = () => runRetention(pool, { webhookHistoryKeepMs: options.webhookHistoryKeepMs ?? DEFAULT_WEBHOOK_HISTORY_KEEP_MS });
+  let retentionRunning: Promise<unknown> = Promise.resolve();
+  const retentionQuietly = () => {
+    retentionRunning = retention().then(
+      (report) => (report.transcriptTurns || report.webhookEvents) && log.info(report, 'retention'),
+      (error: unknown) => log.warn({ err: error }, 'retention failed; next period retries'));
+  };
   await sweepQuietly();
+  // At start too: a dispatcher restarted more often than the period still runs it.
+  retentionQuietly();
   const timer = setInterval(sweepQuietly, options.sweepIntervalMs ?? 30_000);
+  const retentionTimer = setInterval(retentionQuietly, options.retentionIntervalMs ?? DEFAULT_RETENTION_INTERVAL_MS);
   return {
     sweep,
+    retention,
     async stop() {
       clearInterval(timer);
+      clearInterval(retentionTimer);
+      await retentionRunning;
       await runner.stop();
       settings.agents?.http.destroy();
       settings.agents?.https.destroy();

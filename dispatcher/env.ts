@@ -26,6 +26,12 @@ const envSchema = z.object({
   WEBHOOKS_SWEEP_INTERVAL_MS: ms(100, 30_000),
   /** How often to look for retries that came due (new events arrive by LISTEN at once). */
   WEBHOOKS_POLL_INTERVAL_MS: ms(50, 1_000),
+  /** A call analysis still pending this long after the call ended is settled (failed or skipped), so call.ended goes out. */
+  WEBHOOKS_ANALYSIS_DEADLINE_MS: ms(1_000, 600_000),
+  /** Retention (expired transcripts, old webhook history) runs at start and then this often. */
+  RETENTION_INTERVAL_MS: ms(1_000, 3_600_000),
+  /** Webhook events and their deliveries are kept this long. */
+  WEBHOOKS_HISTORY_KEEP_MS: ms(3_600_000, 30 * 24 * 3_600_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 export type DispatcherEnv = z.infer<typeof envSchema>;

@@ -40,6 +40,9 @@ async function main(): Promise<void> {
     staleLockMs: env.WEBHOOKS_STALE_LOCK_MS,
     sweepIntervalMs: env.WEBHOOKS_SWEEP_INTERVAL_MS,
     pollIntervalMs: env.WEBHOOKS_POLL_INTERVAL_MS,
+    analysisDeadlineMs: env.WEBHOOKS_ANALYSIS_DEADLINE_MS,
+    retentionIntervalMs: env.RETENTION_INTERVAL_MS,
+    webhookHistoryKeepMs: env.WEBHOOKS_HISTORY_KEEP_MS,
     log,
   }), () => stopping);
   log.info({ concurrency: env.WEBHOOKS_CONCURRENCY, allowHttp: env.WEBHOOKS_ALLOW_HTTP, allowPrivate: env.WEBHOOKS_ALLOW_PRIVATE }, 'dispatcher ready');
