@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../shared/errors.ts';
 import { resolveAgentName } from '../shared/agent_name.ts';
 import { devDatabaseUrl } from '../shared/dev_stack.ts';
+import { callRecordsEnvSchema, callRecordsProblems, callRecordsSettings } from './call_records_env.ts';
 import { providerDeadlines } from './call/provider_deadlines.ts';
 
 export const DEFAULT_HEALTH_PORT = 8081;
@@ -73,7 +74,8 @@ const workerSchema = z
   })
   .extend(providerSchema.shape)
   .extend(deadlineSchema.shape)
-  .extend(databaseSchema.shape);
+  .extend(databaseSchema.shape)
+  .extend(callRecordsEnvSchema.shape);
 
 export type WorkerEnv = ReturnType<typeof toWorkerEnv>;
 
@@ -104,6 +106,7 @@ function toWorkerEnv(data: z.infer<typeof workerSchema>, backend: ConfigBackendE
       endDrainMs: data.CALL_END_DRAIN_TIMEOUT_MS,
     }),
     backend,
+    callRecords: callRecordsSettings(data),
   };
 }
 
@@ -113,6 +116,7 @@ export function loadWorkerEnv(source: Record<string, string | undefined> = proce
   const parsed = workerSchema.safeParse(cleaned);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')} (${issue.message})`);
   const backend = pickBackend(cleaned, problems);
+  if (parsed.success) problems.push(...callRecordsProblems(callRecordsSettings(parsed.data)));
   if (!parsed.success || !backend || problems.length > 0) {
     if (!backend && !problems.some((p) => p.startsWith('DATABASE_URL') || p.startsWith('SUPABASE'))) {
       problems.push('DATABASE_URL or SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY (required: where agent configs live)');

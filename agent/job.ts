@@ -8,6 +8,7 @@ import * as silero from '@livekit/agents-plugin-silero';
 import { ParticipantKind } from '@livekit/rtc-node';
 import { errorMessage } from '../shared/errors.ts';
 import type { CallStore, ConfigSource } from './config/types.ts';
+import { DurableWrites } from './store/durable_writes.ts';
 import type { CachedConfigSource } from './config/cached_config_source.ts';
 import { createCallStore, createConfigSource } from './config/create_config_source.ts';
 import { liveKitCallControls } from './call/call_controls.ts';
@@ -19,6 +20,8 @@ export interface WorkerProcessData extends Record<string, unknown> {
   env: WorkerEnv;
   configSource: ConfigSource;
   callStore: CallStore;
+  /** The process's write queue: what the database could not take yet outlives the call. */
+  callWrites: DurableWrites;
   vad: VAD;
 }
 
@@ -31,9 +34,10 @@ export const PREWARM_CONFIG_BUDGET_MS = 6_000;
 
 export async function prewarm(proc: JobProcess<Record<string, unknown>>, env: WorkerEnv = loadWorkerEnv()): Promise<void> {
   const configSource = createConfigSource(env.backend);
-  const callStore = createCallStore(env.backend);
+  const callStore = createCallStore(env.backend, { timeoutMs: env.callRecords.dbTimeoutMs });
+  const callWrites = new DurableWrites({ maxPending: env.callRecords.maxPendingWrites, logger: log() });
   const [vad] = await Promise.all([silero.VAD.load(), warmConfig(configSource, PREWARM_CONFIG_BUDGET_MS)]);
-  Object.assign(proc.userData, { env, configSource, callStore, vad } satisfies WorkerProcessData);
+  Object.assign(proc.userData, { env, configSource, callStore, callWrites, vad } satisfies WorkerProcessData);
 }
 
 /** Starts the source and preloads its cache, waiting at most budgetMs (the preload then continues). */
@@ -82,6 +86,7 @@ export async function entry(ctx: JobContext<Record<string, unknown>>): Promise<v
       {
         configSource: data.configSource,
         callStore: data.callStore,
+        callWrites: data.callWrites,
         providers: createProviders(data.env.providers, { vad: data.vad }),
         controls,
         logger,
@@ -92,14 +97,30 @@ export async function entry(ctx: JobContext<Record<string, unknown>>): Promise<v
     // Nothing can talk to the caller: hang up rather than leave them in silence.
     logger.error({ err: errorMessage(error) }, 'could not start the call; hanging up');
     await controls.hangUp();
+    ctx.addShutdownCallback(() => flushCallWrites(data, logger));
     ctx.shutdown('call failed to start');
     return;
   }
-  // The worker is draining or the job was cancelled: end the call cleanly and record it.
+  // The worker is draining or the job was cancelled: end the call cleanly and record it. Then
+  // the process stays until its queued writes are in the database (or the flush budget is spent).
   ctx.addShutdownCallback(async () => {
     await call.end('worker_shutdown');
     await call.finished;
+    await flushCallWrites(data, logger);
   });
   await call.finished;
   ctx.shutdown('call ended');
+}
+
+/**
+ * Keeps the one-shot job process alive until the database has every write of its call, for at
+ * most CALL_WRITES_FLUSH_MS. Past that (or if the process dies), a row whose start was written is
+ * closed by the sweep; a start never written is lost, and logged here.
+ */
+async function flushCallWrites(data: WorkerProcessData, logger: ReturnType<typeof log>): Promise<void> {
+  const { callWrites, env } = data;
+  if (callWrites.pending === 0) return;
+  logger.warn({ pending: callWrites.pending, flush_ms: env.callRecords.flushMs }, 'waiting for the database to take the call\'s queued writes');
+  if (await callWrites.drain(env.callRecords.flushMs)) return;
+  logger.error({ pending: callWrites.pending }, 'gave up waiting for the database: queued call writes are lost with this process');
 }

@@ -3,8 +3,10 @@
 // (default 8081) answers GET / (200 when connected to LiveKit) and GET /worker (agent name).
 import { cli, defineAgent, ServerOptions } from '@livekit/agents';
 import { fileURLToPath } from 'node:url';
+import { createCallStore } from './config/create_config_source.ts';
 import { CONFIG_EXIT_CODE, loadWorkerEnv } from './env.ts';
 import { entry, prewarm } from './job.ts';
+import { CallSweep } from './store/call_sweep.ts';
 
 export default defineAgent({ prewarm, entry });
 
@@ -26,4 +28,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       apiSecret: env.livekit.apiSecret,
     }),
   );
+  // Closes the rows of calls whose job process died (agent/store/call_sweep.ts). Main, not the
+  // one-shot job processes: it lives as long as the worker. One connection, inside this guard,
+  // because the module's top level runs again in every job process.
+  const { lostAfterMs, sweepIntervalMs, dbTimeoutMs } = env.callRecords;
+  if (sweepIntervalMs > 0) {
+    const store = createCallStore(env.backend, { timeoutMs: dbTimeoutMs, poolSize: 1 });
+    new CallSweep(store, { lapseMs: lostAfterMs, intervalMs: sweepIntervalMs }).start();
+  }
 }

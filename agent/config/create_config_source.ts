@@ -28,7 +28,17 @@ export function createConfigSource(backend: ConfigBackendSettings, options: Conf
   return new CachedConfigSource(source, cacheOptions);
 }
 
-export function createCallStore(backend: ConfigBackendSettings): CallStore {
-  if (backend.kind === 'postgres') return new PostgresCallStore({ databaseUrl: backend.databaseUrl });
-  return new SupabaseCallStore({ supabaseUrl: backend.supabaseUrl, serviceRoleKey: backend.serviceRoleKey });
+export interface CallStoreFactoryOptions {
+  /** Deadline of each request, in ms. Default DEFAULT_CALL_STORE_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** Postgres pool size. Default 2. */
+  poolSize?: number;
+}
+
+export function createCallStore(backend: ConfigBackendSettings, options: CallStoreFactoryOptions = {}): CallStore {
+  const { timeoutMs, poolSize } = options;
+  if (backend.kind === 'postgres') {
+    return new PostgresCallStore({ databaseUrl: backend.databaseUrl, ...(timeoutMs ? { timeoutMs } : {}), ...(poolSize ? { poolSize } : {}) });
+  }
+  return new SupabaseCallStore({ supabaseUrl: backend.supabaseUrl, serviceRoleKey: backend.serviceRoleKey, ...(timeoutMs ? { timeoutMs } : {}) });
 }
