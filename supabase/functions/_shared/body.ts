@@ -1,16 +1,23 @@
-// Request bodies: size-capped, JSON, validated with zod. Every failure is an AppError whose
+// Request bodies: size-capped whatever their framing (a declared Content-Length or the bytes
+// actually read, chunked included), read under a deadline (a stalled or trickling body is 408),
+// JSON, validated with zod. Every failure is an AppError whose
 // message a frontend can show as it is ("text: text must be at most 500 characters").
 import type { z } from 'zod';
 import { AppError } from '../../../shared/errors.ts';
+import { Deadline } from './deadline.ts';
 
 /** Default cap on a JSON body (bytes). */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+/** Default time for the whole body to arrive (ms). */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 
 export interface ParseBodyOptions {
   /** Larger bodies get 413 payload_too_large. Default DEFAULT_MAX_BODY_BYTES. */
   maxBytes?: number;
   /** Treat an empty body as `{}`. Default false. */
   allowEmpty?: boolean;
+  /** The whole body must arrive within this; else 408 request_timeout. Default DEFAULT_BODY_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 export async function parseJsonBody<S extends z.ZodType>(req: Request, schema: S, options: ParseBodyOptions = {}): Promise<z.infer<S>> {
@@ -23,7 +30,7 @@ export async function parseJsonBody<S extends z.ZodType>(req: Request, schema: S
  */
 export async function readJsonObject(req: Request, options: ParseBodyOptions = {}): Promise<Record<string, unknown>> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const text = await readCapped(req, maxBytes);
+  const text = await readCapped(req, maxBytes, options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
   let value: unknown;
   if (text.trim() === '') {
     if (!options.allowEmpty) throw new AppError('invalid_request', 'The request body must be a JSON object.');
@@ -58,22 +65,26 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
     .join('; ');
 }
 
-async function readCapped(req: Request, maxBytes: number): Promise<string> {
+async function readCapped(req: Request, maxBytes: number, timeoutMs: number): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) return '';
   const reader = req.body.getReader();
+  const deadline = new Deadline(timeoutMs);
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
+  try {
+    for (let chunk = await deadline.race(reader.read()); !chunk.done; chunk = await deadline.race(reader.read())) {
+      total += chunk.value.byteLength;
+      if (total > maxBytes) throw tooLarge(maxBytes);
+      chunks.push(chunk.value);
     }
-    chunks.push(value);
+  } catch (error) {
+    reader.cancel().catch(() => {});
+    if (deadline.expired) throw new AppError('request_timeout', `The request body did not arrive within ${Math.round(timeoutMs / 1000)} s.`, { cause: error });
+    throw error;
+  } finally {
+    deadline.clear();
   }
   const bytes = new Uint8Array(total);
   let offset = 0;

@@ -35,6 +35,8 @@ export const PLATFORM_ENV = z
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
     /** Client-side limit on one unit of database work (one transaction), in ms. */
     DB_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** The whole request body must arrive within this, in ms (else 408). */
+    REQUEST_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Access-Control-Allow-Origin for browser callers. */
     CORS_ALLOW_ORIGIN: z.string().min(1).default('*'),

@@ -62,7 +62,7 @@ export function createVoicePreview(env: VoicePreviewEnv, overrides: { db?: Datab
     allowOrigin: env.CORS_ALLOW_ORIGIN,
     async handle(req, { log }) {
       const caller = requireUser(await auth.authenticate(req));
-      const raw = await readJsonObject(req, { maxBytes: MAX_BODY_BYTES });
+      const raw = await readJsonObject(req, { maxBytes: MAX_BODY_BYTES, timeoutMs: env.REQUEST_BODY_TIMEOUT_MS });
       let body: VoicePreviewRequest;
       try {
         body = validateBody(raw, voicePreviewRequestSchema);

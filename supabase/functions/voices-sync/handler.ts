@@ -41,7 +41,7 @@ export function createVoicesSync(env: VoicesSyncEnv, overrides: { db?: Database;
     allowOrigin: env.CORS_ALLOW_ORIGIN,
     async handle(req, { log }) {
       requireAdmin(await auth.authenticate(req));
-      const body = await parseJsonBody(req, requestSchema, { allowEmpty: true });
+      const body = await parseJsonBody(req, requestSchema, { allowEmpty: true, timeoutMs: env.REQUEST_BODY_TIMEOUT_MS });
       const listed = await elevenlabs.listAllVoices();
       // service_role: only it may write the catalog; the caller was checked to be an admin.
       const result = await syncVoiceCatalog((work) => db.asServiceRole(work), listed, { dryRun: body.dry_run });
