@@ -29,6 +29,23 @@ export type ChangeSignal =
   | { table: ConfigTable; op: ChangeOp; all: true }
   | { table: ConfigTable; op: ChangeOp; all?: false; rows: ChangedRow[] };
 
+/**
+ * Why delivery is down when retrying alone will not bring it back: the project needs a fix.
+ * - `realtime_subscription_failed`: Realtime could not subscribe to the config tables (a table
+ *   missing from the supabase_realtime publication, a missing grant, a database error).
+ * - `realtime_private_only`: the project allows only private channels and refuses the worker's
+ *   public one.
+ */
+export type DeliveryProblemCode = 'realtime_subscription_failed' | 'realtime_private_only';
+
+export interface DeliveryProblem {
+  code: DeliveryProblemCode;
+  /** What the server said, verbatim. */
+  detail: string;
+  /** What the operator does about it. */
+  fix: string;
+}
+
 /** How a backend reports its change delivery to the cache. */
 export interface DeliveryEvents {
   /**
@@ -36,8 +53,11 @@ export interface DeliveryEvents {
    * been missed before this point, so everything cached is refetched.
    */
   resync(reason: string): void;
-  /** Delivery is down: cached entries stay as last known but are no longer trusted as current. */
-  lost(reason: string): void;
+  /**
+   * Delivery is down: cached entries stay as last known but are no longer trusted as current.
+   * `problem` says when it stays down until someone fixes the project.
+   */
+  lost(reason: string, problem?: DeliveryProblem): void;
   change(signal: ChangeSignal): void;
 }
 

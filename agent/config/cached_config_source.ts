@@ -8,7 +8,7 @@
 import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
 import { AppError } from '../../shared/errors.ts';
 import { toE164 } from '../../shared/phone.ts';
-import type { ChangeSignal, ConfigBackend, DeliveryEvents } from './backend.ts';
+import type { ChangeSignal, ConfigBackend, DeliveryEvents, DeliveryProblem, DeliveryProblemCode } from './backend.ts';
 import { changeAffects, isNotOlder, sameResolution } from './change_matching.ts';
 import { type ConfigLogger, defaultConfigLogger, errorFields } from './config_log.ts';
 import type { ConfigListener, ConfigSource, ResolvedCallConfig } from './types.ts';
@@ -53,6 +53,11 @@ export interface ConfigSourceStats {
   staleDiscarded: number;
   resyncs: number;
   deliveryLive: boolean;
+  /**
+   * Change delivery is down for a reason the project must fix (logged at error level once, with
+   * the fix); null when there is none. While set, calls resolve from the database.
+   */
+  deliveryProblem: DeliveryProblemCode | null;
 }
 
 interface Entry {
@@ -76,7 +81,7 @@ export class CachedConfigSource implements ConfigSource {
   readonly backend: ConfigBackend;
   readonly stats: ConfigSourceStats = {
     fetches: 0, fetchFailures: 0, cacheHits: 0, lastKnownAnswers: 0, changesApplied: 0, staleDiscarded: 0,
-    resyncs: 0, deliveryLive: false,
+    resyncs: 0, deliveryLive: false, deliveryProblem: null,
   };
   private readonly options: Required<Omit<CachedConfigSourceOptions, 'logger'>>;
   private readonly log: ConfigLogger;
@@ -108,7 +113,7 @@ export class CachedConfigSource implements ConfigSource {
   async start(): Promise<void> {
     const events: DeliveryEvents = {
       resync: (reason) => this.onResync(reason),
-      lost: (reason) => this.onLost(reason),
+      lost: (reason, problem) => this.onLost(reason, problem),
       change: (signal) => this.onChange(signal),
     };
     await this.backend.start(events);
@@ -213,12 +218,22 @@ export class CachedConfigSource implements ConfigSource {
     this.live = true;
     this.stats.deliveryLive = true;
     this.stats.resyncs += 1;
+    if (this.stats.deliveryProblem) {
+      this.log.info({ problem: this.stats.deliveryProblem, reason }, 'config delivery problem resolved');
+      this.stats.deliveryProblem = null;
+    }
     this.log.info({ reason, cached: this.entries.size }, 'config delivery live: refetching cached configs');
     void this.refetchAll(reason);
   }
 
-  private onLost(reason: string): void {
-    if (this.closed || !this.live) return;
+  private onLost(reason: string, problem?: DeliveryProblem): void {
+    if (this.closed) return;
+    if (problem && this.stats.deliveryProblem !== problem.code) {
+      this.stats.deliveryProblem = problem.code;
+      this.log.error({ problem: problem.code, detail: problem.detail, fix: problem.fix, reason, cached: this.entries.size },
+        'config delivery refused: live config changes are off until the project is fixed; calls resolve from the database');
+    }
+    if (!this.live) return;
     this.epoch += 1;
     this.live = false;
     this.stats.deliveryLive = false;

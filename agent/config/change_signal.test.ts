@@ -24,9 +24,20 @@ describe('signalFromRealtime', () => {
     expect(signalFromRealtime({ table: 'agent_configs', eventType: 'UPDATE', new: { ...config, version: 4 }, old: { id: config.id }, errors: null }))
       .toEqual({ table: 'agent_configs', op: 'update', rows: [{ id: config.id, version: 4 }] });
   });
+  it('keeps both versions from a full old row (replica identity full)', () => {
+    expect(signalFromRealtime({ table: 'agent_configs', eventType: 'UPDATE', new: { ...config, version: 4 }, old: config, errors: null }))
+      .toEqual({ table: 'agent_configs', op: 'update', rows: [{ id: config.id, version: 4 }, { id: config.id, version: 3 }] });
+  });
   it('treats a payload with errors (e.g. a missing grant) as "everything from that table"', () => {
     expect(signalFromRealtime({ table: 'phone_numbers', eventType: 'INSERT', new: {}, old: {}, errors: ['Error 401: Unauthorized'] }))
       .toEqual({ table: 'phone_numbers', op: 'insert', all: true });
+  });
+  it('names the rows of a change stripped over the size limit (413) by their keys, or everything when a key is gone', () => {
+    const stripped = { id: config.id, version: 4, voice_id: ADAM }; // the long prompt is gone
+    expect(signalFromRealtime({ table: 'agent_configs', eventType: 'UPDATE', new: stripped, old: { id: config.id, version: 3 }, errors: ['Error 413: Payload Too Large'] }))
+      .toEqual({ table: 'agent_configs', op: 'update', rows: [{ id: config.id, version: 4 }, { id: config.id, version: 3 }] });
+    expect(signalFromRealtime({ table: 'agent_configs', eventType: 'UPDATE', new: { version: 4 }, old: {}, errors: ['Error 413: Payload Too Large'] }))
+      .toEqual({ table: 'agent_configs', op: 'update', all: true });
   });
 });
 

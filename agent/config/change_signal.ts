@@ -43,15 +43,23 @@ export interface RealtimeChange {
   errors: string[] | null;
 }
 
+/** What Realtime puts in `errors` when a change is over its record size limit (1 MiB). */
+const PAYLOAD_TOO_LARGE = /^Error 413\b/;
+
 /**
  * A Realtime change as a signal. A payload with errors (e.g. a missing grant) carries no usable
- * record, so it invalidates everything cached from that table.
+ * record, so it invalidates everything cached from that table; except a change over the record
+ * size limit (Error 413), which arrives with only its short values: its keys name the rows to
+ * refetch (the stripped row itself is never used), unless a key is missing too.
  */
 export function signalFromRealtime(change: RealtimeChange): ChangeSignal | null {
   if (!(CONFIG_TABLES as readonly string[]).includes(change.table)) return null;
   const table = change.table as ConfigTable;
   const op = change.eventType.toLowerCase() as ChangeOp;
-  if (change.errors && change.errors.length > 0) return { table, op, all: true };
+  const errors = change.errors ?? [];
+  if (errors.some((error) => !PAYLOAD_TOO_LARGE.test(error))) return { table, op, all: true };
+  const records = [change.new, change.old].filter((record) => record && Object.keys(record).length > 0);
+  if (errors.length > 0 && !records.every((record) => hasKey(table, record))) return { table, op, all: true };
   const rows = [change.new, change.old]
     .filter((record) => record && Object.keys(record).length > 0)
     .map((record) => compactRow({
@@ -62,6 +70,12 @@ export function signalFromRealtime(change: RealtimeChange): ChangeSignal | null 
     }));
   if (rows.length === 0) return { table, op, all: true };
   return { table, op, rows: onlyTableKeys(table, rows) };
+}
+
+function hasKey(table: ConfigTable, record: Record<string, unknown>): boolean {
+  if (table === 'voices') return typeof record.voice_id === 'string';
+  if (table === 'phone_numbers') return typeof record.id === 'string' || typeof record.e164 === 'string';
+  return typeof record.id === 'string';
 }
 
 /**

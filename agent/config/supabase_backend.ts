@@ -7,9 +7,17 @@
 // and heartbeat timeouts mark delivery lost; a watchdog recreates a channel that has not
 // (re)subscribed in time, and CLOSED (never rejoined by the client) recreates it at once, with
 // backoff between recreations.
+//
+// A server that ignores `wait` (older hosted, self-hosted and CLI versions) answers the join with
+// ok and reports a failed subscription (e.g. a table missing from the publication) only in a
+// postgres_changes `system` error, and never retries it: the channel looks SUBSCRIBED but no
+// change will ever come. That error is lost delivery, the channel is recreated with backoff, and
+// until a ready message says changes flow, SUBSCRIBED alone is not trusted as live. Refusals a
+// retry cannot fix (the publication, a private-only project) are reported as a DeliveryProblem,
+// which the cache logs at error level and shows in its stats.
 import { createClient, type RealtimeChannel, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
-import { CONFIG_TABLES, type ConfigBackend, type DeliveryEvents } from './backend.ts';
+import { CONFIG_TABLES, type ConfigBackend, type DeliveryEvents, type DeliveryProblem } from './backend.ts';
 import { type RealtimeChange, signalFromRealtime } from './change_signal.ts';
 import { type ConfigLogger, defaultConfigLogger, errorFields } from './config_log.ts';
 import { rpcError } from './supabase_errors.ts';
@@ -45,6 +53,20 @@ export const DEFAULT_SUPABASE_BACKEND_OPTIONS = {
   reconnectDelaysMs: [500, 1_000, 2_000, 5_000, 10_000],
 } as const;
 
+const SUBSCRIPTION_FIX = 'Put public.agent_configs, public.phone_numbers and public.voices in the supabase_realtime publication ' +
+  '(`npm run db:migrate` does) and let the service role SELECT them; the worker recreates its channel with backoff until Realtime subscribes.';
+const PRIVATE_ONLY_FIX = 'Allow public channels in the project\'s Realtime settings (private_only off): the worker\'s config channel is public. ' +
+  'Until then every call resolves from the database, and live calls see config changes only at the periodic reconcile.';
+
+/** A join refusal that retrying will not fix, as a DeliveryProblem; undefined for anything transient. */
+export function deliveryProblemFrom(message: string): DeliveryProblem | undefined {
+  if (/\bPrivateOnly\b|only allows private channels/.test(message)) return { code: 'realtime_private_only', detail: message, fix: PRIVATE_ONLY_FIX };
+  if (/RealtimeDisabledForConfiguration|Unable to subscribe to changes/.test(message)) {
+    return { code: 'realtime_subscription_failed', detail: message, fix: SUBSCRIPTION_FIX };
+  }
+  return undefined;
+}
+
 export class SupabaseConfigBackend implements ConfigBackend {
   readonly kind = 'supabase';
   /** Channels created so far (the first one included). */
@@ -59,6 +81,8 @@ export class SupabaseConfigBackend implements ConfigBackend {
   private watchdog: NodeJS.Timeout | undefined;
   private recreateTimer: NodeJS.Timeout | undefined;
   private recreateAttempt = 0;
+  /** The fault last reported, until a ready message (or, for a refused join, SUBSCRIBED) clears it. */
+  private problem: DeliveryProblem | undefined;
   private firstOutcome: (() => void) | undefined;
   private closed = false;
 
@@ -142,12 +166,19 @@ export class SupabaseConfigBackend implements ConfigBackend {
     }
     channel = channel.on('system', {}, (payload: { extension?: string; status?: string; message?: string }) => {
       if (!current() || payload.extension !== 'postgres_changes') return;
-      if (payload.status === 'ok') this.events?.resync('postgres_changes ready');
-      else {
-        this.log.warn({ status: payload.status, message: payload.message }, 'postgres_changes not ready');
-        this.events?.lost('postgres_changes error');
-        this.armWatchdog(generation);
+      if (payload.status === 'ok') {
+        // Changes flow: the only sure sign on a server that ignores `wait`.
+        this.recreateAttempt = 0;
+        this.problem = undefined;
+        this.events?.resync('postgres_changes ready');
+        return;
       }
+      // The channel stays joined, but this subscription is not retried by every server: recreate it.
+      const detail = payload.message ?? `postgres_changes ${payload.status ?? 'error'}`;
+      this.subscribed = false;
+      this.log.warn({ status: payload.status, message: detail }, 'postgres_changes subscription failed');
+      this.report('postgres_changes error', { code: 'realtime_subscription_failed', detail, fix: SUBSCRIPTION_FIX });
+      this.recreate('postgres_changes subscription failed');
     });
     this.channel = channel;
     this.armWatchdog(generation);
@@ -160,20 +191,30 @@ export class SupabaseConfigBackend implements ConfigBackend {
   private onStatus(generation: number, status: string, err: Error | undefined): void {
     if (status === 'SUBSCRIBED') {
       this.subscribed = true;
-      this.recreateAttempt = 0;
       clearTimeout(this.watchdog);
       this.watchdog = undefined;
       this.settleStart();
+      // After a failed subscription, an ok join proves nothing on a server that ignores `wait`:
+      // the ready message (or another system error) decides.
+      if (this.problem?.code === 'realtime_subscription_failed') return;
+      this.problem = undefined;
       this.events?.resync('SUBSCRIBED');
       return;
     }
     this.subscribed = false;
-    this.events?.lost(status);
+    const problem = err ? deliveryProblemFrom(err.message) : undefined;
     this.log.warn({ status, ...(err ? errorFields(err) : {}) }, 'config channel not subscribed');
+    this.report(status, problem);
     this.settleStart();
     // The client never rejoins a CLOSED channel; the others it retries itself, watched.
     if (status === 'CLOSED') this.recreate('channel closed');
     else this.armWatchdog(generation);
+  }
+
+  /** Delivery is lost; a problem (a fix needed in the project) is passed on once per kind. */
+  private report(reason: string, problem: DeliveryProblem | undefined): void {
+    if (problem) this.problem = problem;
+    this.events?.lost(reason, problem);
   }
 
   private armWatchdog(generation: number): void {

@@ -1,7 +1,12 @@
 // The Supabase config source: real supabase-js against local PostgREST-RPC and Realtime (Phoenix
 // v2) fakes that read the real database. A change made in SQL reaches watchers; lost events,
 // dropped sockets, a late ready message, closed or stuck channels and an unreachable project
-// never leave a stale config behind; an older answer never replaces a newer one.
+// never leave a stale config behind; an older answer never replaces a newer one. Every case runs
+// against both kinds of Realtime server: one that holds the join until changes flow
+// (postgres_changes_options.wait) and one that ignores `wait` (older hosted, self-hosted and CLI
+// versions), which answers the join at once and reports a failed subscription only in a
+// `system` message. The project's limits (events per second, record size) and a project that
+// allows only private channels are faults the worker must survive or report.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
@@ -19,8 +24,15 @@ beforeAll(async () => {
   db = await createTestDatabase();
   fake = await startSupabaseFake({ databaseUrl: db.url });
 });
+/** The two server behaviours every case runs against (set per describe block below). */
+const SERVERS = [
+  { server: 'a server holding the join until changes flow (wait)', honorWait: true },
+  { server: 'a server ignoring wait', honorWait: false },
+] as const;
+let honorWait = true;
+
 beforeEach(() => {
-  Object.assign(fake.realtime.knobs, DEFAULT_REALTIME_KNOBS);
+  Object.assign(fake.realtime.knobs, DEFAULT_REALTIME_KNOBS, { honorWait });
   fake.rest.hold = false;
   fake.rest.holdFunctions.clear();
   fake.rest.release();
@@ -38,7 +50,8 @@ interface Started {
   backend: SupabaseConfigBackend;
 }
 
-async function startSource(backend: Partial<SupabaseBackendOptions> = {}, options: CachedConfigSourceOptions = {}): Promise<Started> {
+/** Starts a source; unless `live` is false (delivery cannot come up), waits until it is live and refetched. */
+async function startSource(backend: Partial<SupabaseBackendOptions> = {}, options: CachedConfigSourceOptions = {}, live = true): Promise<Started> {
   const supabase = new SupabaseConfigBackend({
     supabaseUrl: fake.url,
     serviceRoleKey: fake.serviceRoleKey,
@@ -51,7 +64,7 @@ async function startSource(backend: Partial<SupabaseBackendOptions> = {}, option
   open.push(source);
   await source.start();
   // SUBSCRIBED and the ready message are two resyncs; tests start once both refetches landed.
-  if (fake.realtime.knobs.honorWait && fake.realtime.knobs.readyDelayMs === 0) {
+  if (live && fake.realtime.knobs.readyDelayMs === 0) {
     await expect.poll(() => source.stats.resyncs).toBe(2);
     await source.idle();
   }
@@ -67,7 +80,11 @@ async function watched(source: CachedConfigSource, agent: SeededAgent): Promise<
 
 const rpcCalls = (fn: string) => fake.rest.calls.get(fn) ?? 0;
 
-describe('Supabase config source', () => {
+describe.each(SERVERS)('Supabase config source, on $server', (mode) => {
+  beforeAll(() => {
+    honorWait = mode.honorWait;
+  });
+
   it('delivers a change made in SQL through Realtime, refetched by rpc, and logs its version', async () => {
     const agent = await seedAgent(db);
     const logger = recordingLogger();
@@ -151,9 +168,9 @@ describe('Supabase config source', () => {
     expect(next.config?.llm_model).toBe('gpt-4.1-mini');
   });
 
-  it('refetches on the ready message when the server does not hold the join (changes in the gap)', async () => {
+  if (!mode.honorWait) it('refetches on the ready message when the server does not hold the join (changes in the gap)', async () => {
     const agent = await seedAgent(db);
-    Object.assign(fake.realtime.knobs, { honorWait: false, readyDelayMs: 400 });
+    fake.realtime.knobs.readyDelayMs = 400;
     const sentChanges: string[] = [];
     fake.realtime.onChangeSent = (change) => sentChanges.push(change.table);
     try {
@@ -254,6 +271,97 @@ describe('Supabase config source', () => {
     await eventually(() => source.stats.deliveryLive || undefined);
     await db.sql`update public.agent_configs set greeting = 'Unstuck' where id = ${agent.configId}`;
     expect((await eventually(() => seen[0])).config?.greeting).toBe('Unstuck');
+  });
+
+  it('recovers when the postgres_changes subscription fails for a table missing from the publication, once it is back', async () => {
+    const agent = await seedAgent(db);
+    const logger = recordingLogger();
+    await db.sql`alter publication supabase_realtime drop table public.agent_configs`;
+    try {
+      const { source, backend } = await startSource({ startTimeoutMs: 300, recreateDelaysMs: [50, 100, 200] }, { logger }, false);
+      const seen = await watched(source, agent);
+      // Realtime says so (a rejected join, or an ok join and then a system error): delivery is
+      // lost, said at error level with the server's words, and the channel is recreated.
+      await eventually(() => backend.channelsCreated >= 3 || undefined);
+      expect(source.stats.deliveryLive).toBe(false);
+      expect(source.stats.deliveryProblem).toBe('realtime_subscription_failed');
+      const error = logger.entries.find((e) => e.level === 'error' && e.fields.problem === 'realtime_subscription_failed');
+      expect(error?.fields.detail).toMatch(/Unable to subscribe to changes.*table: agent_configs/);
+      expect(await source.resolve(agent.e164)).toMatchObject({ origin: 'database' }); // never a stale cache hit
+
+      await db.sql`update public.agent_configs set greeting = 'Published again' where id = ${agent.configId}`;
+      await db.sql`alter publication supabase_realtime add table public.agent_configs`;
+      await eventually(() => source.stats.deliveryLive || undefined);
+      expect(source.stats.deliveryProblem).toBeNull();
+      // The change made while delivery was down comes in with the refetch on resubscribe ...
+      expect((await eventually(() => seen[0])).config?.greeting).toBe('Published again');
+      // ... and the next one through Realtime.
+      const sent = fake.realtime.stats.messagesSent;
+      await db.sql`update public.agent_configs set greeting = 'Live again' where id = ${agent.configId}`;
+      expect((await eventually(() => seen[1])).config?.greeting).toBe('Live again');
+      expect(fake.realtime.stats.messagesSent).toBeGreaterThan(sent);
+    } finally {
+      await db.sql`alter publication supabase_realtime add table public.agent_configs`.catch(() => {});
+    }
+  });
+
+  it('backs off between recreations while the subscription keeps failing', async () => {
+    await db.sql`alter publication supabase_realtime drop table public.voices`;
+    try {
+      const { backend } = await startSource({ startTimeoutMs: 300, recreateDelaysMs: [50, 400] }, {}, false);
+      await eventually(() => backend.channelsCreated >= 3 || undefined);
+      const created = backend.channelsCreated;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(backend.channelsCreated - created).toBeLessThanOrEqual(1);
+    } finally {
+      await db.sql`alter publication supabase_realtime add table public.voices`.catch(() => {});
+    }
+  });
+
+  it('refetches a change that arrives stripped over the record size limit (413) by rpc, for that number only', async () => {
+    const [agent, other] = [await seedAgent(db), await seedAgent(db)];
+    const { source } = await startSource();
+    const seen = await watched(source, agent);
+    await source.resolve(other.e164);
+    fake.realtime.knobs.maxRecordBytes = 4_000;
+    const [one, many] = [rpcCalls('resolve_agent_config'), rpcCalls('resolve_agent_configs')];
+
+    const prompt = 'Answer in full sentences. '.repeat(200);
+    await db.sql`update public.agent_configs set system_prompt = ${prompt} where id = ${agent.configId}`;
+    const next = await eventually(() => seen[0]);
+    expect(next.config).toMatchObject({ system_prompt: prompt, version: 2 });
+    expect([rpcCalls('resolve_agent_config') - one, rpcCalls('resolve_agent_configs') - many]).toEqual([1, 0]);
+  });
+
+  it('catches changes dropped over the events-per-second limit with the periodic reconcile', async () => {
+    const agent = await seedAgent(db);
+    const { source } = await startSource({}, { reconcileIntervalMs: 300 });
+    const seen = await watched(source, agent);
+    fake.realtime.knobs.maxEventsPerSecond = 1;
+    await db.sql`update public.agent_configs set greeting = 'Within the limit' where id = ${agent.configId}`;
+    expect((await eventually(() => seen[0])).config?.greeting).toBe('Within the limit');
+    await db.sql`update public.agent_configs set greeting = 'Over the limit' where id = ${agent.configId}`;
+    await eventually(() => fake.realtime.stats.changesOverLimit > 0 || undefined);
+    expect((await eventually(() => seen[1])).config?.greeting).toBe('Over the limit');
+  });
+
+  it('says clearly that the project allows only private channels, answers from the database meanwhile, and recovers', async () => {
+    const agent = await seedAgent(db);
+    const logger = recordingLogger();
+    fake.realtime.knobs.privateOnly = true;
+    const { source } = await startSource({ startTimeoutMs: 300 }, { logger }, false);
+    await eventually(() => source.stats.deliveryProblem === 'realtime_private_only' || undefined);
+    const errors = logger.entries.filter((e) => e.level === 'error' && e.fields.problem === 'realtime_private_only');
+    expect(errors[0]?.fields).toMatchObject({ detail: expect.stringContaining('PrivateOnly'), fix: expect.stringContaining('private') });
+    for (let i = 0; i < 3; i += 1) expect((await source.resolve(agent.e164)).origin).toBe('database');
+    expect(errors).toHaveLength(1); // once per episode, not once per retry
+
+    fake.realtime.knobs.privateOnly = false;
+    await eventually(() => source.stats.deliveryLive || undefined);
+    expect(source.stats.deliveryProblem).toBeNull();
+    await source.idle();
+    await source.resolve(agent.e164);
+    expect((await source.resolve(agent.e164)).origin).toBe('cache');
   });
 
   it('reconnects when heartbeats go unanswered', async () => {
