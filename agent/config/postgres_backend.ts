@@ -20,6 +20,11 @@ export interface PostgresBackendOptions {
   poolSize?: number;
   /** Connect timeout, in ms. Default 2 000. */
   connectTimeoutMs?: number;
+  /**
+   * statement_timeout of the resolution pool, in ms: the server gives up on a resolution nobody
+   * waits for any more (callers stop waiting at their own deadline). Default 10 000.
+   */
+  statementTimeoutMs?: number;
   /** Liveness query on the listener connection, in ms. Default 10 000; 0 disables. */
   listenerPingIntervalMs?: number;
   /** Reconnect delays for the listener, in ms; the last one repeats. */
@@ -30,6 +35,7 @@ export interface PostgresBackendOptions {
 export const DEFAULT_POSTGRES_BACKEND_OPTIONS = {
   poolSize: 4,
   connectTimeoutMs: 2_000,
+  statementTimeoutMs: 10_000,
   listenerPingIntervalMs: 10_000,
   reconnectDelaysMs: [100, 250, 500, 1_000, 2_000, 5_000],
 } as const;
@@ -53,6 +59,7 @@ export class PostgresConfigBackend implements ConfigBackend {
     this.sql = postgres(options.databaseUrl, {
       ...this.connectionOptions(),
       max: this.options.poolSize,
+      connection: { statement_timeout: this.options.statementTimeoutMs },
     });
   }
 
