@@ -2,6 +2,8 @@
 // fault proxy): each request answers 503 `unavailable` with Retry-After within its deadline
 // (DB_TIMEOUT_MS) plus a second, and the same instance serves again once the database is back.
 import assert from 'node:assert/strict';
+import { AppError } from '../../../shared/errors.ts';
+import { createDatabase } from '../_shared/db.ts';
 import { loadEnv } from '../_shared/env.ts';
 import { createVoicePreview, VOICE_PREVIEW_ENV, type VoicePreviewApp } from '../voice-preview/handler.ts';
 import { createVoicesSync, VOICES_SYNC_ENV } from '../voices-sync/handler.ts';
@@ -108,5 +110,41 @@ Deno.test('voices-sync, database stalled: 503 unavailable within its deadline', 
   } finally {
     await app.close();
     await proxy.close();
+  }
+});
+
+Deno.test('voice-preview, database stalled: a malformed voice_id still gets its 400 at once, without the hint', async () => {
+  const proxy = await openFaultProxy(db.url);
+  const app = createVoicePreview(loadEnv(VOICE_PREVIEW_ENV, { ...commonEnv(proxy.rewrite(db.url)), DB_CONNECT_TIMEOUT_MS: '5000', DB_TIMEOUT_MS: '8000' }));
+  const request = new Request('http://localhost/voice-preview', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ voice_id: 'Rachel', text: 'hi' }),
+  });
+  try {
+    await proxy.setMode({ kind: 'stall' });
+    const { value: res, ms } = await timed('hint with a stalled database', 20_000, () => app.fetch(request));
+    const body = await json(res);
+    assert.equal(res.status, 400, JSON.stringify(body));
+    assert.doesNotMatch(body.error?.message ?? '', /its voice_id is/);
+    assert.ok(ms <= 2000 + GRACE_MS, `answered after ${Math.round(ms)} ms`);
+  } finally {
+    await proxy.setMode({ kind: 'pass' });
+    await app.close();
+    await proxy.close();
+  }
+});
+
+Deno.test('a statement past DB_STATEMENT_TIMEOUT_MS is cancelled by the server: unavailable, and the pool keeps working', async () => {
+  const database = createDatabase(db.url, { statementTimeoutMs: 300, timeoutMs: 5000 });
+  try {
+    const { value: error, ms } = await timed('slow statement', 10_000, () => database.asServiceRole((tx) => tx`select pg_sleep(3)`).then(() => null, (e: unknown) => e));
+    assert.ok(error instanceof AppError, String(error));
+    assert.equal(error.code, 'unavailable');
+    assert.ok(ms <= 300 + GRACE_MS, `cancelled after ${Math.round(ms)} ms`);
+    const [row] = await database.asServiceRole((tx) => tx<{ one: number }[]>`select 1 as one`);
+    assert.equal(row?.one, 1);
+  } finally {
+    await database.end();
   }
 });

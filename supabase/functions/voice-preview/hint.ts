@@ -3,6 +3,7 @@
 // decides; this only fetches the few catalog rows that could match.
 import { bareVoiceValue, type CatalogVoice, voiceIdHint } from '../../../shared/voice_id.ts';
 import type { Database } from '../_shared/db.ts';
+import { Deadline } from '../_shared/deadline.ts';
 
 /** Longer values are not a mistyped voice ID or name; no lookup for them. */
 const MAX_HINT_INPUT_CHARS = 100;
@@ -14,12 +15,15 @@ export async function voiceIdHintFor(db: Database, raw: string): Promise<string 
   const bare = bareVoiceValue(raw);
   if (bare === '') return null;
   // service_role: the catalog is public (anon reads it); the preview path has no caller claims.
-  const rows = await db
-    .asServiceRole(async (tx) => {
+  // The same bound on the client: a stalled database costs the hint, not the answer's time.
+  const deadline = new Deadline(HINT_STATEMENT_TIMEOUT_MS);
+  const rows = await deadline
+    .race(db.asServiceRole(async (tx) => {
       await tx`select set_config('statement_timeout', ${String(HINT_STATEMENT_TIMEOUT_MS)}, true)`;
       return tx<CatalogVoice[]>`select voice_id, name, enabled from public.voices
         where lower(voice_id) = lower(${bare}) or lower(name) = lower(${bare})`;
-    })
-    .catch(() => [] as CatalogVoice[]);
+    }))
+    .catch(() => [] as CatalogVoice[])
+    .finally(() => deadline.clear());
   return voiceIdHint(raw, rows);
 }
