@@ -168,6 +168,9 @@ export class SupabaseConfigBackend implements ConfigBackend {
       if (!current() || payload.extension !== 'postgres_changes') return;
       if (payload.status === 'ok') {
         // Changes flow: the only sure sign on a server that ignores `wait`.
+        this.subscribed = true;
+        clearTimeout(this.watchdog);
+        this.watchdog = undefined;
         this.recreateAttempt = 0;
         this.problem = undefined;
         this.events?.resync('postgres_changes ready');
@@ -190,13 +193,16 @@ export class SupabaseConfigBackend implements ConfigBackend {
 
   private onStatus(generation: number, status: string, err: Error | undefined): void {
     if (status === 'SUBSCRIBED') {
+      this.settleStart();
+      // After a failed subscription, an ok join proves nothing on a server that ignores `wait`:
+      // the ready message decides, or the watchdog recreates the channel if none comes.
+      if (this.problem?.code === 'realtime_subscription_failed') {
+        this.armWatchdog(generation);
+        return;
+      }
       this.subscribed = true;
       clearTimeout(this.watchdog);
       this.watchdog = undefined;
-      this.settleStart();
-      // After a failed subscription, an ok join proves nothing on a server that ignores `wait`:
-      // the ready message (or another system error) decides.
-      if (this.problem?.code === 'realtime_subscription_failed') return;
       this.problem = undefined;
       this.events?.resync('SUBSCRIBED');
       return;
