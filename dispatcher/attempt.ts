@@ -8,6 +8,7 @@ import { type DestinationOptions, DestinationError, resolveDestination } from '.
 import { nextAttemptAt } from './retry.ts';
 import { type SendResult, sendWebhook, type SendOptions } from './send.ts';
 import { signedHeaders } from './sign.ts';
+import type { RecordSuccess } from './success_batch.ts';
 
 export interface Queryable {
   query<R extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
@@ -21,6 +22,8 @@ export interface AttemptSettings {
   /** An endpoint failing this long is disabled. */
   disableAfterMs: number;
   agents?: SendOptions['agents'];
+  /** Records a success with others in one write (createSuccessBatcher). Default: one write each. */
+  recordSuccess?: RecordSuccess;
 }
 
 interface DeliveryToSend {
@@ -47,6 +50,10 @@ export async function attemptDelivery(db: Queryable, deliveryId: string, setting
   const delivery = rows[0];
   if (!delivery) return { deliveryId, status: 'skipped' };
   const result = await send(delivery, settings);
+  if (result.ok && settings.recordSuccess) {
+    const status = await settings.recordSuccess({ deliveryId, statusCode: result.statusCode, durationMs: result.durationMs, responseBody: result.responseBody });
+    return { deliveryId, status: status ?? 'skipped', result };
+  }
   const next = result.ok ? null : nextAttemptAt(delivery.attempts + 1, settings.retryDelaysMs, new Date());
   const recorded = await db.query<{ status: AttemptReport['status'] | null }>(
     'select private.record_webhook_attempt($1, $2, $3, $4, $5, $6, $7, $8) as status',

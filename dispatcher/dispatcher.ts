@@ -12,6 +12,7 @@ import { createLog, type Log, queueLogger } from './log.ts';
 import { type RetentionReport, runRetention } from './retention.ts';
 import { DEFAULT_RETRY_DELAYS_MS } from './retry.ts';
 import { createAgents } from './send.ts';
+import { createSuccessBatcher } from './success_batch.ts';
 
 export const DELIVER_TASK = 'webhooks.deliver';
 
@@ -71,8 +72,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function startDispatcher(options: DispatcherOptions): Promise<Dispatcher> {
   const log = options.log ?? createLog('info');
   const concurrency = options.concurrency ?? 32;
-  const settings = attemptSettings(options, concurrency);
   const pool = createPool(options.databaseUrl, concurrency, log);
+  const settings = { ...attemptSettings(options, concurrency), recordSuccess: createSuccessBatcher(pool) };
   const task: Task = async (payload) => {
     const deliveryId = (payload as { delivery_id?: unknown } | null)?.delivery_id;
     if (typeof deliveryId !== 'string' || !UUID.test(deliveryId)) {
