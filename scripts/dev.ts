@@ -7,6 +7,7 @@ import { DEV_DATABASE_NAME, devDatabasePort } from '../shared/dev_stack.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './db/embedded.ts';
 import { migrateDatabase, PROJECT_ROOT } from './db/migrate.ts';
 import { DEV_SERVICES, type DevService, type RunningService } from './dev_services.ts';
+import { operatorConnection } from './db/operator_connection.ts';
 import { demoSummary, seedDemoData } from './dev_seed.ts';
 
 async function main(): Promise<void> {
@@ -66,8 +67,7 @@ async function startService(service: DevService, databaseUrl: string): Promise<{
 }
 
 async function ensureDatabase(server: RunningPostgres, name: string): Promise<void> {
-  const { default: postgres } = await import('postgres');
-  const admin = postgres(server.adminUrl, { max: 1, onnotice: () => {} });
+  const admin = operatorConnection(server.adminUrl);
   try {
     const rows = await admin`select 1 from pg_database where datname = ${name}`;
     if (rows.length === 0) await server.createDatabase(name);

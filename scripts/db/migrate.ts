@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
+import type postgres from 'postgres';
+import { operatorConnection } from './operator_connection.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BOOTSTRAP_SQL = path.join(PROJECT_ROOT, 'scripts/db/platform_bootstrap.sql');
@@ -25,7 +26,8 @@ export interface MigrateResult {
 
 export async function migrateDatabase(databaseUrl: string, options: MigrateOptions = {}): Promise<MigrateResult> {
   const log = options.log ?? (() => {});
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  // Bootstrap and seed are a few statements; five minutes each bounds a stalled server, not real work.
+  const sql = operatorConnection(databaseUrl, { connectTimeoutMs: 10_000, statementTimeoutMs: 300_000 });
   try {
     const supabase = await isSupabaseDatabase(sql);
     if (!supabase) {

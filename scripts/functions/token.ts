@@ -2,7 +2,7 @@
 // token for calling the local functions (npm run dev) with curl or a frontend. Creates the user
 // in the dev database if needed and signs with the dev JWT secret, as Supabase's local Auth would.
 import { SignJWT } from 'jose';
-import postgres from 'postgres';
+import { operatorConnection } from '../db/operator_connection.ts';
 import { devDatabaseUrl, devFunctionsUrl } from '../../shared/dev_stack.ts';
 import { DEV_JWT_SECRET } from './dev_service.ts';
 
@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`functions:token: ${(error as Error).message}. Set it to the port npm run dev uses, or set DATABASE_URL.`);
     return 3;
   }
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  const sql = operatorConnection(databaseUrl);
   try {
     const appMetadata = { provider: 'email', ...(admin ? { role: 'admin' } : {}) };
     const [existing] = await sql<{ id: string }[]>`select id from auth.users where email = ${email} order by created_at limit 1`;

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
+import { startTcpProxy } from '../../test/fakes/tcp_proxy.ts';
 import { freePort } from '../db/embedded.ts';
 import { EXIT_CODE } from '../exit_code.ts';
 import { runVoicesCli } from './cli.ts';
@@ -54,6 +55,21 @@ describe('npm run voices -- sync', () => {
       err: [expect.stringContaining('cannot reach the database at 127.0.0.1:9')],
     });
     expect(await run(['sync'], { ELEVENLABS_BASE_URL: 'http://127.0.0.1:9' })).toMatchObject({ code: EXIT_CODE.unreachable, err: [expect.stringContaining('Could not reach the voice service')] });
+  });
+
+  it('ends within the connect deadline when the database accepts and then says nothing', async () => {
+    const url = new URL(db.url);
+    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port) });
+    try {
+      await proxy.setMode({ kind: 'stall' });
+      const started = Date.now();
+      const result = await run(['sync'], { DATABASE_URL: proxy.rewrite(db.url) });
+      expect(result.code).toBe(EXIT_CODE.unreachable);
+      expect(result.err.join('\n')).toContain('cannot reach the database');
+      expect(Date.now() - started).toBeLessThan(9_000);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('without DATABASE_URL, uses the local stack on DEV_DB_PORT', async () => {

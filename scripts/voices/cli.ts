@@ -2,7 +2,7 @@
 // public.voices, exactly as the voices-sync function does (same code: voices_catalog.ts), and
 // prints what changed. Env: DATABASE_URL (default: the `npm run dev` database, on DEV_DB_PORT), ELEVEN_API_KEY,
 // ELEVENLABS_BASE_URL (optional). Exit codes: scripts/exit_code.ts.
-import postgres from 'postgres';
+import { operatorConnection } from '../db/operator_connection.ts';
 import { devDatabaseUrl } from '../../shared/dev_stack.ts';
 import { AppError } from '../../shared/errors.ts';
 import { createElevenLabsClient } from '../../supabase/functions/_shared/elevenlabs.ts';
@@ -37,7 +37,7 @@ export async function runVoicesCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`voices: ${(error as Error).message}. Set it to the port npm run dev uses, or set DATABASE_URL.`);
     return EXIT_CODE.config;
   }
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  const sql = operatorConnection(databaseUrl);
   try {
     const client = createElevenLabsClient({ apiKey, baseUrl: io.env.ELEVENLABS_BASE_URL, timeoutMs: 15_000 });
     const listed = await client.listAllVoices();
