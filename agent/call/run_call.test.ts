@@ -4,6 +4,7 @@
 // LiveKit Twirp fake. Cases that need the Supabase source or a cut database connection are in
 // run_call_db.test.ts.
 import { initializeLogger, log } from '@livekit/agents';
+import { testLogLevel } from '../testing/test_log_level.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { FakeLiveKit } from '../../test/fakes/livekit.ts';
@@ -11,7 +12,7 @@ import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
 import { eventually, seedAgent, testNumber, type SeedAgentOptions } from '../config/_test_fixtures.ts';
 import { fakeLiveKitCall, TEST_CALLER as CALLER } from '../testing/fake_livekit_call.ts';
 import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
-import { textProviders } from '../testing/text_providers.ts';
+import { textProviders } from './text_providers.ts';
 import { PROVIDER_APOLOGY, UNKNOWN_NUMBER_MESSAGE } from './fallback.ts';
 import { runCall, type RunCallOptions } from './run_call.ts';
 
@@ -23,7 +24,7 @@ let livekit: FakeLiveKit;
 let backends: PostgresBackends;
 
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: 'error' });
+  initializeLogger({ pretty: false, level: testLogLevel() });
   [db, openai, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), FakeLiveKit.start()]);
   backends = await openPostgresBackends(db.url);
 });

@@ -3,6 +3,7 @@
 // fakes), both reading the embedded test database; the real OpenAI plugin on the local Chat
 // Completions fake; the real livekit-server-sdk hanging up through the LiveKit Twirp fake.
 import { initializeLogger, log } from '@livekit/agents';
+import { testLogLevel } from '../testing/test_log_level.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { FakeLiveKit } from '../../test/fakes/livekit.ts';
@@ -14,7 +15,7 @@ import type { CachedConfigSource } from '../config/cached_config_source.ts';
 import { type ConfigBackendSettings, createCallStore, createConfigSource } from '../config/create_config_source.ts';
 import type { CallStore } from '../config/types.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
-import { textProviders } from '../testing/text_providers.ts';
+import { textProviders } from './text_providers.ts';
 import { BUILT_IN_DEFAULT_VOICE_ID, TRANSFER_FAILED } from './fallback.ts';
 import { GENERIC_RECEPTIONIST_PROMPT } from './instructions.ts';
 import { runCall } from './run_call.ts';
@@ -27,7 +28,7 @@ let source: CachedConfigSource;
 let store: CallStore;
 
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: 'error' });
+  initializeLogger({ pretty: false, level: testLogLevel() });
   [db, openai, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), FakeLiveKit.start()]);
   supabase = await startSupabaseFake({ databaseUrl: db.url });
 });

@@ -3,6 +3,7 @@
 // measured (TimedAudioOutput). Whatever the LLM does, the caller hears an apology within 5 s of
 // the end of their turn, then the hang-up, and the call is recorded as provider_error.
 import { initializeLogger, log } from '@livekit/agents';
+import { testLogLevel } from '../testing/test_log_level.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
@@ -12,7 +13,7 @@ import { ADAM, seedAgent } from '../config/_test_fixtures.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
 import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
 import { TimedAudioOutput } from '../testing/silence_meter.ts';
-import { textProviders } from '../testing/text_providers.ts';
+import { textProviders } from './text_providers.ts';
 import { PROVIDER_APOLOGY } from './fallback.ts';
 import { runCall } from './run_call.ts';
 
@@ -26,7 +27,7 @@ let livekit: FakeLiveKit;
 let backends: PostgresBackends;
 
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: 'fatal' });
+  initializeLogger({ pretty: false, level: testLogLevel() });
   [db, openai, eleven, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), startElevenLabsFake(), FakeLiveKit.start()]);
   backends = await openPostgresBackends(db.url);
 });

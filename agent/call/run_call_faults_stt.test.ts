@@ -4,6 +4,7 @@
 // first three; the call does (stt_health.ts): the caller talks (a tone on the line), hears an
 // apology within 5 s, then the hang-up. Speech goes through the ElevenLabs fake, measured.
 import { initializeLogger, log } from '@livekit/agents';
+import { testLogLevel } from '../testing/test_log_level.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { type DeepgramStreamMode, type FakeDeepgram, startFakeDeepgram } from '../../test/fakes/deepgram.ts';
@@ -28,7 +29,7 @@ let livekit: FakeLiveKit;
 let backends: PostgresBackends;
 
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: 'fatal' });
+  initializeLogger({ pretty: false, level: testLogLevel() });
   [db, openai, eleven, deepgram, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), startElevenLabsFake(), startFakeDeepgram(), FakeLiveKit.start()]);
   backends = await openPostgresBackends(db.url);
 });

@@ -4,6 +4,7 @@
 // call hangs up. What the caller hears is measured on a real-time timeline (TimedAudioOutput):
 // never more than 5 s of silence the agent did not choose.
 import { initializeLogger, log } from '@livekit/agents';
+import { testLogLevel } from '../testing/test_log_level.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { type ElevenLabsFake, type FailureRule, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
@@ -13,7 +14,7 @@ import { ADAM, RACHEL, seedAgent } from '../config/_test_fixtures.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
 import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
 import { TimedAudioOutput } from '../testing/silence_meter.ts';
-import { textProviders } from '../testing/text_providers.ts';
+import { textProviders } from './text_providers.ts';
 import { runCall, type RunCallOptions } from './run_call.ts';
 
 const GREETING = 'Thanks for calling Acme Plumbing, how can I help?';
@@ -26,7 +27,7 @@ let livekit: FakeLiveKit;
 let backends: PostgresBackends;
 
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: 'fatal' });
+  initializeLogger({ pretty: false, level: testLogLevel() });
   [db, openai, eleven, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), startElevenLabsFake(), FakeLiveKit.start()]);
   backends = await openPostgresBackends(db.url);
 });

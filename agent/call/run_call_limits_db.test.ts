@@ -4,6 +4,7 @@
 // use 5 s and run concurrently; the call length is lowered only through runCall's own
 // maxCallDurationMs ceiling, never in the database.
 import { initializeLogger, log } from '@livekit/agents';
+import { testLogLevel } from '../testing/test_log_level.ts';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { FakeLiveKit } from '../../test/fakes/livekit.ts';
@@ -11,7 +12,7 @@ import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
 import { seedAgent } from '../config/_test_fixtures.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
 import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
-import { textProviders } from '../testing/text_providers.ts';
+import { textProviders } from './text_providers.ts';
 import { MAX_DURATION_GOODBYE, SILENCE_GOODBYE, SILENCE_REMINDER } from './fallback.ts';
 import { type RunCallOptions, runCall } from './run_call.ts';
 
@@ -23,7 +24,7 @@ let livekit: FakeLiveKit;
 let backends: PostgresBackends;
 
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: 'error' });
+  initializeLogger({ pretty: false, level: testLogLevel() });
   [db, openai, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), FakeLiveKit.start()]);
   openai.setScript(() => ({ text: 'Okay.' }));
   backends = await openPostgresBackends(db.url);

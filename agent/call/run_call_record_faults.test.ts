@@ -6,6 +6,7 @@
 // way, only with more attempts. Each case checks that call.finished resolves within a bound while
 // the database is away, then that the row is complete once it is back.
 import { initializeLogger, log } from '@livekit/agents';
+import { testLogLevel } from '../testing/test_log_level.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { FakeLiveKit } from '../../test/fakes/livekit.ts';
@@ -20,7 +21,7 @@ import { DurableWrites } from '../store/durable_writes.ts';
 import { PostgresCallStore } from '../store/postgres_call_store.ts';
 import { SupabaseCallStore } from '../store/supabase_call_store.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
-import { textProviders } from '../testing/text_providers.ts';
+import { textProviders } from './text_providers.ts';
 import { runCall } from './run_call.ts';
 
 const STORE_TIMEOUT_MS = 500;
@@ -38,7 +39,7 @@ let supabase: SupabaseFake;
 let source: CachedConfigSource;
 
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: 'error' });
+  initializeLogger({ pretty: false, level: testLogLevel() });
   [db, openai, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), FakeLiveKit.start()]);
   supabase = await startSupabaseFake({ databaseUrl: db.url });
   [dbProxy, apiProxy] = await Promise.all([proxyTo(db.url), proxyTo(supabase.url)]);

@@ -2,6 +2,7 @@
 // hears an apology (in the call's voice, over the ElevenLabs fake) before the hang-up. Config and
 // call record go through the real Postgres source and store; the hang-up through the LiveKit fake.
 import { initializeLogger, log } from '@livekit/agents';
+import { testLogLevel } from '../testing/test_log_level.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { type FakeDeepgram, startFakeDeepgram } from '../../test/fakes/deepgram.ts';
@@ -25,7 +26,7 @@ let livekit: FakeLiveKit;
 let backends: PostgresBackends;
 
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: 'fatal' });
+  initializeLogger({ pretty: false, level: testLogLevel() });
   [db, openai, eleven, deepgram, livekit] = await Promise.all([
     createTestDatabase(), startFakeOpenAI(), startElevenLabsFake(), startFakeDeepgram(), FakeLiveKit.start(),
   ]);

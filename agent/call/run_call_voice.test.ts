@@ -3,6 +3,7 @@
 // SQL speaks from the next utterance, and a voice ElevenLabs does not know falls back to the
 // catalog default mid-call, keeps talking, and opens a voice_not_found issue for the owner.
 import { initializeLogger, log } from '@livekit/agents';
+import { testLogLevel } from '../testing/test_log_level.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { DEFAULT_FAKE_VOICES, type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
@@ -12,7 +13,7 @@ import { ADAM, eventually, RACHEL, seedAgent } from '../config/_test_fixtures.ts
 import { DiscardAudioOutput } from '../testing/discard_audio_output.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
 import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
-import { textProviders } from '../testing/text_providers.ts';
+import { textProviders } from './text_providers.ts';
 import { runCall } from './run_call.ts';
 
 const SARAH = 'EXAVITQu4vr4xnSDxMaL';
@@ -25,7 +26,7 @@ let livekit: FakeLiveKit;
 let backends: PostgresBackends;
 
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: 'error' });
+  initializeLogger({ pretty: false, level: testLogLevel() });
   [db, openai, eleven, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), startElevenLabsFake(), FakeLiveKit.start()]);
   backends = await openPostgresBackends(db.url);
 });

@@ -13,19 +13,26 @@ export interface ConfigLogger {
 
 let fallback: ConfigLogger | undefined;
 
-/** The framework's logger if it is initialised, else a pino logger at `warn`. */
+/** The framework's logger if it is initialised, else a pino logger at LOG_LEVEL (default `warn`). */
 export function defaultConfigLogger(component: string): ConfigLogger {
   const pick = (): ConfigLogger => {
     try {
       return log();
     } catch {
-      fallback ??= pino({ level: 'warn' });
+      fallback ??= pino({ level: fallbackLevel() });
       return fallback;
     }
   };
   const bound = (level: keyof ConfigLogger) => (fields: Record<string, unknown>, message: string) =>
     pick()[level]({ component, ...fields }, message);
   return { debug: bound('debug'), info: bound('info'), warn: bound('warn'), error: bound('error') };
+}
+
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+function fallbackLevel(): string {
+  const asked = process.env.LOG_LEVEL;
+  return asked && LEVELS.has(asked) ? asked : 'warn';
 }
 
 /** For errors in logs: the message and code, never a request body or a key. */
