@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentConfigInputSchema } from './agent_config.ts';
+import { agentConfigInputSchema, agentConfigSchema } from './agent_config.ts';
 import { resolveAgentName, DEFAULT_AGENT_NAME } from './agent_name.ts';
 
 const valid = {
@@ -35,5 +35,17 @@ describe('agent name', () => {
     expect(resolveAgentName(undefined)).toBe('SW Telephony Agent');
     expect(resolveAgentName('  ')).toBe(DEFAULT_AGENT_NAME);
     expect(resolveAgentName(' Other Agent ')).toBe('Other Agent');
+  });
+});
+
+describe('agentConfigSchema', () => {
+  const stored = { ...valid, id: '11111111-1111-4111-8111-111111111111', owner_id: '22222222-2222-4222-8222-222222222222', version: 1, created_at: '', updated_at: '' };
+
+  it('keeps the take_messages and post_call_analysis switches the database sends', () => {
+    expect(agentConfigSchema.parse({ ...stored, take_messages: false, post_call_analysis: false })).toMatchObject({ take_messages: false, post_call_analysis: false });
+  });
+
+  it('turns both switches on for a config that has neither', () => {
+    expect(agentConfigSchema.parse(stored)).toMatchObject({ take_messages: true, post_call_analysis: true });
   });
 });

@@ -34,6 +34,10 @@ export const agentConfigSchema = agentConfigInputSchema.extend({
   version: z.number().int().min(1),
   created_at: z.string(),
   updated_at: z.string(),
+  /** Offer the take_message tool. Default true (a row from before the column had none). */
+  take_messages: z.boolean().default(true),
+  /** Summarize and classify the call after the hang-up. Default true. */
+  post_call_analysis: z.boolean().default(true),
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 

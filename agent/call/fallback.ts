@@ -38,5 +38,7 @@ export function genericReceptionistConfig(voiceId: string = BUILT_IN_DEFAULT_VOI
     max_call_duration_ms: DEFAULT_MAX_CALL_DURATION_MS,
     silence_timeout_ms: DEFAULT_SILENCE_TIMEOUT_MS,
     transfer_number: null,
+    take_messages: true,
+    post_call_analysis: true,
   };
 }

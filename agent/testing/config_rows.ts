@@ -22,6 +22,8 @@ export function testConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
     max_call_duration_ms: 1_800_000,
     silence_timeout_ms: 30_000,
     transfer_number: null,
+    take_messages: true,
+    post_call_analysis: true,
     version: 1,
     created_at: new Date(0).toISOString(),
     updated_at: new Date(0).toISOString(),
