@@ -1,12 +1,12 @@
 // `npm run voices -- sync [--dry-run] [--json]`: pulls the ElevenLabs voice list into
-// public.voices, exactly as the voices-sync function does (same code: voices_catalog.ts), and
+// public.voices, exactly as the voices-sync function does (same code: shared/voices_catalog.ts), and
 // prints what changed. Env: DATABASE_URL (default: the `npm run dev` database, on DEV_DB_PORT), ELEVEN_API_KEY,
 // ELEVENLABS_BASE_URL (optional). Exit codes: scripts/exit_code.ts.
 import { operatorConnection } from '../db/operator_connection.ts';
 import { devDatabaseUrl } from '../../shared/dev_stack.ts';
 import { AppError } from '../../shared/errors.ts';
-import { createElevenLabsClient } from '../../supabase/functions/_shared/elevenlabs.ts';
-import { syncVoiceCatalog } from '../../supabase/functions/_shared/voices_catalog.ts';
+import { createElevenLabsClient } from '../../shared/elevenlabs_client.ts';
+import { syncVoiceCatalog } from '../../shared/voices_catalog.ts';
 import { EXIT_CODE } from '../exit_code.ts';
 
 const USAGE = 'usage: npm run voices -- sync [--dry-run] [--json]';

@@ -4,7 +4,7 @@
 // message a frontend can show as it is ("text: text must be at most 500 characters").
 import type { z } from 'zod';
 import { AppError } from '../../../shared/errors.ts';
-import { Deadline } from './deadline.ts';
+import { Deadline } from '../../../shared/deadline.ts';
 
 /** Default cap on a JSON body (bytes). */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;

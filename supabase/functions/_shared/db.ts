@@ -10,7 +10,7 @@
 // `unavailable` with Retry-After (db_errors.ts); an overrun also replaces the pool (db_pool.ts).
 import postgres from 'postgres';
 import type { Caller } from './auth.ts';
-import { Deadline } from './deadline.ts';
+import { Deadline } from '../../../shared/deadline.ts';
 import { classifyDatabaseError } from './db_errors.ts';
 import { createReplaceablePool } from './db_pool.ts';
 

@@ -2,7 +2,7 @@
 // wrong": they become 503 `unavailable` with a Retry-After, so a caller retries instead of
 // reporting a bug. Anything else stays unclassified (a logged 500).
 import { AppError } from '../../../shared/errors.ts';
-import { DeadlineExceeded } from './deadline.ts';
+import { DeadlineExceeded } from '../../../shared/deadline.ts';
 
 /** Retry-After sent with `unavailable`. */
 export const DATABASE_RETRY_AFTER_MS = 5_000;

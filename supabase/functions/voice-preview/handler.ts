@@ -9,7 +9,7 @@ import { type VoicePreviewRequest, voicePreviewRequestSchema } from '../../../sh
 import { authOptionsFromEnv, createAuthenticator, requireUser } from '../_shared/auth.ts';
 import { readJsonObject, validateBody } from '../_shared/body.ts';
 import { createDatabase, type Database, databaseOptionsFromEnv } from '../_shared/db.ts';
-import { createElevenLabsClient, DEFAULT_ELEVENLABS_BASE_URL, type ElevenLabsClient } from '../_shared/elevenlabs.ts';
+import { createElevenLabsClient, DEFAULT_ELEVENLABS_BASE_URL, type ElevenLabsClient } from '../../../shared/elevenlabs_client.ts';
 import { functionEnv } from '../_shared/env.ts';
 import { setLogLevel } from '../_shared/log.ts';
 import { defineFunction, type FetchHandler } from '../_shared/serve.ts';

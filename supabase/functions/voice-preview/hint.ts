@@ -3,7 +3,7 @@
 // decides; this only fetches the few catalog rows that could match.
 import { bareVoiceValue, type CatalogVoice, voiceIdHint } from '../../../shared/voice_id.ts';
 import type { Database } from '../_shared/db.ts';
-import { Deadline } from '../_shared/deadline.ts';
+import { Deadline } from '../../../shared/deadline.ts';
 
 /** Longer values are not a mistyped voice ID or name; no lookup for them. */
 const MAX_HINT_INPUT_CHARS = 100;

@@ -4,7 +4,7 @@
 import { AppError } from '../../../shared/errors.ts';
 import { PREVIEW_FORMATS, previewCacheKeySource, VOICE_SAMPLE_TEXT, type VoicePreviewRequest } from '../../../shared/voice_preview.ts';
 import type { Database } from '../_shared/db.ts';
-import type { ElevenLabsClient } from '../_shared/elevenlabs.ts';
+import type { ElevenLabsClient } from '../../../shared/elevenlabs_client.ts';
 import { jsonResponse, retryAfterError } from '../_shared/http.ts';
 import type { Logger } from '../_shared/log.ts';
 import { AudioFlight } from './flight.ts';

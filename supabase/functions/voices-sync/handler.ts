@@ -6,12 +6,12 @@ import { z } from 'zod';
 import { authOptionsFromEnv, createAuthenticator, requireAdmin } from '../_shared/auth.ts';
 import { parseJsonBody } from '../_shared/body.ts';
 import { createDatabase, type Database, databaseOptionsFromEnv } from '../_shared/db.ts';
-import { createElevenLabsClient, DEFAULT_ELEVENLABS_BASE_URL, type ElevenLabsClient } from '../_shared/elevenlabs.ts';
+import { createElevenLabsClient, DEFAULT_ELEVENLABS_BASE_URL, type ElevenLabsClient } from '../../../shared/elevenlabs_client.ts';
 import { functionEnv } from '../_shared/env.ts';
 import { jsonResponse } from '../_shared/http.ts';
 import { setLogLevel } from '../_shared/log.ts';
 import { defineFunction, type FetchHandler } from '../_shared/serve.ts';
-import { type SyncResult, syncVoiceCatalog } from '../_shared/voices_catalog.ts';
+import { type SyncResult, syncVoiceCatalog } from '../../../shared/voices_catalog.ts';
 
 export const VOICES_SYNC_ENV = functionEnv({
   ELEVEN_API_KEY: z.string().min(1),

@@ -10,8 +10,8 @@ import {
   planVoiceSync,
   type SyncPlan,
   type UpstreamVoice,
-} from '../../../shared/voices_sync.ts';
-import { AppError } from '../../../shared/errors.ts';
+} from './voices_sync.ts';
+import { AppError } from './errors.ts';
 
 type Tx = postgres.TransactionSql;
 /** Runs work in one transaction acting as service_role. */

@@ -5,10 +5,10 @@
 // Each operation has ONE deadline (`timeoutMs`) covering the headers, the body (a whole audio
 // stream, every page of the voice list) and any error body, so a stalled or trickling answer
 // fails as tts_timeout instead of holding the caller.
-import { classifyElevenLabsError, elevenLabsAppError } from '../../../shared/elevenlabs_errors.ts';
-import { AppError } from '../../../shared/errors.ts';
+import { classifyElevenLabsError, elevenLabsAppError } from './elevenlabs_errors.ts';
+import { AppError } from './errors.ts';
 import { Deadline } from './deadline.ts';
-import { type UpstreamVoice, voicesPageSchema } from '../../../shared/voices_sync.ts';
+import { type UpstreamVoice, voicesPageSchema } from './voices_sync.ts';
 
 /** ElevenLabs' API origin. ELEVENLABS_BASE_URL may also carry the plugin's /v1 suffix. */
 export const DEFAULT_ELEVENLABS_BASE_URL = 'https://api.elevenlabs.io';
