@@ -14,7 +14,7 @@ import { runCall } from '../agent/call/run_call.ts';
 import { createCallStore, createConfigSource } from '../agent/config/create_config_source.ts';
 import { DiscardAudioOutput } from '../agent/testing/discard_audio_output.ts';
 import { fakeLiveKitCall } from '../agent/testing/fake_livekit_call.ts';
-import { textProviders } from '../agent/testing/text_providers.ts';
+import { textProviders } from '../agent/call/text_providers.ts';
 import { startElevenLabsFake } from '../test/fakes/elevenlabs.ts';
 import { FakeLiveKit } from '../test/fakes/livekit.ts';
 import { startFakeOpenAI } from '../test/fakes/openai.ts';

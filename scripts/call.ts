@@ -13,7 +13,7 @@ import type { CallControls } from '../agent/call/call_controls.ts';
 import { type CallInfo, type CallOutcome, type RunningCall, runCall } from '../agent/call/run_call.ts';
 import { createCallStore, createConfigSource } from '../agent/config/create_config_source.ts';
 import { loadTextCallEnv } from '../agent/env.ts';
-import { textProviders } from '../agent/testing/text_providers.ts';
+import { textProviders } from '../agent/call/text_providers.ts';
 import { EXIT_CODE } from './exit_code.ts';
 
 const USAGE = 'npm run call -- --to +15551234567 [--from +15559870000]';

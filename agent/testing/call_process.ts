@@ -9,7 +9,7 @@ import type { CallInfo } from '../call/call_info.ts';
 import { runCall } from '../call/run_call.ts';
 import { createCallStore, createConfigSource } from '../config/create_config_source.ts';
 import { DurableWrites } from '../store/durable_writes.ts';
-import { textProviders } from './text_providers.ts';
+import { textProviders } from '../call/text_providers.ts';
 
 export interface CallProcessInput {
   databaseUrl: string;

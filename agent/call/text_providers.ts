@@ -3,8 +3,8 @@
 // fake. Speech input is typed, so there is no VAD and turns are manual.
 import * as elevenlabs from '@livekit/agents-plugin-elevenlabs';
 import * as openai from '@livekit/agents-plugin-openai';
-import type { CallProviders } from '../call/providers.ts';
-import { TTS_ENCODING, TTS_MODEL } from '../call/providers.ts';
+import type { CallProviders } from './providers.ts';
+import { TTS_ENCODING, TTS_MODEL } from './providers.ts';
 
 export interface TextProvidersOptions {
   openaiApiKey: string;
