@@ -8,7 +8,7 @@ import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from './embedded.ts';
 import { canReach, postgresServerUser } from './postgres_user.ts';
-import { reachableDataDir } from './server_places.ts';
+import { reachableDataDir, throwawayDataParent } from './server_places.ts';
 
 const asRoot = userInfo().uid === 0 && postgresServerUser() !== null;
 const privateDir = mkdtempSync(path.join(tmpdir(), 'root-only-')); // mode 0700, like /root
@@ -50,6 +50,20 @@ describe.runIf(asRoot)('embedded Postgres under a folder only root can enter', (
       await second.stop();
       rmSync(path.dirname(second.dataDir), { recursive: true, force: true });
     }
+  });
+
+  it('removes the cluster folder of a process that was killed before it could clean up', async () => {
+    const { mkdirSync, existsSync } = await import('node:fs');
+    const { spawnSync } = await import('node:child_process');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const parent = throwawayDataParent(postgresServerUser());
+    const orphan = path.join(path.dirname(parent), `cluster-${dead}-left`);
+    mkdirSync(orphan);
+    rmSync(parent, { recursive: true, force: true });
+    const next = throwawayDataParent(postgresServerUser());
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(next)).toBe(true);
+    rmSync(next, { recursive: true, force: true });
   });
 
   it('leaves no password file behind in the shared temp folder', async () => {

@@ -2,7 +2,7 @@
 // can reach it (the usual case, and always when we are not root); otherwise in a folder under
 // /var/tmp that this module prepares for that user, so `npm test` and `npm run dev` work in a
 // clone under /root as they do anywhere else, with nothing to chmod by hand.
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -38,11 +38,32 @@ export function reachableDataDir(user: PostgresUser | null, preferred: string): 
   return path.join(relocated, path.basename(preferred));
 }
 
-/** A fresh folder for a throwaway cluster, reachable by the server's user. */
+/**
+ * A fresh folder for a throwaway cluster, reachable by the server's user. Its name carries our
+ * pid, so folders left by a process that was killed before it could clean up are removed here.
+ */
 export function throwawayDataParent(user: PostgresUser | null): string {
-  const dir = mkdtempSync(path.join(user ? sharedRoot(user) : tmpdir(), 'cluster-'));
+  const root = user ? sharedRoot(user) : tmpdir();
+  removeOrphanedClusters(root);
+  const dir = mkdtempSync(path.join(root, `cluster-${process.pid}-`));
   chmodSync(dir, 0o755);
   return dir;
+}
+
+function removeOrphanedClusters(root: string): void {
+  for (const name of readdirSync(root)) {
+    const owner = /^cluster-(\d+)-/.exec(name);
+    if (owner && !isAlive(Number(owner[1]))) rmSync(path.join(root, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
