@@ -698,12 +698,24 @@ export type Database = {
         Returns: number
       }
       record_call: { Args: { p: Json; p_call_id: string }; Returns: string }
+      record_call_analysis: {
+        Args: { p: Json; p_call_id: string }
+        Returns: boolean
+      }
       record_call_end: {
         Args: { p: Json; p_call_id: string }
         Returns: undefined
       }
       record_call_heartbeat: { Args: { p_call_id: string }; Returns: boolean }
+      record_call_message: {
+        Args: { p: Json; p_call_id: string }
+        Returns: string
+      }
       record_call_start: { Args: { p: Json }; Returns: string }
+      record_call_turns: {
+        Args: { p_call_id: string; p_turns: Json }
+        Returns: number
+      }
       repair_voice_id: { Args: { raw: string }; Returns: string }
       replay_webhook_delivery: {
         Args: { p_delivery_id: string }

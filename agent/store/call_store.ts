@@ -5,6 +5,7 @@
 // write again may succeed (the database unreachable, too slow, or busy), so a caller never waits
 // longer than the deadline and durable_writes.ts decides about retrying.
 import type { CallCompletion, CallStart } from '../config/types.ts';
+import type { CallAnalysisRow, CallMessageRow, CallTurnRow } from './call_outcomes.ts';
 
 export interface CallStore {
   /**
@@ -22,6 +23,15 @@ export interface CallStore {
    * many; with `dryRun`, only counts them.
    */
   sweepLostCalls(lapseMs: number, options?: { dryRun?: boolean }): Promise<number>;
+  /** Adds transcript turns to the call's row; turns already there (same seq) are skipped. */
+  recordTurns(callId: string, turns: readonly CallTurnRow[]): Promise<void>;
+  /**
+   * Files a message taken on the call and resolves with its id. The same body again in the same
+   * call is the same message (its name, number and urgency are replaced), never a second one.
+   */
+  recordMessage(callId: string, message: CallMessageRow): Promise<string>;
+  /** Writes the post-call analysis onto the calls row (idempotent: the same values again change nothing). */
+  recordAnalysis(callId: string, analysis: CallAnalysisRow): Promise<void>;
   /** ElevenLabs said voice_not_found for this config's voice: flag it for the owner (public.report_voice_not_found). */
   reportVoiceNotFound(agentConfigId: string, voiceId: string, source: string): Promise<void>;
   /** Releases connections (worker shutdown). Optional so simple stores need not have one. */

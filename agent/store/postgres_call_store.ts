@@ -5,6 +5,7 @@
 // deadline replaces the pool, because its connection is stuck and would block the next requests.
 import postgres from 'postgres';
 import type { CallCompletion, CallStart } from '../config/types.ts';
+import { callAnalysisRecord, type CallAnalysisRow, type CallMessageRow, type CallTurnRow } from './call_outcomes.ts';
 import { callEndRecord, callStartRecord } from './call_record.ts';
 import { type CallStore, DEFAULT_CALL_STORE_TIMEOUT_MS } from './call_store.ts';
 import { withDeadline } from './deadline.ts';
@@ -45,6 +46,22 @@ export class PostgresCallStore implements CallStore {
   async sweepLostCalls(lapseMs: number, options: { dryRun?: boolean } = {}): Promise<number> {
     const rows = await this.#run('sweep_lost_calls', (sql) => sql`select public.sweep_lost_calls(${Math.round(lapseMs)}::integer, ${options.dryRun ?? false}) as swept`);
     return rows[0]!.swept as number;
+  }
+
+  async recordTurns(callId: string, turns: readonly CallTurnRow[]): Promise<void> {
+    const json = turns as unknown as postgres.JSONValue;
+    await this.#run('record_call_turns', (sql) => sql`select public.record_call_turns(${callId}, ${sql.json(json)})`);
+  }
+
+  async recordMessage(callId: string, message: CallMessageRow): Promise<string> {
+    const json = message as unknown as postgres.JSONValue;
+    const rows = await this.#run('record_call_message', (sql) => sql`select public.record_call_message(${callId}, ${sql.json(json)}) as id`);
+    return rows[0]!.id as string;
+  }
+
+  async recordAnalysis(callId: string, analysis: CallAnalysisRow): Promise<void> {
+    const json = callAnalysisRecord(analysis) as postgres.JSONValue;
+    await this.#run('record_call_analysis', (sql) => sql`select public.record_call_analysis(${callId}, ${sql.json(json)})`);
   }
 
   async reportVoiceNotFound(agentConfigId: string, voiceId: string, source: string): Promise<void> {
