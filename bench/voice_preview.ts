@@ -35,7 +35,7 @@ async function main(): Promise<void> {
       .sign(new TextEncoder().encode(JWT_SECRET));
 
     const port = await freePort();
-    child = spawn(denoBinary(), ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'supabase/functions/_shared/dev_server.ts'], {
+    child = spawn(denoBinary(), ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'supabase/functions/_dev/dev_server.ts'], {
       cwd: PROJECT_ROOT,
       env: {
         ...process.env, ...DENO_ENV, FUNCTIONS_PORT: String(port), FUNCTIONS_EXIT_WITH_PARENT: '1', SUPABASE_DB_URL: dbUrl, JWT_SECRET,

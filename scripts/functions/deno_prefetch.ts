@@ -23,7 +23,7 @@ export interface PrefetchOptions {
 
 /** Every module the gateway may load: itself and each function's entry. */
 export function functionEntryPoints(): string[] {
-  const entries = [path.join(FUNCTIONS_DIR, '_shared/dev_server.ts')];
+  const entries = [path.join(FUNCTIONS_DIR, '_dev/dev_server.ts')];
   for (const name of readdirSync(FUNCTIONS_DIR).sort()) {
     for (const file of ['index.ts', 'handler.ts']) {
       const entry = path.join(FUNCTIONS_DIR, name, file);

@@ -1,5 +1,5 @@
 // `npm run dev` service: the edge functions at http://127.0.0.1:54321/functions/v1/<name>, like
-// Supabase's local stack, served by Deno (supabase/functions/_shared/dev_server.ts). Env comes
+// Supabase's local stack, served by Deno (supabase/functions/_dev/dev_server.ts). Env comes
 // from supabase/functions/.env (gitignored), then the shell. Without ELEVEN_API_KEY the
 // ElevenLabs fake stands in, so previews work offline (a tone instead of a voice).
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -15,7 +15,7 @@ import { prefetchFunctionDependencies } from './deno_prefetch.ts';
 /** Supabase's local-stack JWT secret; `npm run functions:token` signs with it. */
 export const DEV_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
 const ENV_FILE = path.join(PROJECT_ROOT, 'supabase/functions/.env');
-const SERVER = 'supabase/functions/_shared/dev_server.ts';
+const SERVER = 'supabase/functions/_dev/dev_server.ts';
 const START_TIMEOUT_MS = 30_000;
 
 export const FUNCTIONS_DEV_SERVICE: DevService = {

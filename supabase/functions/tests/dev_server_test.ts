@@ -2,7 +2,7 @@
 // incoming request's signal: Deno.serve warns that it aborts on successful responses (legacy
 // behaviour), and nothing here needs it.
 import assert from 'node:assert/strict';
-import { forwardedRequest } from '../_shared/dev_server.ts';
+import { forwardedRequest } from '../_dev/dev_server.ts';
 
 /** Runs `work` and returns what it (and Deno itself) printed with console.warn. */
 async function warningsDuring(work: () => Promise<void>): Promise<string[]> {

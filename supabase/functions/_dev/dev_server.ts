@@ -3,9 +3,9 @@
 // so the function sees /<name>/... . A folder is a function when it has an index.ts whose default
 // export has fetch() (or a handler.ts exporting `handler`); a new folder needs no router edit.
 // Started by `npm run dev` (scripts/functions/dev_service.ts); run alone with
-//   deno run --allow-net --allow-env --allow-read --allow-sys supabase/functions/_shared/dev_server.ts
-import { jsonResponse } from './http.ts';
-import { corsHeaders, preflightResponse } from './cors.ts';
+//   deno run --allow-net --allow-env --allow-read --allow-sys supabase/functions/_dev/dev_server.ts
+import { jsonResponse } from '../_shared/http.ts';
+import { corsHeaders, preflightResponse } from '../_shared/cors.ts';
 
 type Handler = (req: Request) => Promise<Response> | Response;
 
