@@ -16,35 +16,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { audioFor } from './elevenlabs_audio.ts';
-import { type BodyFault, type BodyFaultOptions, HeldResponses, sendFaultyBody } from './elevenlabs_faults.ts';
+import { type BodyFault, type BodyFaultOptions, type FailureKind, HeldResponses, sendFaultyBody } from './elevenlabs_faults.ts';
 import { DEFAULT_FAKE_VOICES, FAKE_ELEVEN_API_KEY, type FakeVoice } from './elevenlabs_voices.ts';
 import { attachMultiStreamInput, type WsConnectionRecord } from './elevenlabs_ws.ts';
 
 export { DEFAULT_FAKE_VOICES, FAKE_ELEVEN_API_KEY, type FakeVoice } from './elevenlabs_voices.ts';
 export type { WsConnectionRecord } from './elevenlabs_ws.ts';
-
-/** Canned failures, each with ElevenLabs' real status and body. */
-export type FailureKind =
-  | 'invalid_api_key' // 401
-  | 'quota_exceeded' // 401
-  | 'too_many_concurrent_requests' // 429
-  | 'system_busy' // 429
-  | 'voice_not_found' // 400 or 404 (voiceNotFoundStatus)
-  | 'server_error' // 500
-  | 'non_audio' // 200 with a JSON body
-  | 'hang' // never answers (the client's timeout fires)
-  | 'reset' // destroys the socket mid-stream, after the first chunk
-  | 'stall_body' // headers, then part of the body, then nothing until the client leaves (or reset/close)
-  | 'stall_error_body' // a 500 with part of its error body, then nothing (as stall_body)
-  | 'trickle' // headers, then the body `trickleBytes` at a time every `trickleIntervalMs`
-  | 'ws_reject' // WebSocket upgrade answered with HTTP 401
-  | 'ws_never_final' // contexts never get isFinal
-  | 'ws_close_mid_stream' // closes 1011 after the first audio message
-  | 'ws_refuse' // the upgrade request is dropped: the TCP connection closes with no answer
-  | 'ws_silent' // the socket opens and takes text, then never answers (no audio, no isFinal)
-  | 'ws_stall_after_first_audio' // the first audio message, then nothing more on this socket
-  | 'ws_reset' // the TCP connection is destroyed (no close frame) after the first audio message
-  | 'ws_max_contexts'; // max_active_conversations error then close 1008
+export type { FailureKind } from './elevenlabs_faults.ts';
 
 export interface FailureRule {
   kind: FailureKind;

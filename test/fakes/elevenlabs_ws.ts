@@ -8,7 +8,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { audioFor } from './elevenlabs_audio.ts';
-import type { FailureKind } from './elevenlabs.ts';
+import type { FailureKind } from './elevenlabs_faults.ts';
 
 export interface WsConnectionRecord {
   voiceId: string;
