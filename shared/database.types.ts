@@ -721,6 +721,10 @@ export type Database = {
         Args: { p_delivery_id: string }
         Returns: string
       }
+      report_config_delivery: {
+        Args: { p_detail?: string; p_problem: string }
+        Returns: undefined
+      }
       report_voice_not_found: {
         Args: {
           p_agent_config_id: string

@@ -74,5 +74,10 @@ export interface ConfigBackend {
    * live or its first attempt has failed (it keeps retrying).
    */
   start(events: DeliveryEvents): Promise<void>;
+  /**
+   * Tells the operator about a delivery problem only they can fix (null: delivery is live again),
+   * through public.report_config_delivery. Backends whose delivery cannot hit such problems omit it.
+   */
+  reportDeliveryProblem?(problem: DeliveryProblem | null, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }

@@ -221,6 +221,7 @@ export class CachedConfigSource implements ConfigSource {
     if (this.stats.deliveryProblem) {
       this.log.info({ problem: this.stats.deliveryProblem, reason }, 'config delivery problem resolved');
       this.stats.deliveryProblem = null;
+      this.reportDeliveryProblem(null);
     }
     this.log.info({ reason, cached: this.entries.size }, 'config delivery live: refetching cached configs');
     void this.refetchAll(reason);
@@ -232,12 +233,19 @@ export class CachedConfigSource implements ConfigSource {
       this.stats.deliveryProblem = problem.code;
       this.log.error({ problem: problem.code, detail: problem.detail, fix: problem.fix, reason, cached: this.entries.size },
         'config delivery refused: live config changes are off until the project is fixed; calls resolve from the database');
+      this.reportDeliveryProblem(problem);
     }
     if (!this.live) return;
     this.epoch += 1;
     this.live = false;
     this.stats.deliveryLive = false;
     this.log.warn({ reason, cached: this.entries.size }, 'config delivery lost: cached configs are last known until it is back');
+  }
+
+  /** An open config issue the SIP doctor lists; best effort, bounded, never in a call's way. */
+  private reportDeliveryProblem(problem: DeliveryProblem | null): void {
+    const report = this.backend.reportDeliveryProblem?.(problem, AbortSignal.timeout(this.options.fetchTimeoutMs));
+    report?.catch((error: unknown) => this.log.warn({ ...errorFields(error), problem: problem?.code ?? null }, 'could not report the config delivery problem'));
   }
 
   private onChange(signal: ChangeSignal): void {

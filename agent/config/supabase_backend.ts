@@ -122,6 +122,12 @@ export class SupabaseConfigBackend implements ConfigBackend {
     return data as string[];
   }
 
+  async reportDeliveryProblem(problem: DeliveryProblem | null, signal: AbortSignal): Promise<void> {
+    const args = { p_problem: problem?.code ?? null, p_detail: problem?.detail ?? null };
+    const { error, status } = await this.client.rpc('report_config_delivery', args).abortSignal(signal);
+    if (error) throw rpcError('report_config_delivery', error, status);
+  }
+
   start(events: DeliveryEvents): Promise<void> {
     this.events = events;
     // A join waits for the socket, which may not connect at all: a worker must start anyway.

@@ -18,6 +18,17 @@ import { SupabaseConfigBackend, type SupabaseBackendOptions } from './supabase_b
 
 let db: TestDatabase;
 let fake: SupabaseFake;
+
+/** Polls an async read until it yields a value, for what the worker writes in the background. */
+async function until<T>(read: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 const open: CachedConfigSource[] = [];
 
 beforeAll(async () => {
@@ -355,10 +366,15 @@ describe.each(SERVERS)('Supabase config source, on $server', (mode) => {
     expect(errors[0]?.fields).toMatchObject({ detail: expect.stringContaining('PrivateOnly'), fix: expect.stringContaining('private') });
     for (let i = 0; i < 3; i += 1) expect((await source.resolve(agent.e164)).origin).toBe('database');
     expect(errors).toHaveLength(1); // once per episode, not once per retry
+    // The operator sees it where the SIP doctor and sip-status look: an open config issue.
+    const openIssue = () => db.sql`select code, severity from public.config_issues
+      where subject_type = 'worker' and subject_id = 'realtime' and resolved_at is null`;
+    expect(await until(async () => (await openIssue())[0])).toEqual({ code: 'realtime_private_only', severity: 'error' });
 
     fake.realtime.knobs.privateOnly = false;
     await eventually(() => source.stats.deliveryLive || undefined);
     expect(source.stats.deliveryProblem).toBeNull();
+    await until(async () => ((await openIssue()).length === 0 ? true : undefined));
     await source.idle();
     await source.resolve(agent.e164);
     expect((await source.resolve(agent.e164)).origin).toBe('cache');
