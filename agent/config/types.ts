@@ -3,9 +3,7 @@
 // connection + LISTEN/NOTIFY; plain Postgres and the local stack). The call flow never knows
 // which one it talks to.
 import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
-
-/** Where a call's config came from; stored in calls.config_source. */
-export type ConfigOrigin = 'cache' | 'database' | 'last_known' | 'default';
+import type { ConfigOrigin } from '../store/call_rows.ts';
 
 export interface ResolvedCallConfig {
   resolved: ResolvedAgentConfig;
@@ -29,40 +27,6 @@ export interface ConfigSource {
   close(): Promise<void>;
 }
 
-/** A calls row at start; the worker completes it with CallCompletion at the end. */
-export interface CallStart {
-  room_name: string;
-  livekit_call_id: string | null;
-  trunk_id: string | null;
-  dispatch_rule_id: string | null;
-  caller_number: string | null;
-  dialed_number: string | null;
-  owner_id: string | null;
-  agent_config_id: string | null;
-  config_version: number | null;
-  config_source: ConfigOrigin;
-  started_at: string;
-}
-
-export type CallEndReason =
-  | 'caller_hangup' | 'agent_hangup' | 'transferred' | 'max_duration' | 'silence_timeout'
-  | 'unknown_number' | 'provider_error' | 'worker_shutdown' | 'error'
-  /** Only the sweep writes it: the worker running the call stopped sending heartbeats. */
-  | 'worker_lost';
-
-export interface CallCompletion {
-  answered_at: string | null;
-  ended_at: string;
-  end_reason: CallEndReason;
-  turns: number;
-  latency_p50_ms: number | null;
-  latency_p90_ms: number | null;
-  stt_seconds: number;
-  llm_prompt_tokens: number;
-  llm_completion_tokens: number;
-  tts_characters: number;
-  details: Record<string, unknown>;
-}
-
-/** What the worker writes back; defined with its backends in agent/store/. */
+/** What the worker writes back, and the rows it writes; defined with their backends in agent/store/. */
 export type { CallStore } from '../store/call_store.ts';
+export type { CallCompletion, CallEndReason, CallStart, ConfigOrigin } from '../store/call_rows.ts';

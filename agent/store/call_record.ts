@@ -1,7 +1,7 @@
 // The JSON record_call takes (supabase/migrations/20261130100000_record_calls_durably.sql): the
 // start's columns, plus the end's once the call has ended; shared by both CallStore backends.
 // Integer columns get integers: a fractional latency or token count would be refused.
-import type { CallCompletion, CallStart } from '../config/types.ts';
+import type { CallCompletion, CallStart } from './call_rows.ts';
 
 export function callStartRecord(call: CallStart): Record<string, unknown> {
   return { ...call };

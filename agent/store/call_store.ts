@@ -4,7 +4,7 @@
 // with a deadline; it rejects with an AppError whose `retryable` says whether trying the same
 // write again may succeed (the database unreachable, too slow, or busy), so a caller never waits
 // longer than the deadline and durable_writes.ts decides about retrying.
-import type { CallCompletion, CallStart } from '../config/types.ts';
+import type { CallCompletion, CallStart } from './call_rows.ts';
 import type { CallAnalysisRow, CallMessageRow, CallTurnRow } from './call_outcomes.ts';
 
 export interface CallStore {
