@@ -15,7 +15,7 @@ import type { CallPipeline } from './call_pipeline.ts';
 import type { CallRecord } from './call_record.ts';
 import type { CallRecordWriter } from './call_record_writer.ts';
 import { withinMs } from './provider_deadlines.ts';
-import { farewellOwedAfterClose, type SessionClose } from './provider_failures.ts';
+import { farewellOwedAfterClose, type SessionClose } from './farewell_owed.ts';
 
 export interface CallOutcome {
   reason: CallEndReason;
