@@ -7,7 +7,6 @@
 // Every such ending is recorded as end_reason = provider_error with the failure in details.
 import { voice } from '@livekit/agents';
 import { errorMessage } from '../../shared/errors.ts';
-import type { CallEndReason } from '../config/types.ts';
 import type { EndableCall } from './call_lifecycle.ts';
 import type { CallLogger as Logger } from './call_logger.ts';
 import type { CallRecord } from './call_record.ts';
