@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test/db/harness.ts';
 import { createEndpoint } from '../test/db/webhooks.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../test/fakes/webhook_receiver.ts';
-import { type AttemptSettings, attemptDelivery, type Queryable } from './attempt.ts';
+import { type AttemptSettings, attemptDelivery } from './attempt.ts';
+import type { Queryable } from './queryable.ts';
 
 let db: TestDatabase;
 let receiver: WebhookReceiver;

@@ -8,11 +8,8 @@ import { type DestinationOptions, DestinationError, resolveDestination } from '.
 import { nextAttemptAt } from './retry.ts';
 import { type SendResult, sendWebhook, type SendOptions } from './send.ts';
 import { signedHeaders } from './sign.ts';
+import type { Queryable } from './queryable.ts';
 import type { RecordSuccess } from './success_batch.ts';
-
-export interface Queryable {
-  query<R extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-}
 
 export interface AttemptSettings {
   destination: DestinationOptions;

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test/db/harness.ts';
 import { createEndpoint, startCall } from '../test/db/webhooks.ts';
-import type { Queryable } from './attempt.ts';
+import type { Queryable } from './queryable.ts';
 import { createSuccessBatcher } from './success_batch.ts';
 
 let db: TestDatabase;

@@ -3,7 +3,7 @@
 // together in the next one, so under load many deliveries share one transaction and one commit.
 // Each caller waits for the write that holds its result, so a job completes only once its
 // outcome is stored; a failed write fails every job in it, and the queue retries them.
-import type { Queryable } from './attempt.ts';
+import type { Queryable } from './queryable.ts';
 
 /** Results per statement at most. */
 const MAX_BATCH = 100;
