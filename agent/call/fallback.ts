@@ -8,10 +8,8 @@ import {
   DEFAULT_SILENCE_TIMEOUT_MS,
   DEFAULT_STT_LANGUAGE,
 } from '../../shared/agent_config.ts';
+import { DEFAULT_VOICE_ID } from '../../shared/voice_id.ts';
 import { GENERIC_RECEPTIONIST_PROMPT } from './instructions.ts';
-
-/** The seeded catalog default (Rachel), used only when the database cannot tell us its default. */
-export const BUILT_IN_DEFAULT_VOICE_ID = '21m00Tcm4TlvDq8ikWAM';
 
 export const UNKNOWN_NUMBER_MESSAGE = 'Sorry, this number is not in service. Goodbye.';
 export const PROVIDER_APOLOGY = "I'm sorry, we're having technical difficulties and can't continue this call. Please call back later. Goodbye.";
@@ -21,7 +19,7 @@ export const MAX_DURATION_GOODBYE = "We've reached the time limit for this call.
 export const TRANSFER_FAILED = "I'm sorry, I couldn't connect you to a person right now. Can I take a message instead?";
 
 /** The generic receptionist: answers when neither the database nor a known copy is available. */
-export function genericReceptionistConfig(voiceId: string = BUILT_IN_DEFAULT_VOICE_ID): AgentConfig {
+export function genericReceptionistConfig(voiceId: string = DEFAULT_VOICE_ID): AgentConfig {
   const epoch = new Date(0).toISOString();
   return {
     id: '00000000-0000-0000-0000-000000000000',

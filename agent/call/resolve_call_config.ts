@@ -2,8 +2,9 @@
 // unreachable, the source's last known copy; else the generic receptionist in the default
 // voice. A number nobody answers (unknown, or without a config) is 'unknown'.
 import type { AgentConfig, ResolvedAgentConfig } from '../../shared/agent_config.ts';
+import { DEFAULT_VOICE_ID } from '../../shared/voice_id.ts';
 import type { ConfigOrigin, ConfigSource } from '../config/types.ts';
-import { BUILT_IN_DEFAULT_VOICE_ID, genericReceptionistConfig } from './fallback.ts';
+import { genericReceptionistConfig } from './fallback.ts';
 
 export type CallConfig =
   | { kind: 'agent'; config: AgentConfig; voiceId: string; defaultVoiceId: string; origin: ConfigOrigin; ownerId: string | null; agentConfigId: string | null }
@@ -19,7 +20,7 @@ export async function resolveCallConfig(
   onUnavailable: (error: unknown) => void,
 ): Promise<CallConfig> {
   if (!dialedNumber) {
-    return { kind: 'unknown', defaultVoiceId: BUILT_IN_DEFAULT_VOICE_ID, origin: 'default', reason: 'no dialed number (does the dispatch rule hide phone numbers?)' };
+    return { kind: 'unknown', defaultVoiceId: DEFAULT_VOICE_ID, origin: 'default', reason: 'no dialed number (does the dispatch rule hide phone numbers?)' };
   }
   let answer;
   try {
@@ -47,7 +48,7 @@ export async function resolveCallConfig(
 }
 
 export function defaultVoiceOf(resolved: ResolvedAgentConfig): string {
-  return resolved.default_voice?.voice_id ?? BUILT_IN_DEFAULT_VOICE_ID;
+  return resolved.default_voice?.voice_id ?? DEFAULT_VOICE_ID;
 }
 
 /** The config's voice while the catalog has it enabled; otherwise the default voice. */

@@ -16,7 +16,8 @@ import { type ConfigBackendSettings, createCallStore, createConfigSource } from 
 import type { CallStore } from '../config/types.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
 import { textProviders } from './text_providers.ts';
-import { BUILT_IN_DEFAULT_VOICE_ID, TRANSFER_FAILED } from './fallback.ts';
+import { DEFAULT_VOICE_ID } from '../../shared/voice_id.ts';
+import { TRANSFER_FAILED } from './fallback.ts';
 import { GENERIC_RECEPTIONIST_PROMPT } from './instructions.ts';
 import { runCall } from './run_call.ts';
 
@@ -168,7 +169,7 @@ describe('a call while the database is unreachable', () => {
     expect((await first.finished).reason).toBe('agent_hangup');
 
     const second = await callThroughProxy(unseen.e164);
-    expect(second.callConfig).toMatchObject({ kind: 'agent', origin: 'default', voiceId: BUILT_IN_DEFAULT_VOICE_ID });
+    expect(second.callConfig).toMatchObject({ kind: 'agent', origin: 'default', voiceId: DEFAULT_VOICE_ID });
     await second.session.run({ userInput: 'Hi' }).wait();
     expect(String(openai.requests.at(-1)!.messages[0]!.content)).toContain(GENERIC_RECEPTIONIST_PROMPT);
     await second.end('agent_hangup');
