@@ -6,7 +6,8 @@ import { z } from 'zod';
 /** The catalog's default voice (Rachel) as seeded; the database's is_default row is authoritative. */
 export const DEFAULT_VOICE_ID = '21m00Tcm4TlvDq8ikWAM';
 
-const PROVIDER_PREFIX = /^(11labs|elevenlabs|eleven_labs|eleven-labs)[-_:]/i;
+/** A provider prefix ('11labs-', 'elevenlabs:', …) and any whitespace after it. */
+const PROVIDER_PREFIX = /^(11labs|elevenlabs|eleven_labs|eleven-labs)[-_:]\s*/i;
 
 /** Why `value` is not a well-formed voice ID, or null when it is. Format only, no catalog lookup. */
 export function voiceIdProblem(value: string): string | null {
@@ -55,7 +56,7 @@ export function repairVoiceId(raw: string, catalog: readonly CatalogVoice[]): st
 
 /** `raw` without surrounding whitespace and without a provider prefix. */
 export function bareVoiceValue(raw: string): string {
-  return raw.trim().replace(/^(11labs|elevenlabs|eleven_labs|eleven-labs)[-_:]\s*/i, '');
+  return raw.trim().replace(PROVIDER_PREFIX, '');
 }
 
 /**
