@@ -2,6 +2,7 @@
 // to insert, update, disable and re-enable. It never deletes (configs reference voices), keeps
 // exactly one enabled default, and is idempotent: planning again after applying finds nothing.
 import { z } from 'zod';
+import { canonicalJson } from './canonical_json.ts';
 import { DEFAULT_VOICE_ID, voiceIdProblem } from './voice_id.ts';
 
 export const VOICE_CATEGORIES = ['premade', 'cloned', 'generated', 'professional', 'famous', 'high_quality'] as const;
@@ -188,16 +189,6 @@ export function chooseDefault(live: readonly { voice_id: string; name: string; c
   if (live.some((row) => row.voice_id === DEFAULT_VOICE_ID)) return DEFAULT_VOICE_ID;
   const sorted = [...live].sort((a, b) => a.name.localeCompare(b.name) || (a.voice_id < b.voice_id ? -1 : 1));
   return (sorted.find((row) => row.category === 'premade') ?? sorted[0])?.voice_id ?? null;
-}
-
-/** JSON with sorted keys, so jsonb's key order does not count as a change. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
 }
 
 /** Human-readable report lines, as the CLI prints them. */

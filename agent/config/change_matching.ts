@@ -1,6 +1,7 @@
 // Which cached resolutions a committed change can affect, and whether a newer resolution may
 // replace an older one. Pure functions: the cache decides what to refetch with them.
 import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
+import { canonicalJson } from '../../shared/canonical_json.ts';
 import type { ChangeSignal } from './backend.ts';
 
 /**
@@ -42,13 +43,5 @@ export function isNotOlder(next: ResolvedAgentConfig, current: ResolvedAgentConf
 
 /** Structural equality of two resolutions (JSON values from the same function). */
 export function sameResolution(a: ResolvedAgentConfig, b: ResolvedAgentConfig): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)))
-      : v,
-  );
+  return canonicalJson(a) === canonicalJson(b);
 }
