@@ -7,6 +7,7 @@ import { resolveAgentName } from '../shared/agent_name.ts';
 import { devDatabaseUrl } from '../shared/dev_stack.ts';
 import { callRecordsEnvSchema, callRecordsProblems, callRecordsSettings } from './call_records_env.ts';
 import { providerDeadlines } from './call/provider_deadlines.ts';
+import { hostEnvSchema, hostSettings } from './host/host_env.ts';
 
 export const DEFAULT_HEALTH_PORT = 8081;
 export const CONFIG_EXIT_CODE = 3;
@@ -75,7 +76,8 @@ const workerSchema = z
   .extend(providerSchema.shape)
   .extend(deadlineSchema.shape)
   .extend(databaseSchema.shape)
-  .extend(callRecordsEnvSchema.shape);
+  .extend(callRecordsEnvSchema.shape)
+  .extend(hostEnvSchema.shape);
 
 export type WorkerEnv = ReturnType<typeof toWorkerEnv>;
 
@@ -107,6 +109,7 @@ function toWorkerEnv(data: z.infer<typeof workerSchema>, backend: ConfigBackendE
     }),
     backend,
     callRecords: callRecordsSettings(data),
+    host: hostSettings(data),
   };
 }
 
