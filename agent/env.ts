@@ -6,6 +6,7 @@ import { AppError } from '../shared/errors.ts';
 import { resolveAgentName } from '../shared/agent_name.ts';
 import { devDatabaseUrl } from '../shared/dev_stack.ts';
 import { callRecordsEnvSchema, callRecordsProblems, callRecordsSettings } from './call_records_env.ts';
+import { DEFAULT_ANALYSIS_TIMEOUT_MS } from './call/post_call_analysis.ts';
 import { providerDeadlines } from './call/provider_deadlines.ts';
 import { hostEnvSchema, hostSettings } from './host/host_env.ts';
 
@@ -51,6 +52,8 @@ const deadlineSchema = z.object({
   LLM_STREAM_GAP_TIMEOUT_MS: positiveMs,
   STT_RESPONSE_TIMEOUT_MS: positiveMs,
   CALL_END_DRAIN_TIMEOUT_MS: positiveMs,
+  /** The post-call analysis's deadline; default in agent/call/post_call_analysis.ts. */
+  ANALYSIS_TIMEOUT_MS: positiveMs,
 });
 
 const databaseSchema = z.object({
@@ -107,6 +110,7 @@ function toWorkerEnv(data: z.infer<typeof workerSchema>, backend: ConfigBackendE
       sttResponseMs: data.STT_RESPONSE_TIMEOUT_MS,
       endDrainMs: data.CALL_END_DRAIN_TIMEOUT_MS,
     }),
+    analysisTimeoutMs: data.ANALYSIS_TIMEOUT_MS ?? DEFAULT_ANALYSIS_TIMEOUT_MS,
     backend,
     callRecords: callRecordsSettings(data),
     host: hostSettings(data),

@@ -15,6 +15,7 @@ import { liveKitCallControls } from './call/call_controls.ts';
 import { createProviders } from './call/providers.ts';
 import { type CallInfo, runCall } from './call/run_call.ts';
 import { loadWorkerEnv, type WorkerEnv } from './env.ts';
+import { connectToHub } from './host/job_hub.ts';
 
 export interface WorkerProcessData extends Record<string, unknown> {
   env: WorkerEnv;
@@ -33,6 +34,13 @@ export interface WorkerProcessData extends Record<string, unknown> {
 export const PREWARM_CONFIG_BUDGET_MS = 6_000;
 
 export async function prewarm(proc: JobProcess<Record<string, unknown>>, env: WorkerEnv = loadWorkerEnv()): Promise<void> {
+  // Main runs the hub (agent/host/) and set WORKER_HUB_SOCKET: no connection and no preload here.
+  if (env.host.hubSocket) {
+    const callWrites = new DurableWrites({ maxPending: env.callRecords.maxPendingWrites, logger: log() });
+    const [vad, hub] = await Promise.all([silero.VAD.load(), connectToHub(env, env.host.hubSocket)]);
+    Object.assign(proc.userData, { env, ...hub, callWrites, vad } satisfies WorkerProcessData);
+    return;
+  }
   const configSource = createConfigSource(env.backend);
   const callStore = createCallStore(env.backend, { timeoutMs: env.callRecords.dbTimeoutMs });
   const callWrites = new DurableWrites({ maxPending: env.callRecords.maxPendingWrites, logger: log() });
@@ -91,7 +99,7 @@ export async function entry(ctx: JobContext<Record<string, unknown>>): Promise<v
         controls,
         logger,
       },
-      { room: ctx.room, participantIdentity: caller.identity, deadlines: data.env.deadlines },
+      { room: ctx.room, participantIdentity: caller.identity, deadlines: data.env.deadlines, analysis: { timeoutMs: data.env.analysisTimeoutMs } },
     );
   } catch (error) {
     // Nothing can talk to the caller: hang up rather than leave them in silence.
@@ -101,11 +109,13 @@ export async function entry(ctx: JobContext<Record<string, unknown>>): Promise<v
     ctx.shutdown('call failed to start');
     return;
   }
-  // The worker is draining or the job was cancelled: end the call cleanly and record it. Then
-  // the process stays until its queued writes are in the database (or the flush budget is spent).
+  // The call ended, the worker is draining or the job was cancelled: end the call cleanly and
+  // record it, let the post-call analysis finish (bounded by ANALYSIS_TIMEOUT_MS), then stay until
+  // the queued writes are in the database (or the flush budget is spent).
   ctx.addShutdownCallback(async () => {
     await call.end('worker_shutdown');
     await call.finished;
+    await call.analyzed;
     await flushCallWrites(data, logger);
   });
   await call.finished;

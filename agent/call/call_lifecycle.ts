@@ -4,7 +4,8 @@
 // Ending never waits on stuck speech: a drain that outlasts drainTimeoutMs is cut (the speech is
 // interrupted), and a session that still does not close is left behind so the call can end.
 // When the session has closed, finishCall says a farewell still owed, hangs up (deletes the room,
-// so the caller hears it), closes the provider connections and completes the calls row.
+// so the caller hears it), closes the provider connections, queues the transcript's last turns and
+// completes the calls row.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { voice } from '@livekit/agents';
 import { errorMessage } from '../../shared/errors.ts';
@@ -14,6 +15,7 @@ import type { CallLogger as Logger } from './call_logger.ts';
 import type { CallPipeline } from './call_pipeline.ts';
 import type { CallRecord } from './call_record.ts';
 import type { CallRecordWriter } from './call_record_writer.ts';
+import type { TranscriptRecorder } from './transcript_recorder.ts';
 import { withinMs } from './provider_deadlines.ts';
 import { farewellOwedAfterClose, type SessionClose } from './farewell_owed.ts';
 
@@ -138,6 +140,7 @@ export interface FinishCallParts {
   controls: CallControls;
   record: CallRecord;
   writer: CallRecordWriter;
+  transcript: Pick<TranscriptRecorder, 'finish'>;
   log: Logger;
 }
 
@@ -149,6 +152,8 @@ export async function finishCall(closed: ClosedCall, parts: FinishCallParts): Pr
   if (farewell && (await pipeline.sayAfterClose(farewell))) record.farewellSaidAfterClose();
   await parts.controls.hangUp();
   await pipeline.close();
+  // The last turns go in line before the end, so call.ended carries the whole transcript.
+  parts.transcript.finish();
   const callRowId = await parts.writer.complete(closed.reason);
   log.info({ reason: closed.reason, turns: record.turns }, 'call ended');
   return { reason: closed.reason, callRowId };

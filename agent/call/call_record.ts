@@ -72,6 +72,11 @@ export class CallRecord {
     });
   }
 
+  /** When the call was answered (epoch ms), or null before. */
+  get answeredAtMs(): number | null {
+    return this.#answeredAt?.getTime() ?? null;
+  }
+
   answered(at: Date = new Date()): void {
     this.#answeredAt = at;
   }
@@ -95,6 +100,12 @@ export class CallRecord {
 
   farewellSaidAfterClose(): void {
     this.#details.farewell_after_close = true;
+  }
+
+  /** The conversation's LLM tokens so far (the post-call analysis adds its own). */
+  llmTokens(): { prompt: number; completion: number } {
+    const { llm_prompt_tokens, llm_completion_tokens } = this.#metrics.figures();
+    return { prompt: llm_prompt_tokens, completion: llm_completion_tokens };
   }
 
   /** The row's end, as of now. */

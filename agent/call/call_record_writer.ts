@@ -59,6 +59,11 @@ export class CallRecordWriter {
    * Queues the end (with the start, if that is still waiting) and waits at most endWaitMs for it.
    * Resolves with the row's id, written or still queued; null when the database refused it.
    */
+  /** The row's id as of now: the id the database answered with once written, else the one picked. */
+  get currentRowId(): string {
+    return this.#writtenId ?? this.callId;
+  }
+
   async complete(reason: CallEndReason): Promise<string | null> {
     this.#heartbeat.stop();
     const written = this.#writes.enqueue(this.#write('call end', this.#record.completion(reason)));
@@ -82,9 +87,10 @@ export class CallRecordWriter {
   }
 }
 
-type Settled = { kind: 'done' } | { kind: 'late' } | { kind: 'refused'; error: unknown };
+export type Settled = { kind: 'done' } | { kind: 'late' } | { kind: 'refused'; error: unknown };
 
-async function settledWithin(work: Promise<void>, timeoutMs: number): Promise<Settled> {
+/** How `work` settled within `timeoutMs`: done, refused, or still going (late). */
+export async function settledWithin(work: Promise<void>, timeoutMs: number): Promise<Settled> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<Settled>((resolve) => (timer = setTimeout(() => resolve({ kind: 'late' }), timeoutMs)));
   const settled = work.then(

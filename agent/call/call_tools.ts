@@ -4,9 +4,10 @@
 import { llm, type voice } from '@livekit/agents';
 import { z } from 'zod';
 import type { AgentConfig } from '../../shared/agent_config.ts';
+import { type MessageTaker, TAKE_MESSAGE_TOOL, takeMessageTool } from './take_message.ts';
 
 /** What the tools may ask of the call. */
-export interface CallActions {
+export interface CallActions extends MessageTaker {
   /** The caller is done: hang up once the reply being spoken (the goodbye) has played. */
   endAfterReply(handle: voice.SpeechHandle): void;
   /** Transfer once the reply being spoken ("connecting you now") has played. */
@@ -16,7 +17,7 @@ export interface CallActions {
 }
 
 /** The parts of the config that decide which tools are offered. */
-export type ToolsConfig = Pick<AgentConfig, 'transfer_number'>;
+export type ToolsConfig = Pick<AgentConfig, 'transfer_number' | 'take_messages'>;
 
 interface CallTool {
   name: string;
@@ -63,7 +64,13 @@ const transferCall: CallTool = {
     }),
 };
 
-const CALL_TOOLS: readonly CallTool[] = [endCall, transferCall];
+const takeMessage: CallTool = {
+  name: TAKE_MESSAGE_TOOL,
+  offered: (config) => config.take_messages,
+  create: (actions) => takeMessageTool(actions),
+};
+
+const CALL_TOOLS: readonly CallTool[] = [endCall, transferCall, takeMessage];
 
 /** The names of the tools the config offers, in order. */
 export function offeredToolNames(config: ToolsConfig): string[] {

@@ -37,7 +37,7 @@ export interface ConfigReloaderOptions {
   onLimits: (config: AgentConfig) => void;
 }
 
-const FIELDS = ['system_prompt', 'voice_id', 'llm_model', 'stt_language', 'transfer_number', 'max_call_duration_ms', 'silence_timeout_ms', 'greeting', 'name'] as const;
+const FIELDS = ['system_prompt', 'voice_id', 'llm_model', 'stt_language', 'transfer_number', 'max_call_duration_ms', 'silence_timeout_ms', 'greeting', 'name', 'take_messages'] as const;
 
 export class ConfigReloader {
   #options: ConfigReloaderOptions;
@@ -76,7 +76,7 @@ export class ConfigReloader {
     if (voiceId !== voice.configuredVoiceId && !changed.includes('voice_id')) changed.push('voice_id');
     this.#options.live.current = next;
 
-    if (changed.includes('system_prompt') || changed.includes('transfer_number')) {
+    if (changed.includes('system_prompt') || changed.includes('transfer_number') || changed.includes('take_messages')) {
       await agent.updateInstructions(buildInstructions(next, this.#options.caller));
     }
     if (offeredToolNames(prev).join() !== offeredToolNames(next).join()) {

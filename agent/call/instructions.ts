@@ -11,9 +11,9 @@ export interface CallerContext {
   dialedNumber: string | null;
 }
 
-export function buildInstructions(config: Pick<AgentConfig, 'system_prompt' | 'transfer_number'>, caller: CallerContext): string {
+export function buildInstructions(config: Pick<AgentConfig, 'system_prompt' | 'transfer_number' | 'take_messages'>, caller: CallerContext): string {
   const prompt = config.system_prompt.trim() || GENERIC_RECEPTIONIST_PROMPT;
-  const lines = [
+  const lines: string[] = [
     prompt,
     '',
     '# Phone call',
@@ -22,8 +22,13 @@ export function buildInstructions(config: Pick<AgentConfig, 'system_prompt' | 't
     '- When the caller is done (for example they say goodbye), say a short goodbye and call the end_call tool.',
     config.transfer_number
       ? '- If the caller asks for a person, call the transfer_call tool; tell them you are connecting them.'
-      : '- You cannot transfer calls to a person; offer to take a message instead.',
+      : config.take_messages
+        ? '- You cannot transfer calls to a person; offer to take a message instead.'
+        : '- You cannot transfer calls to a person.',
   ];
+  if (config.take_messages) {
+    lines.push("- To take a message, ask for the caller's name and what they want passed on, call the take_message tool, then read the callback number it gives back to the caller to confirm it.");
+  }
   return lines.join('\n');
 }
 

@@ -9,6 +9,9 @@
 //   call_limits.ts           silence timeout and maximum call length
 //   config_reload.ts         hot reload of the number's config
 //   call_record.ts           what the calls row gets; call_record_writer.ts writes it
+//   transcript_recorder.ts   the transcript, written in batches as the call goes
+//   take_message.ts          the take_message tool (filed by call_actions.ts)
+//   post_call_analysis.ts    summary and outcome after the hang-up
 import { voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
 import type { AgentConfig } from '../../shared/agent_config.ts';
@@ -36,6 +39,7 @@ import { ConfigReloader, type LiveConfig } from './config_reload.ts';
 import { UNKNOWN_NUMBER_MESSAGE } from './fallback.ts';
 import { buildInstructions, type CallerContext } from './instructions.ts';
 import { type ProviderDeadlines, providerDeadlines } from './provider_deadlines.ts';
+import { analyzeCall, type PostCallAnalysisOptions } from './post_call_analysis.ts';
 import { onProviderStall, watchProviderFailures } from './provider_failures.ts';
 import type { CallProviders } from './providers.ts';
 import {
@@ -44,6 +48,8 @@ import {
   resolveCallConfig,
   type UnknownCallConfig,
 } from './resolve_call_config.ts';
+import { TranscriptRecorder, type TranscriptRecorderOptions } from './transcript_recorder.ts';
+import type { CallAnalysisRow } from '../store/call_outcomes.ts';
 
 export type { AgentConfig };
 export type { CallInfo } from './call_info.ts';
@@ -86,6 +92,12 @@ export interface RunCallOptions {
   deadlines?: Partial<ProviderDeadlines> | undefined;
   /** Heartbeat interval and how long the end of the call waits for its row. */
   callRecord?: CallRecordOptions;
+  /** How often the transcript is written; defaults in transcript_recorder.ts. */
+  transcript?: TranscriptRecorderOptions;
+  /** The post-call analysis's deadline; default in post_call_analysis.ts. */
+  analysis?: PostCallAnalysisOptions;
+  /** How long take_message waits to hear the write queue took a message, in ms. */
+  messageWaitMs?: number;
 }
 
 export interface RunningCall {
@@ -97,6 +109,11 @@ export interface RunningCall {
   finished: Promise<CallOutcome>;
   /** Resolves with the calls row id once the row is written at call start (null if the database refused it). */
   recorded: Promise<string | null>;
+  /**
+   * Resolves after the call has finished, once the post-call analysis is done (or failed, or
+   * skipped) and its write queued behind the call's end and transcript.
+   */
+  analyzed: Promise<CallAnalysisRow>;
   /** Ends the call: optional farewell, then the session closes and the room is deleted. */
   end(reason: CallEndReason, farewell?: string): Promise<void>;
   /** Settles once every config change received so far has been applied. */
@@ -117,6 +134,7 @@ interface CallScope {
   record: CallRecord;
   writes: DurableWrites;
   writer: CallRecordWriter;
+  transcript: TranscriptRecorder;
   pipelineOptions: PipelineOptions;
   deadlines: ProviderDeadlines;
 }
@@ -137,6 +155,10 @@ export async function runCall(
   const record = new CallRecord(callStartRow(info, callConfig, startedAt));
   const writes = deps.callWrites ?? new DurableWrites({ logger: log });
   const writer = new CallRecordWriter(deps.callStore, writes, record, log, options.callRecord);
+  const transcript = new TranscriptRecorder(
+    { store: deps.callStore, writes, rowId: () => writer.currentRowId, answeredAtMs: () => record.answeredAtMs ?? startedAt.getTime(), log },
+    options.transcript,
+  );
   const scope = {
     info,
     deps,
@@ -146,6 +168,7 @@ export async function runCall(
     record,
     writes,
     writer,
+    transcript,
     pipelineOptions: pipelineOptions(deps, options, log),
     deadlines: providerDeadlines(options.deadlines),
   };
@@ -158,6 +181,7 @@ async function answerUnknownNumber(scope: CallScope, callConfig: UnknownCallConf
   const pipeline = announcementPipeline(callConfig.defaultVoiceId, scope.pipelineOptions);
   const lifecycle = newLifecycle(scope, pipeline);
   const finished = superviseCall(scope, pipeline, lifecycle);
+  const analyzed = afterCall(scope, finished, null);
   const agent = new voice.Agent({ instructions: '' });
   await pipeline.start(agent);
   scope.record.answered();
@@ -169,6 +193,7 @@ async function answerUnknownNumber(scope: CallScope, callConfig: UnknownCallConf
     voice: null,
     finished,
     recorded: scope.writer.rowId,
+    analyzed,
     end: (reason, farewell) => lifecycle.end(reason, farewell),
     configApplied: () => Promise.resolve(),
     currentConfig: () => null,
@@ -180,6 +205,7 @@ async function answerWithAgent(scope: CallScope, callConfig: AgentCallConfig): P
   const parts = buildAgentCall(scope, callConfig);
   const { pipeline, lifecycle, agent, live } = parts;
   const finished = superviseCall(scope, pipeline, lifecycle);
+  const analyzed = afterCall(scope, finished, () => live.current);
   await pipeline.start(agent);
   scope.record.answered();
   const reloader = keepCallLive(scope, parts, callConfig.agentConfigId);
@@ -191,6 +217,7 @@ async function answerWithAgent(scope: CallScope, callConfig: AgentCallConfig): P
     voice: pipeline.voice,
     finished,
     recorded: scope.writer.rowId,
+    analyzed,
     end: (reason, farewell) => lifecycle.end(reason, farewell),
     configApplied: () => reloader.idle,
     currentConfig: () => reloader.current,
@@ -216,7 +243,7 @@ function buildAgentCall(scope: CallScope, callConfig: AgentCallConfig): AgentCal
     reportVoiceFallback(scope, callConfig.agentConfigId),
   );
   const lifecycle = newLifecycle(scope, pipeline);
-  const live: LiveConfig = { current: callConfig.config };
+  const live: LiveConfig = { current: configForCall(callConfig) };
   const actions = callActions({
     call: lifecycle,
     currentConfig: () => live.current,
@@ -224,6 +251,14 @@ function buildAgentCall(scope: CallScope, callConfig: AgentCallConfig): AgentCal
     controls: scope.deps.controls,
     record,
     log,
+    messages: {
+      store: scope.deps.callStore,
+      writes: scope.writes,
+      callKey: scope.writer.callId,
+      rowId: () => scope.writer.currentRowId,
+      callerNumber: info.callerNumber,
+      ...(scope.options.messageWaitMs !== undefined ? { waitMs: scope.options.messageWaitMs } : {}),
+    },
   });
   const caller = { callerNumber: info.callerNumber, dialedNumber: info.dialedNumber };
   const agent = new CallAgent({
@@ -235,6 +270,15 @@ function buildAgentCall(scope: CallScope, callConfig: AgentCallConfig): AgentCal
     onTtsText: scope.options.onTtsText,
   });
   return { pipeline, lifecycle, live, caller, actions, agent };
+}
+
+/**
+ * The config as this call uses it. A call with no owner (the generic receptionist, when the
+ * database was unreachable) takes no messages and is not analysed: nobody could read them.
+ */
+function configForCall(callConfig: AgentCallConfig): AgentConfig {
+  if (callConfig.ownerId) return callConfig.config;
+  return { ...callConfig.config, take_messages: false, post_call_analysis: false };
 }
 
 /** Arms the limits and follows the number's config (hot reload) until the call ends. */
@@ -282,6 +326,7 @@ function superviseCall(
 ): Promise<CallOutcome> {
   const { record, log } = scope;
   record.observe(pipeline.session);
+  scope.transcript.observe(pipeline.session);
   watchProviderFailures({
     call: lifecycle,
     session: pipeline.session,
@@ -290,8 +335,28 @@ function superviseCall(
     log,
   });
   return lifecycle.closed.then((closed) =>
-    finishCall(closed, { pipeline, controls: scope.deps.controls, record, writer: scope.writer, log }),
+    finishCall(closed, { pipeline, controls: scope.deps.controls, record, writer: scope.writer, transcript: scope.transcript, log }),
   );
+}
+
+/**
+ * Once the call has finished (its end and last turns queued): the post-call analysis, queued
+ * behind them. `config` is null for a call no config answered (skipped).
+ */
+async function afterCall(
+  scope: CallScope,
+  finished: Promise<CallOutcome>,
+  config: (() => AgentConfig) | null,
+): Promise<CallAnalysisRow> {
+  const { reason } = await finished;
+  const call = { config: config?.() ?? null, turns: scope.transcript.turns, endReason: reason, tokens: scope.record.llmTokens() };
+  const analysis = await analyzeCall(call, scope.deps.providers, scope.options.analysis);
+  if (analysis.status === 'failed') scope.log.warn({ err: analysis.error }, 'post-call analysis failed');
+  const { callStore } = scope.deps;
+  scope.writes
+    .enqueue({ key: `analysis:${scope.writer.callId}`, what: 'call analysis', apply: () => callStore.recordAnalysis(scope.writer.currentRowId, analysis) })
+    .catch((error: unknown) => scope.log.error({ err: errorMessage(error) }, 'could not record the call analysis'));
+  return analysis;
 }
 
 /**

@@ -33,6 +33,11 @@ export interface SeedAgentOptions {
   /** Default 'Hello!'. Empty: the agent waits for the caller. */
   greeting?: string;
   transferNumber?: string | null;
+  /**
+   * take_messages and post_call_analysis. Default false here (the database's default is true), so
+   * a test of something else sees only its own tools and LLM requests; call-outcome tests turn them on.
+   */
+  outcomes?: boolean;
 }
 
 export async function seedAgent(db: TestDatabase, options: SeedAgentOptions = {}): Promise<SeededAgent> {
@@ -40,9 +45,9 @@ export async function seedAgent(db: TestDatabase, options: SeedAgentOptions = {}
   const ownerId = owner.userId!;
   const e164 = options.e164 ?? testNumber();
   const [config] = await db.sql<{ id: string }[]>`
-    insert into public.agent_configs (owner_id, name, voice_id, system_prompt, greeting, transfer_number)
+    insert into public.agent_configs (owner_id, name, voice_id, system_prompt, greeting, transfer_number, take_messages, post_call_analysis)
     values (${ownerId}, 'Front desk', ${options.voiceId ?? RACHEL}, ${options.prompt ?? 'You answer the phone.'},
-            ${options.greeting ?? 'Hello!'}, ${options.transferNumber ?? null})
+            ${options.greeting ?? 'Hello!'}, ${options.transferNumber ?? null}, ${options.outcomes ?? false}, ${options.outcomes ?? false})
     returning id`;
   const [phone] = await db.sql<{ id: string }[]>`
     insert into public.phone_numbers (e164, owner_id, agent_config_id, label)
