@@ -3,6 +3,7 @@
 // resolves to a public address here and to 127.0.0.1 a moment later (DNS rebinding) cannot move
 // the connection.
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { withTimeout } from '../shared/deadline.ts';
 import { classifyAddress, parseIPv4, parseIPv6 } from '../shared/webhooks/address.ts';
 import { checkWebhookUrl, describe, type WebhookUrlPolicy } from '../shared/webhooks/url.ts';
 
@@ -58,17 +59,14 @@ function isIpLiteral(host: string): boolean {
 
 async function resolve(host: string, options: DestinationOptions): Promise<ResolvedAddress[]> {
   const resolver = options.resolver ?? systemResolver;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DestinationError(`resolving ${host} took longer than ${options.timeoutMs} ms`)), options.timeoutMs);
-  });
   try {
-    return await Promise.race([resolver(host), deadline]);
+    return await withTimeout(resolver(host), {
+      timeoutMs: options.timeoutMs,
+      error: () => new DestinationError(`resolving ${host} took longer than ${options.timeoutMs} ms`),
+    });
   } catch (error) {
     if (error instanceof DestinationError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new DestinationError(`${host} could not be resolved${code ? ` (${code})` : ''}`);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -8,6 +8,7 @@
 import { initializeLogger, type llm, log, voice } from '@livekit/agents';
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { withTimeout } from '../shared/deadline.ts';
 import { toE164 } from '../shared/phone.ts';
 import type { CallControls } from '../agent/call/call_controls.ts';
 import { type CallInfo, type CallOutcome, type RunningCall, runCall } from '../agent/call/run_call.ts';
@@ -183,11 +184,7 @@ async function callEnded(call: RunningCall): Promise<CallOutcome> {
 }
 
 function withDeadline<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+  return withTimeout(promise, { timeoutMs, error: () => new Error(`${what} took longer than ${timeoutMs} ms`) });
 }
 
 function exitWith(code: number): void {

@@ -1,5 +1,6 @@
 // One deadline for one operation: a timer that fires once, an AbortSignal for fetch, and race()
 // for promises that take no signal (a database transaction). Clear it when the operation ends.
+// withTimeout() bounds one piece of work (a promise, or a function given the deadline's signal).
 
 export class DeadlineExceeded extends Error {
   override readonly name = 'DeadlineExceeded';
@@ -52,5 +53,34 @@ export class Deadline {
   /** Stops the timer; the operation finished in time. */
   clear(): void {
     clearTimeout(this.timer);
+  }
+}
+
+export interface TimeoutOptions {
+  /** How long the work may take, in ms. */
+  timeoutMs: number;
+  /** What to reject with once the deadline passes. Default: the DeadlineExceeded. */
+  error?: () => unknown;
+  /** Called once when the deadline passes first: cancel the work, release what it holds. */
+  onExpired?: () => void;
+}
+
+/**
+ * `work`'s outcome, or a rejection once `timeoutMs` passes first. `work` is a promise, or a
+ * function given an AbortSignal that aborts at the deadline (for fetch, or a query to cancel).
+ * Whatever the work does after the deadline is ignored.
+ */
+export async function withTimeout<T>(work: Promise<T> | ((signal: AbortSignal) => Promise<T>), options: TimeoutOptions): Promise<T> {
+  const deadline = new Deadline(options.timeoutMs);
+  const running = typeof work === 'function' ? work(deadline.signal) : work;
+  running.catch(() => {});
+  try {
+    return await deadline.race(running);
+  } catch (error) {
+    if (!deadline.expired || error !== deadline.signal.reason) throw error;
+    options.onExpired?.();
+    throw options.error ? options.error() : error;
+  } finally {
+    deadline.clear();
   }
 }

@@ -7,6 +7,7 @@
 // apology (about 0.5 s more for the session to close and the hang-up); a silent LLM after 4 s,
 // with the apology's first audio on top.
 // Overrides come from the worker's environment (agent/env.ts) or from tests.
+import { withTimeout } from '../../shared/deadline.ts';
 
 export interface ProviderDeadlines {
   /** TTS: from text it could speak (a sentence, or the end of the text) to its first audio. Default 1200 ms. */
@@ -46,11 +47,11 @@ export interface ProviderStall {
 /** Resolves with 'timeout' after `ms`, unless `promise` settles first. */
 export async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   if (!Number.isFinite(ms)) return promise;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, ms))));
+  const timeout = Symbol('timeout');
   try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
+    return await withTimeout(promise, { timeoutMs: Math.max(0, ms), error: () => timeout });
+  } catch (error) {
+    if (error === timeout) return 'timeout';
+    throw error;
   }
 }

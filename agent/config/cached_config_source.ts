@@ -6,6 +6,7 @@
 // later-started fetch was applied before it, and never if it holds an older version of the same
 // config. Listeners therefore only ever see newer resolutions.
 import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
+import { withTimeout } from '../../shared/deadline.ts';
 import { AppError } from '../../shared/errors.ts';
 import { toE164 } from '../../shared/phone.ts';
 import type { ChangeSignal, ConfigBackend, DeliveryEvents, DeliveryProblem, DeliveryProblemCode } from './backend.ts';
@@ -132,7 +133,11 @@ export class CachedConfigSource implements ConfigSource {
       return { resolved: entry.resolved, origin: 'cache' };
     }
     try {
-      const resolved = await withTimeout(this.fetch(key), this.options.fetchTimeoutMs);
+      const timeoutMs = this.options.fetchTimeoutMs;
+      const resolved = await withTimeout(this.fetch(key), {
+        timeoutMs,
+        error: () => new AppError('timeout', `The config database did not answer within ${timeoutMs} ms.`, { retryable: true }),
+      });
       return { resolved, origin: 'database' };
     } catch (error) {
       const known = this.entries.get(key);
@@ -410,23 +415,4 @@ const PRELOAD_BATCH_SIZE = 250;
 /** The cache key: E.164 when the number can be one (as resolve_agent_config normalizes it). */
 export function cacheKey(dialedNumber: string): string {
   return toE164(dialedNumber) ?? dialedNumber.trim();
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new AppError('timeout', `The config database did not answer within ${timeoutMs} ms.`, { retryable: true })),
-      timeoutMs,
-    );
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

@@ -2,6 +2,7 @@
 // the caller waiting forever: TCP keepalive takes minutes, and a stalled PostgREST request has
 // no end of its own. So the caller stops waiting at the deadline, and `onExpired` lets the I/O
 // release what it holds (cancel a request, replace a pool whose connection is stuck).
+import { withTimeout } from '../../shared/deadline.ts';
 import { AppError } from '../../shared/errors.ts';
 
 export interface Deadline {
@@ -14,22 +15,10 @@ export interface Deadline {
 }
 
 /** `work`'s result, or a retryable AppError('timeout') once `timeoutMs` has passed. */
-export async function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, deadline: Deadline): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      deadline.onExpired?.();
-      reject(new AppError('timeout', `The calls database did not answer ${deadline.what} within ${deadline.timeoutMs} ms.`, { retryable: true }));
-    }, deadline.timeoutMs);
+export function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, deadline: Deadline): Promise<T> {
+  return withTimeout(work, {
+    timeoutMs: deadline.timeoutMs,
+    onExpired: deadline.onExpired,
+    error: () => new AppError('timeout', `The calls database did not answer ${deadline.what} within ${deadline.timeoutMs} ms.`, { retryable: true }),
   });
-  const running = work(controller.signal);
-  // The work may still settle after the deadline; nobody is listening then.
-  running.catch(() => {});
-  try {
-    return await Promise.race([running, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

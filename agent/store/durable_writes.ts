@@ -13,6 +13,7 @@
 // Any record can go through it (calls rows today; transcripts and messages later) by giving
 // each write a key that names what it writes, e.g. `call:<id>` or `message:<call id>:<seq>`.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { withTimeout } from '../../shared/deadline.ts';
 import { AppError, errorMessage } from '../../shared/errors.ts';
 
 export interface DurableWrite {
@@ -128,7 +129,11 @@ export class DurableWrites {
 
   async #attempt(write: DurableWrite): Promise<'done' | 'retry' | { error: unknown }> {
     try {
-      await withTimeout(write.apply(), this.#options.attemptTimeoutMs);
+      const timeoutMs = this.#options.attemptTimeoutMs;
+      await withTimeout(write.apply(), {
+        timeoutMs,
+        error: () => new AppError('timeout', `The write did not settle within ${timeoutMs} ms.`, { retryable: true }),
+      });
       return 'done';
     } catch (error) {
       if (error instanceof AppError && error.retryable) {
@@ -143,18 +148,5 @@ export class DurableWrites {
   #retryDelay(failures: number): number {
     const { firstRetryDelayMs, maxRetryDelayMs } = this.#options;
     return Math.min(maxRetryDelayMs, firstRetryDelayMs * 2 ** Math.min(failures - 1, 30));
-  }
-}
-
-async function withTimeout(work: Promise<void>, timeoutMs: number): Promise<void> {
-  work.catch(() => {});
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AppError('timeout', `The write did not settle within ${timeoutMs} ms.`, { retryable: true })), timeoutMs);
-  });
-  try {
-    await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -3,6 +3,7 @@
 // Runtime-neutral (fetch, timers, livekit-server-sdk): the CLI and the sip-status function
 // both use it. A part that cannot be read becomes { status: 'unknown', reason }, never a throw.
 import { SipClient } from 'livekit-server-sdk';
+import { DeadlineExceeded, withTimeout } from '../deadline.ts';
 import { classifyLiveKitError } from './livekit_errors.ts';
 import { redactSecrets } from './snapshot.ts';
 import type {
@@ -63,7 +64,7 @@ export async function collectSnapshot(options: CollectOptions): Promise<SipSnaps
 export async function readLiveKit(access: LiveKitAccess, timeoutMs: number): Promise<LiveKitPart> {
   try {
     const sip = sipClient(access, timeoutMs);
-    const [trunks, rules] = await withTimeout(Promise.all([sip.listSipInboundTrunk(), sip.listSipDispatchRule()]), timeoutMs);
+    const [trunks, rules] = await withTimeout(Promise.all([sip.listSipInboundTrunk(), sip.listSipDispatchRule()]), { timeoutMs });
     return {
       status: 'ok',
       trunks: trunks.map((t) => redactSecrets(t.toJson() as InboundTrunk)),
@@ -102,20 +103,10 @@ export async function readWorker(url: string, timeoutMs: number): Promise<Worker
 async function readDatabase(options: CollectOptions, timeoutMs: number): Promise<DatabasePart> {
   if (!options.readDatabase) return { status: 'unknown', reason: options.databaseMissing ?? 'no database configured' };
   try {
-    return { status: 'ok', ...(await withTimeout(options.readDatabase(), timeoutMs)) };
+    return { status: 'ok', ...(await withTimeout(options.readDatabase(), { timeoutMs })) };
   } catch (error) {
     const e = error as { message?: string };
-    const reason = e.message === TIMEOUT_MESSAGE ? `no answer within ${timeoutMs} ms` : (e.message ?? String(error)).split('\n')[0]!;
+    const reason = error instanceof DeadlineExceeded ? `no answer within ${timeoutMs} ms` : (e.message ?? String(error)).split('\n')[0]!;
     return { status: 'unknown', reason };
   }
-}
-
-const TIMEOUT_MESSAGE = 'timed out';
-
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(TIMEOUT_MESSAGE), { name: 'TimeoutError' })), timeoutMs);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -28,7 +28,7 @@ export function classifyLiveKitError(error: unknown, options: { host: string; ti
   const e = (error ?? {}) as ErrorLike;
   const message = typeof e.message === 'string' ? e.message.split('\n')[0]!.slice(0, 300) : String(error);
   const action = options.action ?? 'call the API';
-  if (e.name === 'TimeoutError' || e.name === 'AbortError' || /timed? ?out|aborted due to timeout/i.test(message)) {
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.name === 'DeadlineExceeded' || /timed? ?out|aborted due to timeout/i.test(message)) {
     return { kind: 'timeout', line: `LiveKit at ${options.host} did not answer within ${options.timeoutMs} ms: check the network and LIVEKIT_URL, or raise LIVEKIT_TIMEOUT_MS.` };
   }
   if (typeof e.status === 'number') {
