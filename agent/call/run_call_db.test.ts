@@ -12,7 +12,8 @@ import { startSupabaseFake, type SupabaseFake } from '../../test/fakes/supabase_
 import { startTcpProxy, type TcpProxy } from '../../test/fakes/tcp_proxy.ts';
 import { eventually, seedAgent } from '../config/_test_fixtures.ts';
 import type { CachedConfigSource } from '../config/cached_config_source.ts';
-import { type ConfigBackendSettings, createCallStore, createConfigSource } from '../config/create_config_source.ts';
+import { createCallStore, createConfigSource } from '../config/create_config_source.ts';
+import type { ConfigBackendEnv } from '../env.ts';
 import type { CallStore } from '../config/types.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
 import { textProviders } from './text_providers.ts';
@@ -38,7 +39,7 @@ afterAll(async () => {
   await Promise.all([db.close(), openai.close(), livekit.close()]);
 });
 
-const BACKENDS: Array<[string, () => ConfigBackendSettings]> = [
+const BACKENDS: Array<[string, () => ConfigBackendEnv]> = [
   ['postgres', () => ({ kind: 'postgres', databaseUrl: db.url })],
   ['supabase', () => ({ kind: 'supabase', supabaseUrl: supabase.url, serviceRoleKey: supabase.serviceRoleKey })],
 ];

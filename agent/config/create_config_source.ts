@@ -2,6 +2,7 @@
 //   SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY -> Supabase (rpc + Realtime postgres_changes)
 //   DATABASE_URL                             -> Postgres (direct connection + LISTEN/NOTIFY)
 // Both sources share one cache (cached_config_source.ts); both stores call the same RPCs.
+import type { ConfigBackendEnv } from '../env.ts';
 import { PostgresCallStore } from '../store/postgres_call_store.ts';
 import { SupabaseCallStore } from '../store/supabase_call_store.ts';
 import { CachedConfigSource, type CachedConfigSourceOptions } from './cached_config_source.ts';
@@ -9,17 +10,12 @@ import { PostgresConfigBackend, type PostgresBackendOptions } from './postgres_b
 import { SupabaseConfigBackend, type SupabaseBackendOptions } from './supabase_backend.ts';
 import type { CallStore } from './types.ts';
 
-/** Same shape as agent/env.ts ConfigBackendEnv. */
-export type ConfigBackendSettings =
-  | { kind: 'postgres'; databaseUrl: string }
-  | { kind: 'supabase'; supabaseUrl: string; serviceRoleKey: string };
-
 export interface ConfigSourceFactoryOptions extends CachedConfigSourceOptions {
   postgres?: Omit<PostgresBackendOptions, 'databaseUrl'>;
   supabase?: Omit<SupabaseBackendOptions, 'supabaseUrl' | 'serviceRoleKey'>;
 }
 
-export function createConfigSource(backend: ConfigBackendSettings, options: ConfigSourceFactoryOptions = {}): CachedConfigSource {
+export function createConfigSource(backend: ConfigBackendEnv, options: ConfigSourceFactoryOptions = {}): CachedConfigSource {
   const { postgres, supabase, ...cacheOptions } = options;
   const source =
     backend.kind === 'postgres'
@@ -35,7 +31,7 @@ export interface CallStoreFactoryOptions {
   poolSize?: number;
 }
 
-export function createCallStore(backend: ConfigBackendSettings, options: CallStoreFactoryOptions = {}): CallStore {
+export function createCallStore(backend: ConfigBackendEnv, options: CallStoreFactoryOptions = {}): CallStore {
   const { timeoutMs, poolSize } = options;
   if (backend.kind === 'postgres') {
     return new PostgresCallStore({ databaseUrl: backend.databaseUrl, ...(timeoutMs ? { timeoutMs } : {}), ...(poolSize ? { poolSize } : {}) });
