@@ -5,6 +5,8 @@ import { cli, defineAgent, ServerOptions } from '@livekit/agents';
 import { fileURLToPath } from 'node:url';
 import { createCallStore } from './config/create_config_source.ts';
 import { CONFIG_EXIT_CODE, loadWorkerEnv } from './env.ts';
+import { hostServerOptions } from './host/host_load.ts';
+import { startWorkerHub } from './host/start_hub.ts';
 import { entry, prewarm } from './job.ts';
 import { CallSweep } from './store/call_sweep.ts';
 
@@ -18,6 +20,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error(`worker: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(CONFIG_EXIT_CODE);
   }
+  // The host's one owner of database access (agent/host/): job processes forked from here on
+  // inherit WORKER_HUB_SOCKET and reach the config cache and the call-record writer through it.
+  const { dbTimeoutMs } = env.callRecords;
+  const hub = env.host.hub ? await startWorkerHub({ backend: env.backend, socketPath: env.host.hubSocket ?? undefined, dbTimeoutMs }) : null;
+  if (hub) process.env.WORKER_HUB_SOCKET = hub.socketPath;
   cli.runApp(
     new ServerOptions({
       agent: fileURLToPath(import.meta.url),
@@ -26,14 +33,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       wsURL: env.livekit.url,
       apiKey: env.livekit.apiKey,
       apiSecret: env.livekit.apiSecret,
+      ...hostServerOptions(env.host),
     }),
   );
   // Closes the rows of calls whose job process died (agent/store/call_sweep.ts). Main, not the
   // one-shot job processes: it lives as long as the worker. One connection, inside this guard,
   // because the module's top level runs again in every job process.
-  const { lostAfterMs, sweepIntervalMs, dbTimeoutMs } = env.callRecords;
+  const { lostAfterMs, sweepIntervalMs } = env.callRecords;
   if (sweepIntervalMs > 0) {
-    const store = createCallStore(env.backend, { timeoutMs: dbTimeoutMs, poolSize: 1 });
+    const store = hub?.callStore ?? createCallStore(env.backend, { timeoutMs: dbTimeoutMs, poolSize: 1 });
     new CallSweep(store, { lapseMs: lostAfterMs, intervalMs: sweepIntervalMs }).start();
   }
 }

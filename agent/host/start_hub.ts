@@ -4,6 +4,7 @@
 // and only main may open these connections. Per host, whatever the number of calls:
 //   Postgres: 3 connections (config LISTEN, config resolutions, call records and the sweep).
 //   Supabase: 1 Realtime socket, plus HTTP requests.
+import { unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCallStore, createConfigSource } from '../config/create_config_source.ts';
@@ -63,4 +64,26 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       await Promise.all([configSource.close(), callStore.close?.()]);
     },
   };
+}
+
+/**
+ * For main.ts, before the framework starts: the hub, with its socket file removed when the process
+ * exits, or null (logged) when it cannot listen; job processes then connect to the database
+ * themselves, as with WORKER_HUB=off.
+ */
+export async function startWorkerHub(options: StartHubOptions): Promise<RunningHub | null> {
+  try {
+    const hub = await startHub(options);
+    process.once('exit', () => {
+      try {
+        unlinkSync(hub.socketPath);
+      } catch {
+        // already gone
+      }
+    });
+    return hub;
+  } catch (error) {
+    console.error(`worker: the hub could not listen (${error instanceof Error ? error.message : String(error)}); job processes will connect to the database themselves`);
+    return null;
+  }
 }
