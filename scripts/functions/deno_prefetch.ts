@@ -25,13 +25,8 @@ export interface PrefetchOptions {
 export function functionEntryPoints(): string[] {
   const entries = [path.join(FUNCTIONS_DIR, '_dev/dev_server.ts')];
   for (const name of readdirSync(FUNCTIONS_DIR).sort()) {
-    for (const file of ['index.ts', 'handler.ts']) {
-      const entry = path.join(FUNCTIONS_DIR, name, file);
-      if (!name.startsWith('_') && existsSync(entry)) {
-        entries.push(entry);
-        break;
-      }
-    }
+    const entry = path.join(FUNCTIONS_DIR, name, 'index.ts');
+    if (!name.startsWith('_') && existsSync(entry)) entries.push(entry);
   }
   return entries;
 }

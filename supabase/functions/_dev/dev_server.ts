@@ -1,7 +1,7 @@
 // Local stand-in for Supabase's functions gateway (which needs Docker): serves every function
 // folder at http://127.0.0.1:54321/functions/v1/<name>, stripping the prefix as Supabase does,
 // so the function sees /<name>/... . A folder is a function when it has an index.ts whose default
-// export has fetch() (or a handler.ts exporting `handler`); a new folder needs no router edit.
+// export has fetch(); a new folder needs no router edit.
 // Started by `npm run dev` (scripts/functions/dev_service.ts); run alone with
 //   deno run --allow-net --allow-env --allow-read --allow-sys supabase/functions/_dev/dev_server.ts
 import { jsonResponse } from '../_shared/http.ts';
@@ -18,15 +18,12 @@ function isFunctionName(name: string): boolean {
 }
 
 async function entryOf(name: string): Promise<URL | null> {
-  for (const file of ['index.ts', 'handler.ts']) {
-    const url = new URL(`${name}/${file}`, FUNCTIONS_DIR);
-    try {
-      if ((await Deno.stat(url)).isFile) return url;
-    } catch {
-      // not this file
-    }
+  const url = new URL(`${name}/index.ts`, FUNCTIONS_DIR);
+  try {
+    return (await Deno.stat(url)).isFile ? url : null;
+  } catch {
+    return null; // no index.ts: not a function
   }
-  return null;
 }
 
 async function discover(): Promise<string[]> {
@@ -44,9 +41,8 @@ function load(name: string): Promise<Handler> {
       const entry = await entryOf(name);
       if (!entry) throw new Error(`no function named ${name}`);
       const module = await import(entry.href);
-      const fetchFn = module.default?.fetch ?? module.handler ?? module.default;
-      if (typeof fetchFn !== 'function') throw new Error(`${name}: index.ts must export default { fetch }`);
-      return module.default?.fetch ? module.default.fetch.bind(module.default) : fetchFn;
+      if (typeof module.default?.fetch !== 'function') throw new Error(`${name}: index.ts must export default { fetch }`);
+      return module.default.fetch.bind(module.default);
     })();
     loaded.set(name, pending);
   }
