@@ -114,6 +114,20 @@ describe('a call where the caller leaves a message', () => {
   }, 30_000);
 });
 
+describe('the transcript', () => {
+  it('cuts a turn over 8000 characters and marks it truncated', async () => {
+    const { call } = await startCall();
+    openai.setScript(() => ({ text: 'Got it.' }));
+    await call.session.run({ userInput: `${'é'.repeat(8_500)} end` }).wait();
+    await call.end('agent_hangup');
+    const { callRowId } = await call.finished;
+    const turns = await waitFor(() => turnsOf(callRowId!), (rows) => rows.some((t) => t.text === 'Got it.'));
+    const long = turns.find((t) => t.role === 'caller')!;
+    expect(long).toMatchObject({ truncated: true, text: 'é'.repeat(8_000) });
+    expect(turns.filter((t) => t.role !== 'caller').every((t) => !t.truncated)).toBe(true);
+  }, 30_000);
+});
+
 describe('take_message given what it cannot file', () => {
   it.each([
     ['a number that cannot be called back', { caller_name: 'Bo', callback_number: 'twelve', message: 'Call me.', urgent: false }, 'not a phone number'],
