@@ -27,7 +27,11 @@ afterAll(async () => {
 async function run(argv: string[], env: Record<string, string | undefined> = {}, options: RunOptions = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runAgentsCli(argv, { env: { DATABASE_URL: db.url, ...env }, out: (l) => out.push(l), err: (l) => err.push(l) }, options);
+  const code = await runAgentsCli(
+    argv,
+    { env: { DATABASE_URL: db.url, ...env }, out: (l) => out.push(l), err: (l) => err.push(l) },
+    options,
+  );
   return { code, out, err };
 }
 
@@ -36,7 +40,14 @@ async function listJson(owner: string) {
   expect(result).toMatchObject({ code: EXIT_CODE.ok, err: [] });
   return JSON.parse(result.out.join('\n')) as {
     owner: { id: string; email: string };
-    configs: { id: string; name: string; voice_id: string; greeting: string; transfer_number: string | null; version: number }[];
+    configs: {
+      id: string;
+      name: string;
+      voice_id: string;
+      greeting: string;
+      transfer_number: string | null;
+      version: number;
+    }[];
     numbers: { e164: string; label: string; agent_config_id: string | null; config_name: string | null }[];
     issues: { code: string; subject_id: string }[];
   };
@@ -44,40 +55,90 @@ async function listJson(owner: string) {
 
 describe('npm run agents, as an owner', () => {
   it('creates, lists, updates, points a number at, and deletes a config', async () => {
-    const created = await run(['create', '--owner', ALICE, '--name', 'Front desk', '--voice', RACHEL,
-      '--prompt', 'Answer for Alice\'s bakery.', '--greeting', 'Thanks for calling!', '--transfer', '(555) 201-0001']);
+    const created = await run([
+      'create',
+      '--owner',
+      ALICE,
+      '--name',
+      'Front desk',
+      '--voice',
+      RACHEL,
+      '--prompt',
+      "Answer for Alice's bakery.",
+      '--greeting',
+      'Thanks for calling!',
+      '--transfer',
+      '(555) 201-0001',
+    ]);
     expect(created).toMatchObject({ code: EXIT_CODE.ok, err: [] });
     const id = created.out[0]!;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
     // The write ran with Alice's claims: the audit trail names her, not a superuser session.
-    const [audit] = await db.sql`select changed_by, changed_by_role from public.config_changes where agent_config_id = ${id} and operation = 'insert'`;
+    const [audit] =
+      await db.sql`select changed_by, changed_by_role from public.config_changes where agent_config_id = ${id} and operation = 'insert'`;
     expect(audit).toEqual({ changed_by: alice.userId, changed_by_role: 'authenticated' });
 
     let listing = await listJson(ALICE);
     expect(listing.owner.id).toBe(alice.userId);
-    expect(listing.configs).toEqual([expect.objectContaining({
-      id, name: 'Front desk', voice_id: RACHEL, greeting: 'Thanks for calling!', transfer_number: '+15552010001', version: 1,
-    })]);
+    expect(listing.configs).toEqual([
+      expect.objectContaining({
+        id,
+        name: 'Front desk',
+        voice_id: RACHEL,
+        greeting: 'Thanks for calling!',
+        transfer_number: '+15552010001',
+        version: 1,
+      }),
+    ]);
 
-    const updated = await run(['update', id, '--owner', ALICE, '--name', 'Night desk', '--voice', ADAM, '--greeting', '']);
-    expect(updated).toMatchObject({ code: EXIT_CODE.ok, out: [`updated ${id} (now version 2): name, voice_id, greeting`] });
-    expect((await run(['update', id, '--owner', ALICE, '--name', 'Night desk'])).out).toEqual([`${id} already had those values (version 2).`]);
+    const updated = await run([
+      'update',
+      id,
+      '--owner',
+      ALICE,
+      '--name',
+      'Night desk',
+      '--voice',
+      ADAM,
+      '--greeting',
+      '',
+    ]);
+    expect(updated).toMatchObject({
+      code: EXIT_CODE.ok,
+      out: [`updated ${id} (now version 2): name, voice_id, greeting`],
+    });
+    expect((await run(['update', id, '--owner', ALICE, '--name', 'Night desk'])).out).toEqual([
+      `${id} already had those values (version 2).`,
+    ]);
     listing = await listJson(ALICE);
     expect(listing.configs[0]).toMatchObject({ name: 'Night desk', voice_id: ADAM, greeting: '', version: 2 });
 
-    expect(await run(['add-number', '+1 (555) 300-0001', '--owner', ALICE, '--label', 'Main line'])).toMatchObject({ code: EXIT_CODE.ok });
+    expect(await run(['add-number', '+1 (555) 300-0001', '--owner', ALICE, '--label', 'Main line'])).toMatchObject({
+      code: EXIT_CODE.ok,
+    });
     const used = await run(['use-config', '5553000001', id, '--owner', ALICE]);
     expect(used).toMatchObject({ code: EXIT_CODE.ok, out: [`+15553000001 is now answered by Night desk (${id}).`] });
     listing = await listJson(ALICE);
-    expect(listing.numbers).toEqual([{ id: expect.any(String), e164: '+15553000001', label: 'Main line', agent_config_id: id, config_name: 'Night desk' }]);
+    expect(listing.numbers).toEqual([
+      {
+        id: expect.any(String),
+        e164: '+15553000001',
+        label: 'Main line',
+        agent_config_id: id,
+        config_name: 'Night desk',
+      },
+    ]);
 
     const text = await run(['list', '--owner', ALICE]);
     expect(text.out).toContain(`  +15553000001  Main line  → answered by Night desk (${id})`);
     expect(text.out).toContain(`    voice     Adam (${ADAM})`);
 
     const deleted = await run(['delete', id, '--owner', ALICE]);
-    expect(deleted).toMatchObject({ code: EXIT_CODE.ok, out: [`deleted Night desk (${id}).`, expect.stringContaining('nobody answers +15553000001 now')] });
+    expect(deleted).toMatchObject({
+      code: EXIT_CODE.ok,
+      out: [`deleted Night desk (${id}).`, expect.stringContaining('nobody answers +15553000001 now')],
+    });
     listing = await listJson(ALICE);
     expect(listing.configs).toEqual([]);
     expect(listing.numbers[0]).toMatchObject({ e164: '+15553000001', agent_config_id: null });
@@ -89,20 +150,30 @@ describe('npm run agents, as an owner', () => {
     expect((await listJson(BOB)).configs.map((c) => c.id)).not.toContain(id);
 
     const update = await run(['update', id, '--owner', BOB, '--name', 'Taken over']);
-    expect(update).toMatchObject({ code: EXIT_CODE.failures, out: [], err: [`agents: no config ${id} among ${BOB}'s configs. \`npm run agents -- list --owner ${BOB}\` shows them.`] });
+    expect(update).toMatchObject({
+      code: EXIT_CODE.failures,
+      out: [],
+      err: [`agents: no config ${id} among ${BOB}'s configs. \`npm run agents -- list --owner ${BOB}\` shows them.`],
+    });
     expect((await run(['delete', id, '--owner', BOB])).code).toBe(EXIT_CODE.failures);
 
     await run(['add-number', '+15553000002', '--owner', BOB]);
     const use = await run(['use-config', '+15553000002', id, '--owner', BOB]);
-    expect(use).toMatchObject({ code: EXIT_CODE.failures, err: [expect.stringContaining(`no config ${id} among ${BOB}'s configs`)] });
+    expect(use).toMatchObject({
+      code: EXIT_CODE.failures,
+      err: [expect.stringContaining(`no config ${id} among ${BOB}'s configs`)],
+    });
     // Nor can Alice point Bob's number at her config: to her it does not exist.
     expect(await run(['use-config', '+15553000002', id, '--owner', ALICE])).toMatchObject({
-      code: EXIT_CODE.failures, err: [expect.stringContaining(`no number +15553000002 among ${ALICE}'s numbers`)],
+      code: EXIT_CODE.failures,
+      err: [expect.stringContaining(`no number +15553000002 among ${ALICE}'s numbers`)],
     });
 
     const [row] = await db.sql`select name, version from public.agent_configs where id = ${id}`;
     expect(row).toEqual({ name: 'Alice only', version: 1 });
-    expect((await db.sql`select agent_config_id from public.phone_numbers where e164 = '+15553000002'`)[0]!.agent_config_id).toBeNull();
+    expect(
+      (await db.sql`select agent_config_id from public.phone_numbers where e164 = '+15553000002'`)[0]!.agent_config_id,
+    ).toBeNull();
   });
 
   it("shows the database's own voice-ID refusal, message and hint", async () => {
@@ -110,11 +181,19 @@ describe('npm run agents, as an owner', () => {
     expect(result.code).toBe(EXIT_CODE.failures);
     expect(result.out).toEqual([]);
     // Word for word what the frontend would get from the same insert through PostgREST.
-    const refusal = await db.as(alice, (sql) => sql`insert into public.agent_configs (name, voice_id) values ('Bad voice', 'Rachel')`)
-      .then(() => undefined, (error: { message: string; detail?: string; hint?: string }) => error);
+    const refusal = await db
+      .as(alice, (sql) => sql`insert into public.agent_configs (name, voice_id) values ('Bad voice', 'Rachel')`)
+      .then(
+        () => undefined,
+        (error: { message: string; detail?: string; hint?: string }) => error,
+      );
     expect(refusal?.message).toMatch(/agent_configs\.voice_id 'Rachel' is not a valid voice ID/);
     expect(refusal?.hint).toContain(`its voice ID is ${RACHEL}`);
-    expect(result.err).toEqual([`agents: ${refusal!.message}`, ...(refusal!.detail ? [`  detail: ${refusal!.detail}`] : []), `  hint: ${refusal!.hint}`]);
+    expect(result.err).toEqual([
+      `agents: ${refusal!.message}`,
+      ...(refusal!.detail ? [`  detail: ${refusal!.detail}`] : []),
+      `  hint: ${refusal!.hint}`,
+    ]);
     expect((await listJson(ALICE)).configs.map((c) => c.name)).not.toContain('Bad voice');
 
     const verbose = await run(['create', '--owner', ALICE, '--name', 'Bad voice', '--voice', 'Rachel', '--verbose']);
@@ -124,7 +203,9 @@ describe('npm run agents, as an owner', () => {
   it('acts as the demo owner when --owner is not given', async () => {
     const missing = await run(['list']);
     expect(missing.code).toBe(EXIT_CODE.config);
-    expect(missing.err[0]).toMatch(new RegExp(`^agents: no owner with email ${DEMO_OWNER_EMAIL}: .*npm run dev.*--owner <email>`));
+    expect(missing.err[0]).toMatch(
+      new RegExp(`^agents: no owner with email ${DEMO_OWNER_EMAIL}: .*npm run dev.*--owner <email>`),
+    );
 
     const demo = await db.createUser(DEMO_OWNER_EMAIL);
     const id = (await run(['create', '--name', 'Demo desk'])).out[0]!;
@@ -146,7 +227,10 @@ describe('npm run agents, as an owner', () => {
 describe('npm run agents -- add-number, the operator at service level', () => {
   it("gives the owner a number, which then shows in the owner's list and nobody else's", async () => {
     const added = await run(['add-number', 'tel:+44 20 7946 0001', '--owner', BOB, '--label', 'London']);
-    expect(added).toMatchObject({ code: EXIT_CODE.ok, out: [expect.stringMatching(/^added \+442079460001 \(London\) for bob@example\.test/)] });
+    expect(added).toMatchObject({
+      code: EXIT_CODE.ok,
+      out: [expect.stringMatching(/^added \+442079460001 \(London\) for bob@example\.test/)],
+    });
     const [row] = await db.sql`select owner_id, label from public.phone_numbers where e164 = '+442079460001'`;
     expect(row).toEqual({ owner_id: bob.userId, label: 'London' });
     expect((await listJson(BOB)).numbers.map((n) => n.e164)).toContain('+442079460001');
@@ -160,10 +244,13 @@ describe('npm run agents -- add-number, the operator at service level', () => {
     expect(taken.err[1]).toBe('  detail: Key (e164)=(+442079460001) already exists.');
 
     const malformed = await run(['add-number', 'call me', '--owner', ALICE]);
-    expect(malformed).toMatchObject({ code: EXIT_CODE.failures, err: [
-      "agents: phone_numbers.e164 'call me' is not a phone number that can be written in E.164.",
-      '  hint: Use the international form with country code, e.g. +15551234567.',
-    ] });
+    expect(malformed).toMatchObject({
+      code: EXIT_CODE.failures,
+      err: [
+        "agents: phone_numbers.e164 'call me' is not a phone number that can be written in E.164.",
+        '  hint: Use the international form with country code, e.g. +15551234567.',
+      ],
+    });
   });
 });
 
@@ -191,13 +278,19 @@ describe('npm run agents, mistakes and outages', () => {
   });
 
   it('--help prints the usage and succeeds', async () => {
-    expect(await run(['--help'], NO_DATABASE)).toMatchObject({ code: EXIT_CODE.ok, out: [expect.stringContaining('use-config <number> <config id>')] });
+    expect(await run(['--help'], NO_DATABASE)).toMatchObject({
+      code: EXIT_CODE.ok,
+      out: [expect.stringContaining('use-config <number> <config id>')],
+    });
   });
 
   it('says to start the local stack when nothing listens', async () => {
     const started = Date.now();
     const result = await run(['list'], NO_DATABASE);
-    expect(result).toMatchObject({ code: EXIT_CODE.unreachable, err: [expect.stringContaining('cannot reach the database at 127.0.0.1:9')] });
+    expect(result).toMatchObject({
+      code: EXIT_CODE.unreachable,
+      err: [expect.stringContaining('cannot reach the database at 127.0.0.1:9')],
+    });
     expect(result.err[0]).toContain('Is `npm run dev` running?');
     expect(Date.now() - started).toBeLessThan(3_000);
   });
@@ -205,7 +298,10 @@ describe('npm run agents, mistakes and outages', () => {
   it('uses the local stack on DEV_DB_PORT without DATABASE_URL', async () => {
     const result = await run(['list'], { DATABASE_URL: undefined, DEV_DB_PORT: '9' });
     expect(result).toMatchObject({ code: EXIT_CODE.unreachable, err: [expect.stringContaining('127.0.0.1:9')] });
-    expect(await run(['list'], { DATABASE_URL: undefined, DEV_DB_PORT: 'abc' })).toMatchObject({ code: EXIT_CODE.config, err: [expect.stringContaining('DEV_DB_PORT')] });
+    expect(await run(['list'], { DATABASE_URL: undefined, DEV_DB_PORT: 'abc' })).toMatchObject({
+      code: EXIT_CODE.config,
+      err: [expect.stringContaining('DEV_DB_PORT')],
+    });
   });
 
   it('gives up on a server that accepts the connection and never answers', async () => {
@@ -215,13 +311,27 @@ describe('npm run agents, mistakes and outages', () => {
     const port = (silent.address() as { port: number }).port;
     try {
       const started = Date.now();
-      const result = await run(['list'], { DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${port}/x` }, { connectTimeoutMs: 500 });
-      expect(result).toMatchObject({ code: EXIT_CODE.unreachable, err: [expect.stringContaining('Is `npm run dev` running?')] });
+      const result = await run(
+        ['list'],
+        { DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${port}/x` },
+        { connectTimeoutMs: 500 },
+      );
+      expect(result).toMatchObject({
+        code: EXIT_CODE.unreachable,
+        err: [expect.stringContaining('Is `npm run dev` running?')],
+      });
       expect(Date.now() - started).toBeLessThan(3_000);
 
       // The whole command has a deadline too, whatever stage the server stops answering in.
-      const stalled = await run(['list'], { DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${port}/x` }, { connectTimeoutMs: 60_000, deadlineMs: 500 });
-      expect(stalled).toMatchObject({ code: EXIT_CODE.unreachable, err: [expect.stringContaining(`the database at 127.0.0.1:${port} stopped answering`)] });
+      const stalled = await run(
+        ['list'],
+        { DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${port}/x` },
+        { connectTimeoutMs: 60_000, deadlineMs: 500 },
+      );
+      expect(stalled).toMatchObject({
+        code: EXIT_CODE.unreachable,
+        err: [expect.stringContaining(`the database at 127.0.0.1:${port} stopped answering`)],
+      });
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));

@@ -101,11 +101,16 @@ export async function runAgentsCli(argv: string[], io: CliIo, options: RunOption
   const allowed = COMMAND_FLAGS[command];
   const expected = POSITIONALS[command];
   if (!allowed || !expected) return usageError(io, `unknown command ${command}.`);
-  const stray = Object.keys(values).find((flag) => values[flag] !== undefined && !allowed.includes(flag) && !GLOBAL_FLAGS.includes(flag));
+  const stray = Object.keys(values).find(
+    (flag) => values[flag] !== undefined && !allowed.includes(flag) && !GLOBAL_FLAGS.includes(flag),
+  );
   if (stray) return usageError(io, `${command} does not take --${stray}.`);
   if (args.length !== expected.length) {
     const shape = expected.map((name) => `<${name}>`).join(' ');
-    return usageError(io, `${command} takes ${expected.length === 0 ? 'no arguments' : shape}, got ${args.length === 0 ? 'none' : args.join(' ')}.`);
+    return usageError(
+      io,
+      `${command} takes ${expected.length === 0 ? 'no arguments' : shape}, got ${args.length === 0 ? 'none' : args.join(' ')}.`,
+    );
   }
 
   let run: Run;
@@ -125,7 +130,11 @@ export async function runAgentsCli(argv: string[], io: CliIo, options: RunOption
   }
 
   const verbose = values.verbose === true;
-  const session = openSession({ url: databaseUrl, connectTimeoutMs: options.connectTimeoutMs, statementTimeoutMs: options.statementTimeoutMs });
+  const session = openSession({
+    url: databaseUrl,
+    connectTimeoutMs: options.connectTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs,
+  });
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
@@ -133,8 +142,12 @@ export async function runAgentsCli(argv: string[], io: CliIo, options: RunOption
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         timedOut = true;
-        reject(new AppError('unavailable',
-          `the database at ${session.host} stopped answering (nothing for ${deadlineMs} ms). Is \`npm run dev\` running? Otherwise check DATABASE_URL.`));
+        reject(
+          new AppError(
+            'unavailable',
+            `the database at ${session.host} stopped answering (nothing for ${deadlineMs} ms). Is \`npm run dev\` running? Otherwise check DATABASE_URL.`,
+          ),
+        );
       }, deadlineMs);
     });
     await Promise.race([run(session, io), deadline]);
@@ -152,8 +165,10 @@ type Run = (session: Session, io: CliIo) => Promise<void>;
 /** Checks everything the command line alone can tell, before any connection is made. */
 function prepare(command: string, args: string[], values: Values): Run {
   const ownerFlag = typeof values.owner === 'string' ? values.owner : undefined;
-  const forOwner = (work: (session: Session, owner: Owner, io: CliIo) => Promise<void>): Run => async (session, io) =>
-    work(session, await session.findOwner(ownerFlag ?? DEMO_OWNER_EMAIL, { isDefault: ownerFlag === undefined }), io);
+  const forOwner =
+    (work: (session: Session, owner: Owner, io: CliIo) => Promise<void>): Run =>
+    async (session, io) =>
+      work(session, await session.findOwner(ownerFlag ?? DEMO_OWNER_EMAIL, { isDefault: ownerFlag === undefined }), io);
 
   switch (command) {
     case 'list':
@@ -171,13 +186,18 @@ function prepare(command: string, args: string[], values: Values): Run {
       const id = configId(args[0]!);
       const fields = configFieldsFromFlags(values);
       if (Object.keys(fields).length === 0) {
-        throw new AppError('invalid_request', `update needs at least one of ${CONFIG_FLAG_NAMES.map((f) => `--${f}`).join(', ')}.`);
+        throw new AppError(
+          'invalid_request',
+          `update needs at least one of ${CONFIG_FLAG_NAMES.map((f) => `--${f}`).join(', ')}.`,
+        );
       }
       return forOwner(async (session, owner, io) => {
         const result = await updateConfig(session, owner, id, fields);
-        io.out(result.changed.length === 0
-          ? `${id} already had those values (version ${result.version}).`
-          : `updated ${id} (now version ${result.version}): ${result.changed.join(', ')}`);
+        io.out(
+          result.changed.length === 0
+            ? `${id} already had those values (version ${result.version}).`
+            : `updated ${id} (now version ${result.version}): ${result.changed.join(', ')}`,
+        );
       });
     }
     case 'use-config': {
@@ -193,18 +213,23 @@ function prepare(command: string, args: string[], values: Values): Run {
         const result = await deleteConfig(session, owner, id);
         io.out(`deleted ${result.name} (${result.id}).`);
         for (const e164 of result.orphaned) {
-          io.out(`nobody answers ${e164} now: \`npm run agents -- use-config ${e164} <config id>\` gives it another config.`);
+          io.out(
+            `nobody answers ${e164} now: \`npm run agents -- use-config ${e164} <config id>\` gives it another config.`,
+          );
         }
       });
     }
     case 'add-number': {
       // Giving someone a number is the operator's decision: name the owner, never default it.
-      if (!ownerFlag) throw new AppError('invalid_request', 'add-number needs --owner <email>: whose number it becomes.');
+      if (!ownerFlag)
+        throw new AppError('invalid_request', 'add-number needs --owner <email>: whose number it becomes.');
       const label = typeof values.label === 'string' ? values.label : '';
       return async (session, io) => {
         const owner = await session.findOwner(ownerFlag, { isDefault: false });
         const added = await addNumber(session, owner, args[0]!, label);
-        io.out(`added ${added.e164}${added.label ? ` (${added.label})` : ''} for ${owner.email}; nobody answers it until \`npm run agents -- use-config ${added.e164} <config id> --owner ${owner.email}\`.`);
+        io.out(
+          `added ${added.e164}${added.label ? ` (${added.label})` : ''} for ${owner.email}; nobody answers it until \`npm run agents -- use-config ${added.e164} <config id> --owner ${owner.email}\`.`,
+        );
       };
     }
     default:
@@ -214,7 +239,10 @@ function prepare(command: string, args: string[], values: Values): Run {
 
 function configId(raw: string): string {
   if (!UUID.test(raw)) {
-    throw new AppError('invalid_request', `'${raw}' is not a config id (a UUID); \`npm run agents -- list\` shows them.`);
+    throw new AppError(
+      'invalid_request',
+      `'${raw}' is not a config id (a UUID); \`npm run agents -- list\` shows them.`,
+    );
   }
   return raw;
 }
@@ -242,6 +270,11 @@ function report(error: unknown, session: Session, io: CliIo, verbose: boolean): 
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runAgentsCli(process.argv.slice(2), { env: process.env, out: (l) => console.log(l), err: (l) => console.error(l) })
-    .then((code) => { process.exitCode = code; });
+  runAgentsCli(process.argv.slice(2), {
+    env: process.env,
+    out: (l) => console.log(l),
+    err: (l) => console.error(l),
+  }).then((code) => {
+    process.exitCode = code;
+  });
 }

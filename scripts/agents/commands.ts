@@ -1,7 +1,6 @@
 // What each `npm run agents` command does in the database. Owner commands touch only what RLS
 // lets the owner see: a config or number of someone else's is simply not found, as it would be
 // for the frontend. Refusals (voice IDs, ranges, E.164, ownership) come from the database.
-import { EXIT_CODE } from '../exit_code.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { ConfigColumn, ConfigFields } from './config_fields.ts';
 import type { Owner, Session } from './owner_session.ts';
@@ -60,7 +59,12 @@ export async function listOwner(session: Session, owner: Owner): Promise<Listing
       select subject_type, subject_id, code, severity, message
         from public.config_issues where resolved_at is null
        order by opened_at, code`;
-    return { owner: { id: owner.id, email: owner.email }, configs: [...configs], numbers: [...numbers], issues: [...issues] };
+    return {
+      owner: { id: owner.id, email: owner.email },
+      configs: [...configs],
+      numbers: [...numbers],
+      issues: [...issues],
+    };
   });
 }
 
@@ -78,9 +82,16 @@ export interface UpdateResult {
   changed: ConfigColumn[];
 }
 
-export async function updateConfig(session: Session, owner: Owner, id: string, fields: ConfigFields): Promise<UpdateResult> {
+export async function updateConfig(
+  session: Session,
+  owner: Owner,
+  id: string,
+  fields: ConfigFields,
+): Promise<UpdateResult> {
   return session.asOwner(owner, async (tx) => {
-    const [before] = await tx<Record<string, unknown>[]>`select * from public.agent_configs where id = ${id} for update`;
+    const [before] = await tx<
+      Record<string, unknown>[]
+    >`select * from public.agent_configs where id = ${id} for update`;
     if (!before) throw configNotFound(id, owner);
     const [after] = await tx<Record<string, unknown>[]>`
       update public.agent_configs set ${tx(fields)} where id = ${id} returning *`;
@@ -96,16 +107,25 @@ export interface UseConfigResult {
   config: { id: string; name: string };
 }
 
-export async function useConfig(session: Session, owner: Owner, number: string, configId: string): Promise<UseConfigResult> {
+export async function useConfig(
+  session: Session,
+  owner: Owner,
+  number: string,
+  configId: string,
+): Promise<UseConfigResult> {
   return session.asOwner(owner, async (tx) => {
-    const [config] = await tx<{ id: string; name: string }[]>`select id, name from public.agent_configs where id = ${configId}`;
+    const [config] = await tx<
+      { id: string; name: string }[]
+    >`select id, name from public.agent_configs where id = ${configId}`;
     if (!config) throw configNotFound(configId, owner);
     const [row] = await tx<{ e164: string }[]>`
       update public.phone_numbers set agent_config_id = ${configId}
        where e164 = public.normalize_e164(${number}) returning e164`;
     if (!row) {
-      throw new AppError('not_found',
-        `no number ${number} among ${owner.email}'s numbers. \`npm run agents -- list --owner ${owner.email}\` shows them; the operator adds numbers with \`npm run agents -- add-number <e164> --owner <email>\`.`);
+      throw new AppError(
+        'not_found',
+        `no number ${number} among ${owner.email}'s numbers. \`npm run agents -- list --owner ${owner.email}\` shows them; the operator adds numbers with \`npm run agents -- add-number <e164> --owner <email>\`.`,
+      );
     }
     return { e164: row.e164, config };
   });
@@ -120,8 +140,12 @@ export interface DeleteResult {
 
 export async function deleteConfig(session: Session, owner: Owner, id: string): Promise<DeleteResult> {
   return session.asOwner(owner, async (tx) => {
-    const numbers = await tx<{ e164: string }[]>`select e164 from public.phone_numbers where agent_config_id = ${id} order by e164`;
-    const [row] = await tx<{ id: string; name: string }[]>`delete from public.agent_configs where id = ${id} returning id, name`;
+    const numbers = await tx<
+      { e164: string }[]
+    >`select e164 from public.phone_numbers where agent_config_id = ${id} order by e164`;
+    const [row] = await tx<
+      { id: string; name: string }[]
+    >`delete from public.agent_configs where id = ${id} returning id, name`;
     if (!row) throw configNotFound(id, owner);
     return { id: row.id, name: row.name, orphaned: numbers.map((n) => n.e164) };
   });
@@ -144,6 +168,8 @@ export async function addNumber(session: Session, owner: Owner, e164: string, la
 }
 
 function configNotFound(id: string, owner: Owner): AppError {
-  return new AppError('not_found',
-    `no config ${id} among ${owner.email}'s configs. \`npm run agents -- list --owner ${owner.email}\` shows them.`);
+  return new AppError(
+    'not_found',
+    `no config ${id} among ${owner.email}'s configs. \`npm run agents -- list --owner ${owner.email}\` shows them.`,
+  );
 }

@@ -2,7 +2,6 @@
 // database checks every value (voice IDs, lengths, ranges, E.164) and explains its refusals, so
 // only what the command line itself cannot express is checked here.
 import { toE164 } from '../../shared/phone.ts';
-import { EXIT_CODE } from '../exit_code.ts';
 import { AppError } from '../../shared/errors.ts';
 
 type Kind = 'text' | 'phone_or_empty' | 'integer';
@@ -10,13 +9,21 @@ type Kind = 'text' | 'phone_or_empty' | 'integer';
 export const CONFIG_FLAGS = {
   name: { column: 'name', kind: 'text', help: 'display name' },
   voice: { column: 'voice_id', kind: 'text', help: 'voice ID from the voices table, e.g. 21m00Tcm4TlvDq8ikWAM' },
-  prompt: { column: 'system_prompt', kind: 'text', help: 'system prompt (the agent\'s instructions)' },
+  prompt: { column: 'system_prompt', kind: 'text', help: "system prompt (the agent's instructions)" },
   greeting: { column: 'greeting', kind: 'text', help: 'said on answering; "" waits for the caller' },
-  transfer: { column: 'transfer_number', kind: 'phone_or_empty', help: 'E.164 number for transfers; "" turns transfers off' },
+  transfer: {
+    column: 'transfer_number',
+    kind: 'phone_or_empty',
+    help: 'E.164 number for transfers; "" turns transfers off',
+  },
   model: { column: 'llm_model', kind: 'text', help: 'LLM model, e.g. gpt-4o-mini' },
   language: { column: 'stt_language', kind: 'text', help: 'speech recognition language (BCP-47, or multi)' },
   'max-call-ms': { column: 'max_call_duration_ms', kind: 'integer', help: 'longest call, in milliseconds' },
-  'silence-timeout-ms': { column: 'silence_timeout_ms', kind: 'integer', help: 'hang up after this much silence, in milliseconds' },
+  'silence-timeout-ms': {
+    column: 'silence_timeout_ms',
+    kind: 'integer',
+    help: 'hang up after this much silence, in milliseconds',
+  },
 } as const satisfies Record<string, { column: string; kind: Kind; help: string }>;
 
 export type ConfigFlag = keyof typeof CONFIG_FLAGS;
@@ -47,7 +54,8 @@ function convert(flag: string, kind: Kind, raw: string): string | number | null 
       if (raw.trim() === '') return null;
       return toE164(raw) ?? raw;
     case 'integer':
-      if (!/^\d+$/.test(raw.trim())) throw new AppError('invalid_request', `--${flag} takes a whole number of milliseconds, got '${raw}'.`);
+      if (!/^\d+$/.test(raw.trim()))
+        throw new AppError('invalid_request', `--${flag} takes a whole number of milliseconds, got '${raw}'.`);
       return Number(raw.trim());
   }
 }

@@ -4,7 +4,6 @@
 // frontend could not. Only the operator's add-number runs as service_role. The owner lookup
 // reads auth.users with the connection's own role, as Supabase Auth does when it signs in.
 import postgres from 'postgres';
-import { EXIT_CODE } from '../exit_code.ts';
 import { AppError } from '../../shared/errors.ts';
 
 export interface SessionOptions {
@@ -52,7 +51,11 @@ export function openSession(options: SessionOptions): Session {
   });
 
   // set_config(..., true) lasts until the end of the transaction, as PostgREST's does.
-  const inTransaction = <T>(role: string | null, claims: Record<string, unknown> | null, work: (tx: Tx) => Promise<T>) =>
+  const inTransaction = <T>(
+    role: string | null,
+    claims: Record<string, unknown> | null,
+    work: (tx: Tx) => Promise<T>,
+  ) =>
     sql.begin(async (tx) => {
       await tx`select set_config('statement_timeout', ${String(statementTimeoutMs)}, true)`;
       if (role) {
@@ -66,11 +69,17 @@ export function openSession(options: SessionOptions): Session {
 
     async findOwner(email, { isDefault }) {
       return inTransaction(null, null, async (tx) => {
-        const [user] = await tx<{ id: string; email: string; app: Record<string, unknown> | null; meta: Record<string, unknown> | null }[]>`
+        const [user] = await tx<
+          { id: string; email: string; app: Record<string, unknown> | null; meta: Record<string, unknown> | null }[]
+        >`
           select id, email, raw_app_meta_data as app, raw_user_meta_data as meta
             from auth.users where lower(email) = lower(${email.trim()}) order by created_at limit 1`;
         if (!user) throw new AppError('invalid_config', await unknownOwnerMessage(tx, email, isDefault));
-        return { id: user.id, email: user.email, claims: ownerClaims(user.id, user.email, user.app ?? {}, user.meta ?? {}) };
+        return {
+          id: user.id,
+          email: user.email,
+          claims: ownerClaims(user.id, user.email, user.app ?? {}, user.meta ?? {}),
+        };
       });
     },
 
@@ -78,7 +87,11 @@ export function openSession(options: SessionOptions): Session {
 
     asServiceRole: (work) => {
       const iat = Math.floor(Date.now() / 1000);
-      return inTransaction('service_role', { iss: 'supabase', role: 'service_role', iat, exp: iat + SESSION_HOURS * 3600 }, work);
+      return inTransaction(
+        'service_role',
+        { iss: 'supabase', role: 'service_role', iat, exp: iat + SESSION_HOURS * 3600 },
+        work,
+      );
     },
 
     close: ({ force = false } = {}) => sql.end({ timeout: force ? 0 : 2 }),
@@ -88,9 +101,18 @@ export function openSession(options: SessionOptions): Session {
 function ownerClaims(id: string, email: string, app: Record<string, unknown>, meta: Record<string, unknown>) {
   const iat = Math.floor(Date.now() / 1000);
   return {
-    sub: id, role: 'authenticated', aud: 'authenticated', email, phone: '',
-    app_metadata: { provider: 'email', ...app }, user_metadata: meta, is_anonymous: false,
-    aal: 'aal1', session_id: crypto.randomUUID(), iat, exp: iat + SESSION_HOURS * 3600,
+    sub: id,
+    role: 'authenticated',
+    aud: 'authenticated',
+    email,
+    phone: '',
+    app_metadata: { provider: 'email', ...app },
+    user_metadata: meta,
+    is_anonymous: false,
+    aal: 'aal1',
+    session_id: crypto.randomUUID(),
+    iat,
+    exp: iat + SESSION_HOURS * 3600,
   };
 }
 
@@ -99,9 +121,13 @@ const SHOWN_USERS = 5;
 async function unknownOwnerMessage(tx: Tx, email: string, isDefault: boolean): Promise<string> {
   const users = await tx<{ email: string }[]>`
     select email from auth.users where email is not null order by created_at limit ${SHOWN_USERS + 1}`;
-  const known = users.length === 0
-    ? 'auth.users is empty.'
-    : `Existing users: ${users.slice(0, SHOWN_USERS).map((u) => u.email).join(', ')}${users.length > SHOWN_USERS ? ', …' : ''}.`;
+  const known =
+    users.length === 0
+      ? 'auth.users is empty.'
+      : `Existing users: ${users
+          .slice(0, SHOWN_USERS)
+          .map((u) => u.email)
+          .join(', ')}${users.length > SHOWN_USERS ? ', …' : ''}.`;
   const create = isDefault
     ? `${email} is the local stack's demo owner, which \`npm run dev\` creates: start it once, or`
     : 'Create the user with `npm run functions:token -- --email <email>` (local database) or in the Supabase dashboard (Authentication → Add user), or';
@@ -118,8 +144,17 @@ function hostOf(url: string): string {
 }
 
 const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
-  'ETIMEDOUT', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
 ]);
 
 /**
@@ -130,16 +165,24 @@ export function classifyConnectionFailure(error: unknown, host: string): AppErro
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
   if (UNREACHABLE_CODES.has(code)) {
-    return new AppError('unavailable',
+    return new AppError(
+      'unavailable',
       `cannot reach the database at ${host} (${code}). Is \`npm run dev\` running? Otherwise set DATABASE_URL to a migrated database.`,
-      { cause: error });
+      { cause: error },
+    );
   }
   const message = error instanceof Error ? error.message : String(error);
   if (code === '28P01' || code === '28000' || code === '3D000') {
-    return new AppError('invalid_config', `${message}. Check DATABASE_URL (or DEV_DB_PORT for the local stack).`, { cause: error });
+    return new AppError('invalid_config', `${message}. Check DATABASE_URL (or DEV_DB_PORT for the local stack).`, {
+      cause: error,
+    });
   }
   if (code === '3F000' || code === '42P01') {
-    return new AppError('invalid_config', `${message}: the database is not migrated. Run \`npm run db:migrate\` (or \`npm run dev\`).`, { cause: error });
+    return new AppError(
+      'invalid_config',
+      `${message}: the database is not migrated. Run \`npm run db:migrate\` (or \`npm run dev\`).`,
+      { cause: error },
+    );
   }
   return undefined;
 }

@@ -1,11 +1,16 @@
 // `plan` and `apply`: desired (telephony.json + env) vs live LiveKit. apply saves a backup first,
 // creates what is missing, updates what differs by read-modify-write (every unmanaged field is
 // kept), deletes only with --prune, and is idempotent.
-import { type DesiredState } from '../../shared/sip/desired.ts';
+import type { DesiredState } from '../../shared/sip/desired.ts';
 import {
-  desiredRuleFor, MANAGED_RULE_FIELDS, MANAGED_TRUNK_FIELDS, mergeManaged, type Plan, planChanges, renderPlan,
+  desiredRuleFor,
+  MANAGED_RULE_FIELDS,
+  MANAGED_TRUNK_FIELDS,
+  mergeManaged,
+  type Plan,
+  planChanges,
+  renderPlan,
 } from '../../shared/sip/plan.ts';
-import { AppError } from '../../shared/errors.ts';
 import { EXIT_CODE, type ExitCode } from '../exit_code.ts';
 import { writeBackup } from './backup.ts';
 import { loadDesired, requireLiveKit, type SipContext } from './context.ts';
@@ -13,14 +18,14 @@ import { LiveKitOps } from './livekit_ops.ts';
 import type { Output } from './output.ts';
 
 export function makePlan(desired: DesiredState, live: Parameters<typeof planChanges>[1], prune: boolean): Plan {
-  try {
-    return planChanges(desired, live, { prune });
-  } catch (error) {
-    throw error;
-  }
+  return planChanges(desired, live, { prune });
 }
 
-export async function planCommand(ctx: SipContext, out: Output, flags: { prune?: boolean; json?: boolean }): Promise<ExitCode> {
+export async function planCommand(
+  ctx: SipContext,
+  out: Output,
+  flags: { prune?: boolean; json?: boolean },
+): Promise<ExitCode> {
   const desired = await loadDesired(ctx.env);
   const ops = new LiveKitOps(requireLiveKit(ctx.env), ctx.env.LIVEKIT_TIMEOUT_MS);
   const plan = makePlan(desired, await ops.listLive(), flags.prune ?? false);
@@ -35,7 +40,11 @@ export interface ApplyResult {
   ruleId: string;
 }
 
-export async function applyDesired(ops: LiveKitOps, desired: DesiredState, options: { prune: boolean; backupDir: string }): Promise<ApplyResult> {
+export async function applyDesired(
+  ops: LiveKitOps,
+  desired: DesiredState,
+  options: { prune: boolean; backupDir: string },
+): Promise<ApplyResult> {
   const live = await ops.listLive();
   const plan = makePlan(desired, live, options.prune);
   if (plan.actions.length === 0) return { plan, backupFile: null, trunkId: plan.trunkId!, ruleId: plan.ruleId! };

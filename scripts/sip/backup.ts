@@ -4,7 +4,13 @@
 // trunks to the new ids) and puts back what was changed. It never deletes.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BACKUP_KIND, parseBackup, planRestoreRules, planRestoreTrunks, type SipBackup } from '../../shared/sip/backup.ts';
+import {
+  BACKUP_KIND,
+  parseBackup,
+  planRestoreRules,
+  planRestoreTrunks,
+  type SipBackup,
+} from '../../shared/sip/backup.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { DispatchRule, InboundTrunk } from '../../shared/sip/types.ts';
 import { EXIT_CODE, type ExitCode } from '../exit_code.ts';
@@ -17,8 +23,20 @@ export async function writeBackup(
   options: { dir: string; host: string; label?: string; file?: string },
 ): Promise<string> {
   const takenAt = new Date().toISOString();
-  const backup: SipBackup = { kind: BACKUP_KIND, version: 1, takenAt, host: options.host, trunks: live.trunks, rules: live.rules };
-  const file = options.file ?? path.join(options.dir, `sip-backup-${takenAt.replace(/[:.]/g, '-')}${options.label ? `-${options.label}` : ''}.json`);
+  const backup: SipBackup = {
+    kind: BACKUP_KIND,
+    version: 1,
+    takenAt,
+    host: options.host,
+    trunks: live.trunks,
+    rules: live.rules,
+  };
+  const file =
+    options.file ??
+    path.join(
+      options.dir,
+      `sip-backup-${takenAt.replace(/[:.]/g, '-')}${options.label ? `-${options.label}` : ''}.json`,
+    );
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(backup, null, 2)}\n`, { mode: 0o600 });
   return file;
@@ -27,8 +45,14 @@ export async function writeBackup(
 export async function backupCommand(ctx: SipContext, out: Output, flags: { out?: string }): Promise<ExitCode> {
   const ops = new LiveKitOps(requireLiveKit(ctx.env), ctx.env.LIVEKIT_TIMEOUT_MS);
   const live = await ops.listLive();
-  const file = await writeBackup(live, { dir: ctx.env.SIP_BACKUP_DIR, host: ops.host, ...(flags.out ? { file: flags.out } : {}) });
-  out.stdout(`Saved ${live.trunks.length} trunk(s) and ${live.rules.length} dispatch rule(s) to ${file}. Restore with: npm run sip -- restore ${file}`);
+  const file = await writeBackup(live, {
+    dir: ctx.env.SIP_BACKUP_DIR,
+    host: ops.host,
+    ...(flags.out ? { file: flags.out } : {}),
+  });
+  out.stdout(
+    `Saved ${live.trunks.length} trunk(s) and ${live.rules.length} dispatch rule(s) to ${file}. Restore with: npm run sip -- restore ${file}`,
+  );
   return EXIT_CODE.ok;
 }
 
@@ -39,14 +63,20 @@ export interface RestoreResult {
   safetyBackup: string | null;
 }
 
-export async function restoreBackup(ops: LiveKitOps, backup: SipBackup, options: { backupDir: string; dryRun?: boolean }): Promise<RestoreResult> {
+export async function restoreBackup(
+  ops: LiveKitOps,
+  backup: SipBackup,
+  options: { backupDir: string; dryRun?: boolean },
+): Promise<RestoreResult> {
   const live = await ops.listLive();
   const { actions: trunkActions, trunkIds } = planRestoreTrunks(backup, live.trunks);
   const result: RestoreResult = { recreated: new Map(), replaced: [], safetyBackup: null };
   const ruleActionsBefore = planRestoreRules(backup, live.rules, trunkIds);
   if (options.dryRun || (trunkActions.length === 0 && ruleActionsBefore.length === 0)) {
-    for (const a of trunkActions) a.kind === 'recreate_trunk' ? result.recreated.set(a.oldId, '(new)') : result.replaced.push(a.id);
-    for (const a of ruleActionsBefore) a.kind === 'recreate_rule' ? result.recreated.set(a.oldId, '(new)') : result.replaced.push(a.id);
+    for (const a of trunkActions)
+      a.kind === 'recreate_trunk' ? result.recreated.set(a.oldId, '(new)') : result.replaced.push(a.id);
+    for (const a of ruleActionsBefore)
+      a.kind === 'recreate_rule' ? result.recreated.set(a.oldId, '(new)') : result.replaced.push(a.id);
     return result;
   }
   result.safetyBackup = await writeBackup(live, { dir: options.backupDir, host: ops.host, label: 'before-restore' });
@@ -73,8 +103,17 @@ export async function restoreBackup(ops: LiveKitOps, backup: SipBackup, options:
   return result;
 }
 
-export async function restoreCommand(ctx: SipContext, out: Output, file: string | undefined, flags: { dryRun?: boolean }): Promise<ExitCode> {
-  if (!file) throw new AppError('invalid_request', 'restore needs a backup file: npm run sip -- restore .data/sip-backups/<file>.json');
+export async function restoreCommand(
+  ctx: SipContext,
+  out: Output,
+  file: string | undefined,
+  flags: { dryRun?: boolean },
+): Promise<ExitCode> {
+  if (!file)
+    throw new AppError(
+      'invalid_request',
+      'restore needs a backup file: npm run sip -- restore .data/sip-backups/<file>.json',
+    );
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
@@ -82,11 +121,7 @@ export async function restoreCommand(ctx: SipContext, out: Output, file: string 
     throw new AppError('invalid_request', `Cannot read backup ${file}: ${(error as Error).message.split('\n')[0]}`);
   }
   let backup: SipBackup;
-  try {
-    backup = parseBackup(raw, file);
-  } catch (error) {
-    throw error;
-  }
+  backup = parseBackup(raw, file);
   const ops = new LiveKitOps(requireLiveKit(ctx.env), ctx.env.LIVEKIT_TIMEOUT_MS);
   const result = await restoreBackup(ops, backup, { backupDir: ctx.env.SIP_BACKUP_DIR, dryRun: flags.dryRun ?? false });
   if (result.recreated.size === 0 && result.replaced.length === 0) {
@@ -95,7 +130,8 @@ export async function restoreCommand(ctx: SipContext, out: Output, file: string 
   }
   const verb = flags.dryRun ? 'would ' : '';
   if (result.safetyBackup) out.stdout(`Backed up the current setup to ${result.safetyBackup}`);
-  for (const [oldId, newId] of result.recreated) out.stdout(`+ ${verb}recreate ${oldId}${flags.dryRun ? '' : ` as ${newId}`}`);
+  for (const [oldId, newId] of result.recreated)
+    out.stdout(`+ ${verb}recreate ${oldId}${flags.dryRun ? '' : ` as ${newId}`}`);
   for (const id of result.replaced) out.stdout(`~ ${verb}put back ${id} as it was`);
   return EXIT_CODE.ok;
 }

@@ -13,8 +13,19 @@ beforeAll(async () => {
 });
 afterAll(() => world?.close());
 
-const MUTATIONS = new Set(['CreateSIPInboundTrunk', 'UpdateSIPInboundTrunk', 'DeleteSIPTrunk', 'CreateSIPDispatchRule', 'UpdateSIPDispatchRule', 'DeleteSIPDispatchRule']);
-const mutationsSince = (start: number) => world.livekit.requests.slice(start).filter((r) => MUTATIONS.has(r.method)).map((r) => r.method);
+const MUTATIONS = new Set([
+  'CreateSIPInboundTrunk',
+  'UpdateSIPInboundTrunk',
+  'DeleteSIPTrunk',
+  'CreateSIPDispatchRule',
+  'UpdateSIPDispatchRule',
+  'DeleteSIPDispatchRule',
+]);
+const mutationsSince = (start: number) =>
+  world.livekit.requests
+    .slice(start)
+    .filter((r) => MUTATIONS.has(r.method))
+    .map((r) => r.method);
 
 async function doctorJson(): Promise<{ code: number; report: SipReport }> {
   const { code, stdout } = await world.run(['doctor', '--json']);
@@ -40,9 +51,15 @@ describe('npm run sip (against the LiveKit fake and a real database)', () => {
 
     const [trunk] = await world.sip.listSipInboundTrunk();
     const [rule] = await world.sip.listSipDispatchRule();
-    expect(trunk!.toJson()).toMatchObject({ name: 'Switchboard inbound (SignalWire)', allowedAddresses: ['203.0.113.0/24'], ringingTimeout: '30s', krispEnabled: true });
+    expect(trunk!.toJson()).toMatchObject({
+      name: 'Switchboard inbound (SignalWire)',
+      allowedAddresses: ['203.0.113.0/24'],
+      ringingTimeout: '30s',
+      krispEnabled: true,
+    });
     expect(rule!.toJson()).toMatchObject({
-      trunkIds: [trunk!.sipTrunkId], rule: { dispatchRuleIndividual: { roomPrefix: 'call-' } },
+      trunkIds: [trunk!.sipTrunkId],
+      rule: { dispatchRuleIndividual: { roomPrefix: 'call-' } },
       roomConfig: { agents: [{ agentName: 'SW Telephony Agent' }] },
     });
 
@@ -71,10 +88,17 @@ describe('npm run sip (against the LiveKit fake and a real database)', () => {
 
     const plan = await world.run(['plan', '--json']);
     expect(JSON.parse(plan.stdout).actions).toEqual([
-      { kind: 'update_rule', id: rule!.sipDispatchRuleId, label: `${rule!.sipDispatchRuleId} "Switchboard calls"`, adopted: false,
-        changes: [{ field: 'hidePhoneNumber', from: true, to: false }] },
+      {
+        kind: 'update_rule',
+        id: rule!.sipDispatchRuleId,
+        label: `${rule!.sipDispatchRuleId} "Switchboard calls"`,
+        adopted: false,
+        changes: [{ field: 'hidePhoneNumber', from: true, to: false }],
+      },
     ]);
-    expect((await world.run(['plan'])).stdout).toBe(`~ update dispatch rule ${rule!.sipDispatchRuleId} "Switchboard calls"\n    hidePhoneNumber: true -> false`);
+    expect((await world.run(['plan'])).stdout).toBe(
+      `~ update dispatch rule ${rule!.sipDispatchRuleId} "Switchboard calls"\n    hidePhoneNumber: true -> false`,
+    );
 
     expect((await world.run(['apply'])).code).toBe(0);
     const [after] = await world.sip.listSipDispatchRule();
@@ -90,7 +114,13 @@ describe('npm run sip (against the LiveKit fake and a real database)', () => {
     await world.sip.updateSipDispatchRule(rule!.sipDispatchRuleId, edited);
     expect((await doctorJson()).report.findings.map((f) => f.code)).toEqual(['rule_agent_name_mismatch']);
     const plan = JSON.parse((await world.run(['plan', '--json'])).stdout);
-    expect(plan.actions[0].changes).toEqual([{ field: 'roomConfig', from: [{ agentName: 'SW Telephony Agent ', metadata: '' }], to: [{ agentName: 'SW Telephony Agent', metadata: '' }] }]);
+    expect(plan.actions[0].changes).toEqual([
+      {
+        field: 'roomConfig',
+        from: [{ agentName: 'SW Telephony Agent ', metadata: '' }],
+        to: [{ agentName: 'SW Telephony Agent', metadata: '' }],
+      },
+    ]);
     await world.run(['apply']);
     expect((await doctorJson()).code).toBe(0);
   });
@@ -138,14 +168,20 @@ describe('npm run sip (against the LiveKit fake and a real database)', () => {
   });
 
   it('keeps unmanaged rules unless --prune, which deletes them after a backup', async () => {
-    await world.sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'scan-' }, {
-      name: 'catch-all', roomConfig: new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName: 'SW Telephony Agent' })] }),
-    });
+    await world.sip.createSipDispatchRule(
+      { type: 'individual', roomPrefix: 'scan-' },
+      {
+        name: 'catch-all',
+        roomConfig: new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName: 'SW Telephony Agent' })] }),
+      },
+    );
     const doctor = await doctorJson();
     expect(doctor.code).toBe(1);
     expect(doctor.report.findings.map((f) => f.code)).toEqual(['rule_wildcard', 'rule_room_prefix_changed']);
 
-    expect((await world.run(['plan'])).stdout).toMatch(/keep unmanaged dispatch rule SDR_\w+ "catch-all" \(--prune deletes it\)/);
+    expect((await world.run(['plan'])).stdout).toMatch(
+      /keep unmanaged dispatch rule SDR_\w+ "catch-all" \(--prune deletes it\)/,
+    );
     await world.run(['apply']);
     expect(await world.sip.listSipDispatchRule()).toHaveLength(2);
     const before = readdirSync(world.backupDir).length;
@@ -161,7 +197,10 @@ describe('npm run sip (against the LiveKit fake and a real database)', () => {
     const saved = await world.run(['snapshot', '--out', out]);
     expect(saved.stdout).toContain(`Saved snapshot to ${out}`);
     world.worker.agentName = 'SW Telephony Agent';
-    const offline = await world.run(['doctor', '--json', '--snapshot', out], { LIVEKIT_URL: undefined, DATABASE_URL: undefined });
+    const offline = await world.run(['doctor', '--json', '--snapshot', out], {
+      LIVEKIT_URL: undefined,
+      DATABASE_URL: undefined,
+    });
     expect(offline.code).toBe(2);
     expect(JSON.parse(offline.stdout).findings.map((f: { code: string }) => f.code)).toEqual(['worker_name_mismatch']);
     expect(await readFile(out, 'utf8')).toContain(NUMBER);
@@ -169,11 +208,19 @@ describe('npm run sip (against the LiveKit fake and a real database)', () => {
 
   it('rooms lists call rooms with their SIP caller, status and age, masking caller numbers', async () => {
     world.livekit.addCall({ caller: '+15559876543', called: NUMBER, callStatus: 'ringing', ageMs: 40_000 });
-    world.livekit.addCall({ caller: '+15551112222', called: NUMBER, callStatus: 'active', ageMs: 125_000, withAgent: true });
+    world.livekit.addCall({
+      caller: '+15551112222',
+      called: NUMBER,
+      callStatus: 'active',
+      ageMs: 125_000,
+      withAgent: true,
+    });
     const { code, stdout } = await world.run(['rooms']);
     expect(code).toBe(0);
     expect(stdout).toContain('2 active call room(s)');
-    expect(stdout).toMatch(/call-_…2222_\w+ {2}age 2m0[5-9]s {2}active {2}caller …2222 -> \+15551230001 {2}agent joined/);
+    expect(stdout).toMatch(
+      /call-_…2222_\w+ {2}age 2m0[5-9]s {2}active {2}caller …2222 -> \+15551230001 {2}agent joined/,
+    );
     expect(stdout).toMatch(/age 4\ds {2}ringing {2}caller …6543 .* agent none .*ringing with no agent/);
     expect(stdout).not.toContain('9876543');
     const json = JSON.parse((await world.run(['rooms', '--json', '--show-numbers'])).stdout);

@@ -59,7 +59,10 @@ export async function runSip(argv: string[], options: RunOptions): Promise<ExitC
     const ctx = loadContext(options.env);
     switch (command) {
       case 'doctor':
-        return await doctor(ctx, output, { json: values.json ?? false, ...(values.snapshot ? { snapshot: values.snapshot } : {}) });
+        return await doctor(ctx, output, {
+          json: values.json ?? false,
+          ...(values.snapshot ? { snapshot: values.snapshot } : {}),
+        });
       case 'snapshot':
         return await snapshotCommand(ctx, output, values.out ? { out: values.out } : {});
       case 'plan':
@@ -71,7 +74,10 @@ export async function runSip(argv: string[], options: RunOptions): Promise<ExitC
       case 'restore':
         return await restoreCommand(ctx, output, rest[0], { dryRun: values['dry-run'] ?? false });
       case 'rooms':
-        return await roomsCommand(ctx, output, { json: values.json ?? false, showNumbers: values['show-numbers'] ?? false });
+        return await roomsCommand(ctx, output, {
+          json: values.json ?? false,
+          showNumbers: values['show-numbers'] ?? false,
+        });
       default:
         out.stderr(`sip: unknown command ${JSON.stringify(command)}. Run npm run sip -- help`);
         return EXIT_CODE.usage;
@@ -86,7 +92,9 @@ export async function runSip(argv: string[], options: RunOptions): Promise<ExitC
       out.stderr(`sip: ${(error as Error).message}. Run npm run sip -- help`);
       return EXIT_CODE.usage;
     }
-    out.stderr(`sip: unexpected error: ${(error as Error).message?.split('\n')[0] ?? String(error)} (rerun with --verbose for details)`);
+    out.stderr(
+      `sip: unexpected error: ${(error as Error).message?.split('\n')[0] ?? String(error)} (rerun with --verbose for details)`,
+    );
     if (verbose) out.stderr(String((error as Error).stack ?? error));
     return EXIT_CODE.failures;
   }

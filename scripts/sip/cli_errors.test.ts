@@ -32,7 +32,9 @@ describe('npm run sip errors: one line with the fix and an exit code', () => {
   it('a LIVEKIT_URL that is not a URL: exit 3', async () => {
     const { code, stderr } = await world.run(['backup'], { LIVEKIT_URL: 'my-project.livekit.cloud' });
     expect(code).toBe(3);
-    expect(stderr).toBe('sip: LIVEKIT_URL "my-project.livekit.cloud" is not a URL: use https://<project>.livekit.cloud (or http://127.0.0.1:7880).');
+    expect(stderr).toBe(
+      'sip: LIVEKIT_URL "my-project.livekit.cloud" is not a URL: use https://<project>.livekit.cloud (or http://127.0.0.1:7880).',
+    );
   });
 
   it('a LIVEKIT_URL pointing at something that is not LiveKit: exit 3', async () => {
@@ -53,9 +55,13 @@ describe('npm run sip errors: one line with the fix and an exit code', () => {
   });
 
   it('401 from LiveKit (wrong secret): exit 3, names the credentials', async () => {
-    const { code, stderr } = await world.run(['apply'], { LIVEKIT_API_SECRET: 'not-the-secret-of-this-project-000000' });
+    const { code, stderr } = await world.run(['apply'], {
+      LIVEKIT_API_SECRET: 'not-the-secret-of-this-project-000000',
+    });
     expect(code).toBe(3);
-    expect(stderr).toMatch(/refused the credentials \(401: invalid authorization token: .*\): check that LIVEKIT_API_KEY and LIVEKIT_API_SECRET/);
+    expect(stderr).toMatch(
+      /refused the credentials \(401: invalid authorization token: .*\): check that LIVEKIT_API_KEY and LIVEKIT_API_SECRET/,
+    );
     expectOneLine(stderr);
   });
 
@@ -64,7 +70,9 @@ describe('npm run sip errors: one line with the fix and an exit code', () => {
     try {
       const { code, stderr } = await world.run(['plan'], { LIVEKIT_TIMEOUT_MS: '150' });
       expect(code).toBe(4);
-      expect(stderr).toBe(`sip: LiveKit at ${world.livekit.url} did not answer within 150 ms: check the network and LIVEKIT_URL, or raise LIVEKIT_TIMEOUT_MS.`);
+      expect(stderr).toBe(
+        `sip: LiveKit at ${world.livekit.url} did not answer within 150 ms: check the network and LIVEKIT_URL, or raise LIVEKIT_TIMEOUT_MS.`,
+      );
     } finally {
       world.livekit.setLatency(0);
     }
@@ -84,12 +92,15 @@ describe('npm run sip errors: one line with the fix and an exit code', () => {
     expect(text.stdout).not.toContain('All clear');
   });
 
-  it('a LiveKit refusal is one line with LiveKit\'s reason: exit 2', async () => {
-    const msg = 'Conflicting inbound SIP Trunks: "<new>" and "ST_x", using the same number(s) <any> without AllowedNumbers set';
+  it("a LiveKit refusal is one line with LiveKit's reason: exit 2", async () => {
+    const msg =
+      'Conflicting inbound SIP Trunks: "<new>" and "ST_x", using the same number(s) <any> without AllowedNumbers set';
     world.livekit.fail('CreateSIPInboundTrunk', { code: 'invalid_argument', msg });
     const { code, stderr } = await world.run(['apply']);
     expect(code).toBe(2);
-    expect(stderr).toBe(`sip: LiveKit refused to create trunk "Switchboard inbound (SignalWire)" (invalid_argument: ${msg}).`);
+    expect(stderr).toBe(
+      `sip: LiveKit refused to create trunk "Switchboard inbound (SignalWire)" (invalid_argument: ${msg}).`,
+    );
   });
 
   it('an invalid telephony setup stops before LiveKit is called: exit 3', async () => {
@@ -101,7 +112,10 @@ describe('npm run sip errors: one line with the fix and an exit code', () => {
   });
 
   it('unknown command and bad flags: the usage exit code (64, apart from failures) with the way to help', async () => {
-    expect(await world.run(['dcotor'])).toMatchObject({ code: EXIT_CODE.usage, stderr: 'sip: unknown command "dcotor". Run npm run sip -- help' });
+    expect(await world.run(['dcotor'])).toMatchObject({
+      code: EXIT_CODE.usage,
+      stderr: 'sip: unknown command "dcotor". Run npm run sip -- help',
+    });
     const bad = await world.run(['doctor', '--jsno']);
     expect(bad.code).toBe(EXIT_CODE.usage);
     expect(EXIT_CODE.usage).not.toBe(EXIT_CODE.failures);
@@ -110,7 +124,10 @@ describe('npm run sip errors: one line with the fix and an exit code', () => {
 
   it('the real entry point prints one line and exits 3 without credentials', () => {
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
-    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts/sip/cli.ts'), 'doctor'], { env, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts/sip/cli.ts'), 'doctor'], {
+      env,
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(3);
     expect(result.stderr.trim()).toMatch(/^sip: LIVEKIT_URL is not set: /);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -121,25 +138,39 @@ describe('npm run sip apply on the runbook setup', () => {
   it('adopts the runbook trunk, keeps its "+1" rule until --prune, then the doctor passes', async () => {
     const runbook = await startSipWorld();
     try {
-      const trunk = await runbook.sip.createSipInboundTrunk('SignalWire Inbound', [], { allowedAddresses: ['0.0.0.0/0'], allowedNumbers: [] });
-      const rule = await runbook.sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'call-' }, {
-        name: 'Sw-calls', trunkIds: [trunk.sipTrunkId],
-        roomConfig: (await import('livekit-server-sdk')).RoomConfiguration.fromJson({ agents: [{ agentName: 'SW Telephony Agent' }] }),
+      const trunk = await runbook.sip.createSipInboundTrunk('SignalWire Inbound', [], {
+        allowedAddresses: ['0.0.0.0/0'],
+        allowedNumbers: [],
       });
+      const rule = await runbook.sip.createSipDispatchRule(
+        { type: 'individual', roomPrefix: 'call-' },
+        {
+          name: 'Sw-calls',
+          trunkIds: [trunk.sipTrunkId],
+          roomConfig: (await import('livekit-server-sdk')).RoomConfiguration.fromJson({
+            agents: [{ agentName: 'SW Telephony Agent' }],
+          }),
+        },
+      );
       const withPlusOne = rule.clone();
       withPlusOne.inboundNumbers = ['+1'];
       await runbook.sip.updateSipDispatchRule(rule.sipDispatchRuleId, withPlusOne);
 
       const before = JSON.parse((await runbook.run(['doctor', '--json'])).stdout);
-      expect(before.findings.map((f: { code: string }) => f.code)).toEqual(['trunk_open_to_all', 'rule_inbound_numbers_prefix', 'number_dropped']);
+      expect(before.findings.map((f: { code: string }) => f.code)).toEqual([
+        'trunk_open_to_all',
+        'rule_inbound_numbers_prefix',
+        'number_dropped',
+      ]);
 
       const plan = (await runbook.run(['plan'])).stdout;
       expect(plan).toContain(`~ update trunk ${trunk.sipTrunkId} "SignalWire Inbound" (adopted`);
       expect(plan).toContain('allowedAddresses: ["0.0.0.0/0"] -> ["203.0.113.0/24"]');
       expect(plan).toContain(`keep unmanaged dispatch rule ${rule.sipDispatchRuleId} "Sw-calls"`);
       await runbook.run(['apply']);
-      expect(JSON.parse((await runbook.run(['doctor', '--json'])).stdout).findings.map((f: { code: string }) => f.code))
-        .toEqual(['rule_inbound_numbers_prefix']);
+      expect(
+        JSON.parse((await runbook.run(['doctor', '--json'])).stdout).findings.map((f: { code: string }) => f.code),
+      ).toEqual(['rule_inbound_numbers_prefix']);
       await runbook.run(['apply', '--prune']);
       const after = await runbook.run(['doctor']);
       expect(after.code).toBe(0);

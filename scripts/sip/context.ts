@@ -6,19 +6,25 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.ts';
-import { buildDesiredState, type DesiredState, parseTelephonyConfig, type TelephonyConfig } from '../../shared/sip/desired.ts';
+import {
+  buildDesiredState,
+  type DesiredState,
+  parseTelephonyConfig,
+  type TelephonyConfig,
+} from '../../shared/sip/desired.ts';
 import { PROVIDER_KEY_NAMES } from '../../shared/sip/diagnose/providers.ts';
 import { OPEN_CONFIG_ISSUES_SQL, PHONE_NUMBERS_SQL } from '../../shared/sip/snapshot.ts';
 import type { ConfigIssueRow, PhoneNumberRow, ProviderKeys } from '../../shared/sip/types.ts';
-import { EXIT_CODE, type ExitCode } from '../exit_code.ts';
 import { DEFAULT_TIMEOUT_MS, DEFAULT_WORKER_HEALTH_URL, type LiveKitAccess } from '../../shared/sip/collect.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_TELEPHONY_CONFIG = path.join(PROJECT_ROOT, 'telephony.json');
 export const DEFAULT_BACKUP_DIR = path.join(PROJECT_ROOT, '.data', 'sip-backups');
 
-
-const optional = z.string().optional().transform((v) => (v?.trim() ? v : undefined));
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v : undefined));
 const envSchema = z.object({
   LIVEKIT_URL: optional,
   LIVEKIT_API_KEY: optional,
@@ -51,9 +57,12 @@ export function loadContext(source: Record<string, string | undefined>): SipCont
 }
 
 const MISSING_LIVEKIT: Record<string, string> = {
-  LIVEKIT_URL: 'LIVEKIT_URL is not set: export LIVEKIT_URL=https://<project>.livekit.cloud (or http://127.0.0.1:7880 for `livekit-server --dev`).',
-  LIVEKIT_API_KEY: 'LIVEKIT_API_KEY is not set: export the API key from LiveKit Cloud (Settings -> API keys), or devkey for `livekit-server --dev`.',
-  LIVEKIT_API_SECRET: 'LIVEKIT_API_SECRET is not set: export the secret that belongs to LIVEKIT_API_KEY (secret for `livekit-server --dev`).',
+  LIVEKIT_URL:
+    'LIVEKIT_URL is not set: export LIVEKIT_URL=https://<project>.livekit.cloud (or http://127.0.0.1:7880 for `livekit-server --dev`).',
+  LIVEKIT_API_KEY:
+    'LIVEKIT_API_KEY is not set: export the API key from LiveKit Cloud (Settings -> API keys), or devkey for `livekit-server --dev`.',
+  LIVEKIT_API_SECRET:
+    'LIVEKIT_API_SECRET is not set: export the secret that belongs to LIVEKIT_API_KEY (secret for `livekit-server --dev`).',
 };
 
 export function requireLiveKit(env: SipEnv): LiveKitAccess {
@@ -65,10 +74,16 @@ export function requireLiveKit(env: SipEnv): LiveKitAccess {
   try {
     url = new URL(host);
   } catch {
-    throw new AppError('invalid_config', `LIVEKIT_URL ${JSON.stringify(host)} is not a URL: use https://<project>.livekit.cloud (or http://127.0.0.1:7880).`);
+    throw new AppError(
+      'invalid_config',
+      `LIVEKIT_URL ${JSON.stringify(host)} is not a URL: use https://<project>.livekit.cloud (or http://127.0.0.1:7880).`,
+    );
   }
   if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
-    throw new AppError('invalid_config', `LIVEKIT_URL ${JSON.stringify(host)} must start with https://, http://, wss:// or ws://.`);
+    throw new AppError(
+      'invalid_config',
+      `LIVEKIT_URL ${JSON.stringify(host)} must start with https://, http://, wss:// or ws://.`,
+    );
   }
   return { host, apiKey: env.LIVEKIT_API_KEY!, apiSecret: env.LIVEKIT_API_SECRET! };
 }
@@ -79,22 +94,17 @@ export async function loadTelephonyConfig(env: SipEnv): Promise<TelephonyConfig>
     raw = JSON.parse(await readFile(env.TELEPHONY_CONFIG, 'utf8'));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (error as Error).message;
-    throw new AppError('invalid_config', `Cannot read ${env.TELEPHONY_CONFIG} (${reason}): restore telephony.json or set TELEPHONY_CONFIG.`);
+    throw new AppError(
+      'invalid_config',
+      `Cannot read ${env.TELEPHONY_CONFIG} (${reason}): restore telephony.json or set TELEPHONY_CONFIG.`,
+    );
   }
-  try {
-    return parseTelephonyConfig(raw, path.basename(env.TELEPHONY_CONFIG));
-  } catch (error) {
-    throw error;
-  }
+  return parseTelephonyConfig(raw, path.basename(env.TELEPHONY_CONFIG));
 }
 
 export async function loadDesired(env: SipEnv): Promise<DesiredState> {
   const config = await loadTelephonyConfig(env);
-  try {
-    return buildDesiredState(config, env);
-  } catch (error) {
-    throw error;
-  }
+  return buildDesiredState(config, env);
 }
 
 /** phone_numbers and open config_issues over DATABASE_URL (superuser/service role: every owner). */

@@ -4,7 +4,12 @@ import { EXIT_CODE } from '../exit_code.ts';
 import { exitCodeFor } from './doctor.ts';
 
 const report = (result: SipReport['result'], unknownStages: SipReport['unknownStages']): SipReport => ({
-  takenAt: '2026-11-25T12:00:00.000Z', result, counts: { fail: 0, warn: 0, info: 0 }, unknownStages, stages: [], findings: [],
+  takenAt: '2026-11-25T12:00:00.000Z',
+  result,
+  counts: { fail: 0, warn: 0, info: 0 },
+  unknownStages,
+  stages: [],
+  findings: [],
 });
 
 describe('doctor exit code', () => {

@@ -21,10 +21,16 @@ export async function takeSnapshot(ctx: SipContext): Promise<SipSnapshot> {
     livekit,
     timeoutMs,
     workerUrl: ctx.env.WORKER_HEALTH_URL,
-    ...(readDatabase ? { readDatabase } : { databaseMissing: 'DATABASE_URL is not set: export the database URL (npm run dev prints it)' }),
+    ...(readDatabase
+      ? { readDatabase }
+      : { databaseMissing: 'DATABASE_URL is not set: export the database URL (npm run dev prints it)' }),
     providerKeys: ctx.providerKeys,
     expectedAgentName: resolveAgentName(ctx.env.AGENT_NAME),
-    desired: { trunkName: config.trunk.name, ruleName: config.dispatchRule.name, roomPrefix: config.dispatchRule.roomPrefix },
+    desired: {
+      trunkName: config.trunk.name,
+      ruleName: config.dispatchRule.name,
+      roomPrefix: config.dispatchRule.roomPrefix,
+    },
   });
 }
 
@@ -35,7 +41,11 @@ export function exitCodeFor(report: SipReport): ExitCode {
   return EXIT_CODE.ok;
 }
 
-export async function doctor(ctx: SipContext, out: Output, flags: { json?: boolean; snapshot?: string }): Promise<ExitCode> {
+export async function doctor(
+  ctx: SipContext,
+  out: Output,
+  flags: { json?: boolean; snapshot?: string },
+): Promise<ExitCode> {
   const snapshot = flags.snapshot ? await readSnapshotFile(flags.snapshot) : await takeSnapshot(ctx);
   const report = buildReport(snapshot, diagnose(snapshot));
   out.stdout(flags.json ? JSON.stringify(report, null, 2) : renderReport(report, { colour: out.colour }));
@@ -44,11 +54,15 @@ export async function doctor(ctx: SipContext, out: Output, flags: { json?: boole
 
 export async function snapshotCommand(ctx: SipContext, out: Output, flags: { out?: string }): Promise<ExitCode> {
   const snapshot = await takeSnapshot(ctx);
-  const file = flags.out ?? path.join(PROJECT_ROOT, '.data', 'sip-snapshots', `snapshot-${snapshot.takenAt.replace(/[:.]/g, '-')}.json`);
+  const file =
+    flags.out ??
+    path.join(PROJECT_ROOT, '.data', 'sip-snapshots', `snapshot-${snapshot.takenAt.replace(/[:.]/g, '-')}.json`);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(snapshot, null, 2)}\n`, { mode: 0o600 });
   const unknown = [snapshot.livekit, snapshot.database, snapshot.worker].filter((p) => p.status === 'unknown').length;
-  out.stdout(`Saved snapshot to ${file}${unknown ? ` (${unknown} part(s) could not be read)` : ''}. Diagnose it with: npm run sip -- doctor --snapshot ${file}`);
+  out.stdout(
+    `Saved snapshot to ${file}${unknown ? ` (${unknown} part(s) could not be read)` : ''}. Diagnose it with: npm run sip -- doctor --snapshot ${file}`,
+  );
   return EXIT_CODE.ok;
 }
 
@@ -59,9 +73,5 @@ async function readSnapshotFile(file: string): Promise<SipSnapshot> {
   } catch (error) {
     throw new AppError('invalid_request', `Cannot read snapshot ${file}: ${(error as Error).message.split('\n')[0]}`);
   }
-  try {
-    return parseSnapshot(raw, file);
-  } catch (error) {
-    throw error;
-  }
+  return parseSnapshot(raw, file);
 }

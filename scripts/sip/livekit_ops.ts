@@ -23,7 +23,9 @@ export class LiveKitOps {
     this.access = access;
     this.timeoutMs = timeoutMs;
     this.sip = sipClient(access, timeoutMs);
-    this.rooms = new RoomServiceClient(access.host, access.apiKey, access.apiSecret, { requestTimeout: timeoutMs / 1000 });
+    this.rooms = new RoomServiceClient(access.host, access.apiKey, access.apiSecret, {
+      requestTimeout: timeoutMs / 1000,
+    });
   }
 
   get host(): string {
@@ -41,19 +43,27 @@ export class LiveKitOps {
 
   async listLive(): Promise<{ trunks: InboundTrunk[]; rules: DispatchRule[] }> {
     const [trunks, rules] = await this.call('list trunks and dispatch rules', () =>
-      Promise.all([this.sip.listSipInboundTrunk(), this.sip.listSipDispatchRule()]));
-    return { trunks: trunks.map((t) => t.toJson() as InboundTrunk), rules: rules.map((r) => r.toJson() as DispatchRule) };
+      Promise.all([this.sip.listSipInboundTrunk(), this.sip.listSipDispatchRule()]),
+    );
+    return {
+      trunks: trunks.map((t) => t.toJson() as InboundTrunk),
+      rules: rules.map((r) => r.toJson() as DispatchRule),
+    };
   }
 
   async getTrunk(id: string): Promise<InboundTrunk> {
     const [trunk] = await this.call(`read trunk ${id}`, () => this.sip.listSipInboundTrunk({ trunkIds: [id] }));
-    if (!trunk?.sipTrunkId) throw new AppError('not_found', `Trunk ${id} disappeared while applying: run the command again.`);
+    if (!trunk?.sipTrunkId)
+      throw new AppError('not_found', `Trunk ${id} disappeared while applying: run the command again.`);
     return trunk.toJson() as InboundTrunk;
   }
 
   async getRule(id: string): Promise<DispatchRule> {
-    const [rule] = await this.call(`read dispatch rule ${id}`, () => this.sip.listSipDispatchRule({ dispatchRuleIds: [id] }));
-    if (!rule?.sipDispatchRuleId) throw new AppError('not_found', `Dispatch rule ${id} disappeared while applying: run the command again.`);
+    const [rule] = await this.call(`read dispatch rule ${id}`, () =>
+      this.sip.listSipDispatchRule({ dispatchRuleIds: [id] }),
+    );
+    if (!rule?.sipDispatchRuleId)
+      throw new AppError('not_found', `Dispatch rule ${id} disappeared while applying: run the command again.`);
     return rule.toJson() as DispatchRule;
   }
 
@@ -66,7 +76,8 @@ export class LiveKitOps {
         ...(trunk.authUsername ? { authUsername: trunk.authUsername, authPassword: trunk.authPassword ?? '' } : {}),
         ...(trunk.metadata ? { metadata: trunk.metadata } : {}),
         krispEnabled: trunk.krispEnabled ?? false,
-      }));
+      }),
+    );
     return this.replaceTrunk(created.sipTrunkId, { ...trunk, sipTrunkId: created.sipTrunkId });
   }
 
@@ -80,25 +91,49 @@ export class LiveKitOps {
   async createRule(rule: DispatchRule): Promise<DispatchRule> {
     const kind = rule.rule ?? {};
     const spec = kind.dispatchRuleDirect
-      ? { type: 'direct' as const, roomName: kind.dispatchRuleDirect.roomName ?? '', pin: kind.dispatchRuleDirect.pin ?? '' }
+      ? {
+          type: 'direct' as const,
+          roomName: kind.dispatchRuleDirect.roomName ?? '',
+          pin: kind.dispatchRuleDirect.pin ?? '',
+        }
       : kind.dispatchRuleCallee
-        ? { type: 'callee' as const, roomPrefix: kind.dispatchRuleCallee.roomPrefix ?? '', pin: kind.dispatchRuleCallee.pin ?? '', randomize: kind.dispatchRuleCallee.randomize ?? false }
-        : { type: 'individual' as const, roomPrefix: kind.dispatchRuleIndividual?.roomPrefix ?? '', pin: kind.dispatchRuleIndividual?.pin ?? '' };
-    const full = SIPDispatchRuleInfo.fromJson({ ...stripVolatile(rule), sipDispatchRuleId: '' } as never, { ignoreUnknownFields: true });
+        ? {
+            type: 'callee' as const,
+            roomPrefix: kind.dispatchRuleCallee.roomPrefix ?? '',
+            pin: kind.dispatchRuleCallee.pin ?? '',
+            randomize: kind.dispatchRuleCallee.randomize ?? false,
+          }
+        : {
+            type: 'individual' as const,
+            roomPrefix: kind.dispatchRuleIndividual?.roomPrefix ?? '',
+            pin: kind.dispatchRuleIndividual?.pin ?? '',
+          };
+    const full = SIPDispatchRuleInfo.fromJson({ ...stripVolatile(rule), sipDispatchRuleId: '' } as never, {
+      ignoreUnknownFields: true,
+    });
     const created = await this.call(`create dispatch rule ${JSON.stringify(rule.name ?? '')}`, () =>
       this.sip.createSipDispatchRule(spec, {
-        name: full.name, metadata: full.metadata, trunkIds: full.trunkIds, hidePhoneNumber: full.hidePhoneNumber,
-        attributes: full.attributes, roomPreset: full.roomPreset, ...(full.roomConfig ? { roomConfig: full.roomConfig } : {}),
-      }));
+        name: full.name,
+        metadata: full.metadata,
+        trunkIds: full.trunkIds,
+        hidePhoneNumber: full.hidePhoneNumber,
+        attributes: full.attributes,
+        roomPreset: full.roomPreset,
+        ...(full.roomConfig ? { roomConfig: full.roomConfig } : {}),
+      }),
+    );
     const createdJson = created.toJson() as DispatchRule;
     const wanted = { ...stripVolatile(rule), sipDispatchRuleId: created.sipDispatchRuleId };
     // The helper cannot set inboundNumbers, numbers, krispEnabled, media: put the whole rule back.
-    const needsReplace = JSON.stringify(sortKeys(stripVolatile(createdJson))) !== JSON.stringify(sortKeys(stripVolatile(wanted)));
+    const needsReplace =
+      JSON.stringify(sortKeys(stripVolatile(createdJson))) !== JSON.stringify(sortKeys(stripVolatile(wanted)));
     return needsReplace ? this.replaceRule(created.sipDispatchRuleId, wanted) : createdJson;
   }
 
   async replaceRule(id: string, rule: DispatchRule): Promise<DispatchRule> {
-    const info = SIPDispatchRuleInfo.fromJson({ ...stripVolatile(rule), sipDispatchRuleId: id } as never, { ignoreUnknownFields: true });
+    const info = SIPDispatchRuleInfo.fromJson({ ...stripVolatile(rule), sipDispatchRuleId: id } as never, {
+      ignoreUnknownFields: true,
+    });
     const updated = await this.call(`update dispatch rule ${id}`, () => this.sip.updateSipDispatchRule(id, info));
     return updated.toJson() as DispatchRule;
   }
@@ -120,7 +155,11 @@ function stripVolatile<T extends Record<string, unknown>>(value: T): T {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
   }
   return value;
 }

@@ -18,14 +18,22 @@ export interface SipWorld {
   env: Record<string, string>;
   backupDir: string;
   sip: SipClient;
-  run(argv: string[], extraEnv?: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }>;
+  run(
+    argv: string[],
+    extraEnv?: Record<string, string | undefined>,
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
   close(): Promise<void>;
 }
 
 export async function startSipWorld(): Promise<SipWorld> {
-  const [livekit, worker, db] = await Promise.all([FakeLiveKit.start(), FakeWorkerHealth.start(), createTestDatabase()]);
+  const [livekit, worker, db] = await Promise.all([
+    FakeLiveKit.start(),
+    FakeWorkerHealth.start(),
+    createTestDatabase(),
+  ]);
   const owner = await db.createUser();
-  const [config] = await db.sql`insert into public.agent_configs (owner_id, name) values (${owner.userId!}, 'Front desk') returning id`;
+  const [config] =
+    await db.sql`insert into public.agent_configs (owner_id, name) values (${owner.userId!}, 'Front desk') returning id`;
   await db.sql`insert into public.phone_numbers (e164, owner_id, agent_config_id, label) values (${NUMBER}, ${owner.userId!}, ${config!.id}, 'Main line')`;
   const backupDir = mkdtempSync(path.join(tmpdir(), 'sip-backups-'));
   const env = {
@@ -41,7 +49,11 @@ export async function startSipWorld(): Promise<SipWorld> {
     OPENAI_API_KEY: 'test-openai',
   };
   return {
-    livekit, worker, db, env, backupDir,
+    livekit,
+    worker,
+    db,
+    env,
+    backupDir,
     sip: new SipClient(livekit.url, livekit.apiKey, livekit.apiSecret),
     async run(argv, extraEnv = {}) {
       const stdout: string[] = [];
