@@ -28,7 +28,6 @@ export class CallVoice {
   #configured: string;
   #default: string;
   #onVoiceFailed: VoiceFailedHandler;
-  readonly fallbacks: Array<{ from: string; to: string }> = [];
 
   constructor(options: CallVoiceOptions) {
     this.#tts = options.tts;
@@ -59,7 +58,6 @@ export class CallVoice {
   fail(cause: VoiceFailureCause = 'error'): boolean {
     if (this.#active === this.#default) return false;
     const failed = this.#active;
-    this.fallbacks.push({ from: failed, to: this.#default });
     this.#switchTo(this.#default);
     this.#onVoiceFailed(failed, this.#default, cause);
     return true;
