@@ -1,26 +1,31 @@
 // `npm run functions:token -- [--email you@example.com] [--admin]`: a signed-in user's access
 // token for calling the local functions (npm run dev) with curl or a frontend. Creates the user
 // in the dev database if needed and signs with the dev JWT secret, as Supabase's local Auth would.
+import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { operatorConnection } from '../db/operator_connection.ts';
 import { devDatabaseUrl, devFunctionsUrl } from '../../shared/dev_stack.ts';
+import { EXIT_CODE } from '../exit_code.ts';
 import { DEV_JWT_SECRET } from './dev_service.ts';
 
 const USAGE = 'usage: npm run functions:token -- [--email you@example.com] [--admin] [--hours 1]';
 
 async function main(argv: string[]): Promise<number> {
-  let email = 'dev@example.test';
-  let admin = false;
-  let hours = 1;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--email' && argv[i + 1]) email = argv[++i]!;
-    else if (arg === '--admin') admin = true;
-    else if (arg === '--hours' && Number(argv[i + 1]) > 0) hours = Number(argv[++i]);
-    else {
-      console.error(`functions:token: unknown argument ${arg}. ${USAGE}`);
-      return 2;
-    }
+  let email: string;
+  let admin: boolean;
+  let hours: number;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { email: { type: 'string', default: 'dev@example.test' }, admin: { type: 'boolean', default: false }, hours: { type: 'string', default: '1' } },
+    });
+    ({ email, admin } = values);
+    hours = Number(values.hours);
+    if (!(hours > 0)) throw new Error(`--hours must be a positive number of hours, not ${JSON.stringify(values.hours)}.`);
+  } catch (error) {
+    console.error(`functions:token: ${(error instanceof Error ? error.message : String(error)).replace(/\.$/, '')}. ${USAGE}`);
+    return EXIT_CODE.usage;
   }
   let databaseUrl: string;
   let issuer: string;
@@ -30,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
     issuer = `${(process.env.SUPABASE_URL ?? devFunctionsUrl(process.env)).replace(/\/$/, '')}/auth/v1`;
   } catch (error) {
     console.error(`functions:token: ${(error as Error).message}. Set it to the port npm run dev uses, or set DATABASE_URL.`);
-    return 3;
+    return EXIT_CODE.config;
   }
   const sql = operatorConnection(databaseUrl);
   try {
@@ -53,10 +58,10 @@ async function main(argv: string[]): Promise<number> {
       .setExpirationTime(now + Math.round(hours * 3600))
       .sign(new TextEncoder().encode(secret));
     console.log(token);
-    return 0;
+    return EXIT_CODE.ok;
   } catch (error) {
     console.error(`functions:token: could not reach the dev database (${error instanceof Error ? error.message : String(error)}). Start it with npm run dev, or set DATABASE_URL.`);
-    return 4;
+    return EXIT_CODE.unreachable;
   } finally {
     await sql.end({ timeout: 2 });
   }

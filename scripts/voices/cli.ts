@@ -2,6 +2,7 @@
 // public.voices, exactly as the voices-sync function does (same code: shared/voices_catalog.ts), and
 // prints what changed. Env: DATABASE_URL (default: the `npm run dev` database, on DEV_DB_PORT), ELEVEN_API_KEY,
 // ELEVENLABS_BASE_URL (optional). Exit codes: scripts/exit_code.ts.
+import { parseArgs } from 'node:util';
 import { operatorConnection } from '../db/operator_connection.ts';
 import { devDatabaseUrl } from '../../shared/dev_stack.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -18,13 +19,27 @@ export interface CliIo {
 }
 
 export async function runVoicesCli(argv: string[], io: CliIo): Promise<number> {
-  const [command, ...flags] = argv;
-  const unknown = flags.filter((f) => f !== '--dry-run' && f !== '--json' && f !== '--verbose');
-  if (command !== 'sync' || unknown.length > 0) {
-    io.err(`voices: ${command === undefined ? 'no command' : unknown.length ? `unknown flag ${unknown[0]}` : `unknown command ${command}`}. ${USAGE}`);
+  let flags: { 'dry-run'?: boolean; json?: boolean; verbose?: boolean };
+  let command: string | undefined;
+  let extra: string[];
+  try {
+    const parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean' } },
+    });
+    flags = parsed.values;
+    [command, ...extra] = parsed.positionals;
+  } catch (error) {
+    io.err(`voices: ${(error instanceof Error ? error.message : String(error)).replace(/\.$/, '')}. ${USAGE}`);
     return EXIT_CODE.usage;
   }
-  const dryRun = flags.includes('--dry-run');
+  if (command !== 'sync' || extra.length > 0) {
+    io.err(`voices: ${command === undefined ? 'no command' : command !== 'sync' ? `unknown command ${command}` : `unexpected argument ${extra[0]}`}. ${USAGE}`);
+    return EXIT_CODE.usage;
+  }
+  const dryRun = flags['dry-run'] === true;
   const apiKey = io.env.ELEVEN_API_KEY;
   if (!apiKey) {
     io.err('voices: ELEVEN_API_KEY is not set. Export your ElevenLabs API key (ELEVEN_API_KEY, not ELEVENLABS_API_KEY) and run again.');
@@ -49,12 +64,12 @@ export async function runVoicesCli(argv: string[], io: CliIo): Promise<number> {
       listed,
       { dryRun },
     );
-    if (flags.includes('--json')) io.out(JSON.stringify({ dry_run: dryRun, changed: result.changed, ...result.plan }, null, 2));
+    if (flags.json) io.out(JSON.stringify({ dry_run: dryRun, changed: result.changed, ...result.plan }, null, 2));
     else for (const line of result.report) io.out(line);
     return EXIT_CODE.ok;
   } catch (error) {
     io.err(`voices: ${describe(error, databaseUrl)}`);
-    if (flags.includes('--verbose') && error instanceof Error) io.err(error.stack ?? '');
+    if (flags.verbose && error instanceof Error) io.err(error.stack ?? '');
     if (error instanceof AppError) return error.code === 'tts_auth_failed' ? EXIT_CODE.config : EXIT_CODE.unreachable;
     return isConnectionError(error) ? EXIT_CODE.unreachable : EXIT_CODE.failures;
   } finally {
