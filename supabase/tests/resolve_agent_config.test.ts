@@ -35,6 +35,20 @@ describe('resolve_agent_config', () => {
     },
   );
 
+  it("reads the real tables whatever the caller's search_path and temp tables say", async () => {
+    const [row] = await db.as(serviceRolePersona(), async (sql) => {
+      await sql`create temp table phone_numbers (id uuid, e164 text, label text, owner_id uuid, agent_config_id uuid)`;
+      await sql`insert into pg_temp.phone_numbers values (gen_random_uuid(), '+15551234567', 'decoy', gen_random_uuid(), null)`;
+      await sql`set local search_path = pg_temp, public`;
+      // twice: the second call runs the plan the session cached
+      await sql`select public.resolve_agent_config('+15551234567')`;
+      return sql`select public.resolve_agent_config('+15551234567') as r`;
+    });
+    const result = resolvedAgentConfigSchema.parse(row!.r);
+    expect(result.phone_number).toMatchObject({ id: setup.numberId, label: expect.not.stringContaining('decoy') });
+    expect(result.config?.id).toBe(setup.configId);
+  });
+
   it('answers an unknown number with no config but the default voice', async () => {
     const result = await resolve('+15550000000');
     expect(result).toMatchObject({ dialed_number: '+15550000000', phone_number: null, config: null, voice: null });
