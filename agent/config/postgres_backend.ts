@@ -8,6 +8,7 @@
 import postgres from 'postgres';
 import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
 import { AppError } from '../../shared/errors.ts';
+import { isRetryablePostgresError } from '../../shared/postgres_errors.ts';
 import type { ConfigBackend, DeliveryEvents } from './backend.ts';
 import { CONFIG_CHANGED_CHANNEL, signalFromNotify } from './change_signal.ts';
 import { type ConfigLogger, defaultConfigLogger, errorFields } from './config_log.ts';
@@ -187,13 +188,10 @@ type ListenerOptions = postgres.Options<Record<string, never>> & {
   onnotify: (channel: string, payload: string) => void;
 };
 
-/** Connection problems are retryable 'unavailable'; anything else is the database's answer. */
+/** What may succeed again (shared/postgres_errors.ts), or an aborted fetch, is retryable 'unavailable'; anything else is the database's answer. */
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  const connection = typeof code === 'string' && (/^(08|53|57P0)/.test(code) || /^(ECONN|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|CONNECT_TIMEOUT|CONNECTION_)/.test(code));
-  const aborted = error instanceof DOMException || (error as { name?: unknown } | null)?.name === 'TimeoutError';
-  if (connection || aborted) {
+  if (isRetryablePostgresError(error) || error instanceof DOMException) {
     return new AppError('unavailable', 'The config database is unreachable.', { cause: error, retryable: true });
   }
   return new AppError('internal', 'The config database refused the query.', { cause: error });

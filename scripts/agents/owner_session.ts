@@ -5,6 +5,7 @@
 // reads auth.users with the connection's own role, as Supabase Auth does when it signs in.
 import postgres from 'postgres';
 import { AppError } from '../../shared/errors.ts';
+import { classifyPostgresError } from '../../shared/postgres_errors.ts';
 
 export interface SessionOptions {
   /** Postgres URL with service-level access: DATABASE_URL, or the local stack's. */
@@ -143,20 +144,6 @@ function hostOf(url: string): string {
   }
 }
 
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'CONNECT_TIMEOUT',
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-]);
-
 /**
  * Turns a failure to reach or use the database into what to fix, or returns undefined when the
  * database answered and refused (those are printed as the database wrote them).
@@ -164,7 +151,7 @@ const UNREACHABLE_CODES = new Set([
 export function classifyConnectionFailure(error: unknown, host: string): AppError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
-  if (UNREACHABLE_CODES.has(code)) {
+  if (classifyPostgresError(error) === 'unreachable') {
     return new AppError(
       'unavailable',
       `cannot reach the database at ${host} (${code}). Is \`npm run dev\` running? Otherwise set DATABASE_URL to a migrated database.`,

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { operatorConnection } from '../db/operator_connection.ts';
 import { devDatabaseUrl } from '../../shared/dev_stack.ts';
 import { AppError } from '../../shared/errors.ts';
+import { classifyPostgresError } from '../../shared/postgres_errors.ts';
 import { createElevenLabsClient } from '../../shared/elevenlabs_client.ts';
 import { syncVoiceCatalog } from '../../shared/voices_catalog.ts';
 import { EXIT_CODE } from '../exit_code.ts';
@@ -87,8 +88,7 @@ function describe(error: unknown, databaseUrl: string): string {
 }
 
 function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'CONNECT_TIMEOUT' || code === 'ETIMEDOUT';
+  return classifyPostgresError(error) === 'unreachable';
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
