@@ -1,15 +1,19 @@
-// supabase-js rpc failures as AppErrors. Only "no answer" is retryable: status 0 (fetch failed
-// or aborted) or a gateway/PostgREST that could not reach the database (502/503/504/520). A 4xx
-// or a 500 is the database's own answer and would fail the same way again.
-import { AppError } from '../../shared/errors.ts';
+// supabase-js rpc failures as AppErrors, by the project's one retry rule. With a SQLSTATE in the
+// body (PostgREST passes the database's error on), the Postgres classifier decides
+// (shared/postgres_errors.ts): a deadlock or a statement_timeout answered as 500 may succeed
+// again, a raised exception will not. Without one, the HTTP status decides (isRetryableStatus:
+// 5xx, 408, 429), and status 0 is a fetch that failed or was aborted.
+import { AppError, isRetryableStatus } from '../../shared/errors.ts';
+import { classifyPostgresError } from '../../shared/postgres_errors.ts';
 
-export function isUnanswered(status: number): boolean {
-  return status === 0 || status === 502 || status === 503 || status === 504 || status === 520;
-}
+const SQLSTATE = /^[0-9A-Z]{5}$/;
 
 export function rpcError(fn: string, error: { message: string; code?: string }, status: number): AppError {
-  if (isUnanswered(status)) {
-    return new AppError('unavailable', `Supabase did not answer ${fn} (${status === 0 ? error.message : `HTTP ${status}`}).`, { cause: error, retryable: true });
+  if (status === 0) {
+    return new AppError('unavailable', `Supabase did not answer ${fn} (${error.message}).`, { cause: error, retryable: true });
   }
-  return new AppError('invalid_request', `Supabase refused ${fn}: HTTP ${status} ${error.code ?? ''} ${error.message}`.replace(/\s+/g, ' '), { cause: error });
+  const failure = error.code && SQLSTATE.test(error.code) ? classifyPostgresError(error) : isRetryableStatus(status) ? 'unreachable' : 'refused';
+  const detail = `HTTP ${status} ${error.code ?? ''} ${error.message}`.replace(/\s+/g, ' ').trim();
+  if (failure === 'refused') return new AppError('invalid_request', `Supabase refused ${fn}: ${detail}`, { cause: error });
+  return new AppError(failure === 'timeout' ? 'timeout' : 'unavailable', `Supabase could not run ${fn} now (${detail}).`, { cause: error, retryable: true });
 }
