@@ -9,6 +9,7 @@ import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
 import { withTimeout } from '../../shared/deadline.ts';
 import { AppError } from '../../shared/errors.ts';
 import { toE164 } from '../../shared/phone.ts';
+import { doublingScheduleMs, retryDelayMs } from '../../shared/retry.ts';
 import type { ChangeSignal, ConfigBackend, DeliveryEvents, DeliveryProblem, DeliveryProblemCode } from './backend.ts';
 import { changeAffects, isNotOlder, sameResolution } from './change_matching.ts';
 import { type ConfigLogger, defaultConfigLogger, errorFields } from './config_log.ts';
@@ -100,7 +101,8 @@ export class CachedConfigSource implements ConfigSource {
   private refetchAllAgain = false;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private retryDelayMs: number;
+  private retryAttempt = 0;
+  private readonly retrySchedule: readonly number[];
   private closed = false;
 
   constructor(backend: ConfigBackend, options: CachedConfigSourceOptions = {}) {
@@ -108,7 +110,8 @@ export class CachedConfigSource implements ConfigSource {
     const { logger, ...rest } = options;
     this.options = { ...DEFAULT_CACHED_CONFIG_SOURCE_OPTIONS, ...rest };
     this.log = logger ?? defaultConfigLogger('config_source');
-    this.retryDelayMs = this.options.retryDelayMs;
+    const cap = this.options.reconcileIntervalMs > 0 ? this.options.reconcileIntervalMs : 30_000;
+    this.retrySchedule = doublingScheduleMs(this.options.retryDelayMs, cap);
   }
 
   async start(): Promise<void> {
@@ -342,9 +345,8 @@ export class CachedConfigSource implements ConfigSource {
 
   private scheduleRetry(): void {
     if (this.closed || this.retryTimer) return;
-    const delay = this.retryDelayMs;
-    const cap = this.options.reconcileIntervalMs > 0 ? this.options.reconcileIntervalMs : 30_000;
-    this.retryDelayMs = Math.min(delay * 2, cap);
+    const delay = retryDelayMs(this.retryAttempt, this.retrySchedule);
+    this.retryAttempt += 1;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       const stale = [...this.entries.values()].filter((e) => !this.isCurrent(e)).map((e) => e.key);
@@ -364,7 +366,7 @@ export class CachedConfigSource implements ConfigSource {
         cached_version: current.resolved.config?.version ?? null, reason }, 'discarded an older config resolution');
       return;
     }
-    this.retryDelayMs = this.options.retryDelayMs;
+    this.retryAttempt = 0;
     // A change that landed while this fetch was running may not be in its snapshot.
     const missedChange = this.recentChanges.some((c) => c.seq > seq && changeAffects(c.signal, key, resolved));
     const changed = current !== undefined && !sameResolution(current.resolved, resolved);

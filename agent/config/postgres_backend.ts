@@ -9,6 +9,7 @@ import postgres from 'postgres';
 import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
 import { AppError } from '../../shared/errors.ts';
 import { isRetryablePostgresError } from '../../shared/postgres_errors.ts';
+import { retryDelayMs } from '../../shared/retry.ts';
 import type { ConfigBackend, DeliveryEvents } from './backend.ts';
 import { CONFIG_CHANGED_CHANNEL, signalFromNotify } from './change_signal.ts';
 import { type ConfigLogger, defaultConfigLogger, errorFields } from './config_log.ts';
@@ -156,8 +157,7 @@ export class PostgresConfigBackend implements ConfigBackend {
     void listener.end({ timeout: 0 }).catch(() => {});
     this.events?.lost(reason);
     if (this.closed) return;
-    const delays = this.options.reconnectDelaysMs;
-    const delay = delays[Math.min(this.attempt, delays.length - 1)] ?? 1_000;
+    const delay = retryDelayMs(this.attempt, this.options.reconnectDelaysMs);
     this.attempt += 1;
     this.reconnectTimer = setTimeout(() => void this.connectListener(), delay);
     this.reconnectTimer.unref();

@@ -17,6 +17,7 @@
 // which the cache logs at error level and shows in its stats.
 import { createClient, type RealtimeChannel, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
+import { retryDelayMs } from '../../shared/retry.ts';
 import { CONFIG_TABLES, type ConfigBackend, type DeliveryEvents, type DeliveryProblem } from './backend.ts';
 import { type RealtimeChange, signalFromRealtime } from './change_signal.ts';
 import { type ConfigLogger, defaultConfigLogger, errorFields } from './config_log.ts';
@@ -95,7 +96,7 @@ export class SupabaseConfigBackend implements ConfigBackend {
       ...(options.fetch ? { global: { fetch: options.fetch } } : {}),
       realtime: {
         heartbeatIntervalMs: this.options.heartbeatIntervalMs,
-        reconnectAfterMs: (tries: number) => reconnect[Math.min(tries - 1, reconnect.length - 1)] ?? 10_000,
+        reconnectAfterMs: (tries: number) => retryDelayMs(tries - 1, reconnect),
         heartbeatCallback: (status) => {
           if (status === 'timeout') this.events?.lost('realtime heartbeat timed out');
         },
@@ -246,8 +247,7 @@ export class SupabaseConfigBackend implements ConfigBackend {
     this.channel = undefined;
     this.generation += 1;
     if (old) void this.client.removeChannel(old).catch(() => {});
-    const delays = this.options.recreateDelaysMs;
-    const delay = delays[Math.min(this.recreateAttempt, delays.length - 1)] ?? 30_000;
+    const delay = retryDelayMs(this.recreateAttempt, this.options.recreateDelaysMs);
     this.recreateAttempt += 1;
     this.log.warn({ reason, delay_ms: delay, attempt: this.recreateAttempt }, 'recreating the config channel');
     this.recreateTimer = setTimeout(() => {

@@ -15,6 +15,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withTimeout } from '../../shared/deadline.ts';
 import { AppError, errorMessage } from '../../shared/errors.ts';
+import { doublingScheduleMs, retryDelayMs } from '../../shared/retry.ts';
 
 export interface DurableWrite {
   /** Idempotency key: what the write writes. A waiting write with the same key is replaced. */
@@ -56,6 +57,7 @@ interface Entry {
 
 export class DurableWrites {
   readonly #options: Required<Omit<DurableWritesOptions, 'logger'>>;
+  readonly #retrySchedule: readonly number[];
   readonly #log: DurableWritesLogger;
   readonly #queue: Entry[] = [];
   #running = false;
@@ -66,6 +68,7 @@ export class DurableWrites {
   constructor(options: DurableWritesOptions = {}) {
     const { logger, ...rest } = options;
     this.#options = { ...DEFAULT_DURABLE_WRITES_OPTIONS, ...rest };
+    this.#retrySchedule = doublingScheduleMs(this.#options.firstRetryDelayMs, this.#options.maxRetryDelayMs);
     this.#log = logger ?? { warn: () => {}, error: () => {} };
   }
 
@@ -146,7 +149,6 @@ export class DurableWrites {
   }
 
   #retryDelay(failures: number): number {
-    const { firstRetryDelayMs, maxRetryDelayMs } = this.#options;
-    return Math.min(maxRetryDelayMs, firstRetryDelayMs * 2 ** Math.min(failures - 1, 30));
+    return retryDelayMs(failures - 1, this.#retrySchedule);
   }
 }
