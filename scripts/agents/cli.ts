@@ -5,6 +5,7 @@
 // scripts/exit_code.ts.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { withTimeout } from '../../shared/deadline.ts';
 import { devDatabaseUrl } from '../../shared/dev_stack.ts';
 import { AppError } from '../../shared/errors.ts';
 import { EXIT_CODE, type ExitCode, exitCodeFor } from '../exit_code.ts';
@@ -136,26 +137,23 @@ export async function runAgentsCli(argv: string[], io: CliIo, options: RunOption
     statementTimeoutMs: options.statementTimeoutMs,
   });
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
   try {
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    await withTimeout(run(session, io), {
+      timeoutMs: deadlineMs,
+      onExpired: () => {
         timedOut = true;
-        reject(
-          new AppError(
-            'unavailable',
-            `the database at ${session.host} stopped answering (nothing for ${deadlineMs} ms). Is \`npm run dev\` running? Otherwise check DATABASE_URL.`,
-          ),
-        );
-      }, deadlineMs);
+      },
+      error: () =>
+        new AppError(
+          'unavailable',
+          `the database at ${session.host} stopped answering (nothing for ${deadlineMs} ms). Is \`npm run dev\` running? Otherwise check DATABASE_URL.`,
+        ),
     });
-    await Promise.race([run(session, io), deadline]);
     return EXIT_CODE.ok;
   } catch (error) {
     return report(error, session, io, verbose);
   } finally {
-    clearTimeout(timer);
     await session.close({ force: timedOut });
   }
 }
