@@ -12,6 +12,7 @@ import { DurableWrites } from './store/durable_writes.ts';
 import type { CachedConfigSource } from './config/cached_config_source.ts';
 import { createCallStore, createConfigSource } from './config/create_config_source.ts';
 import { liveKitCallControls } from './call/call_controls.ts';
+import { withinMs } from './call/provider_deadlines.ts';
 import { createProviders } from './call/providers.ts';
 import { type CallInfo, runCall } from './call/run_call.ts';
 import { loadWorkerEnv, type WorkerEnv } from './env.ts';
@@ -53,11 +54,8 @@ async function warmConfig(configSource: CachedConfigSource, budgetMs: number): P
   const deadline = performance.now() + budgetMs;
   await configSource.start();
   const preload = configSource.preload();
-  let timer: NodeJS.Timeout | undefined;
-  const outOfTime = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, deadline - performance.now()))));
-  const outcome = await Promise.race([preload, outOfTime]);
-  clearTimeout(timer);
-  if (outcome === 'late') log().warn({ budget_ms: budgetMs }, 'config preload still running after the prewarm budget; continuing in the background');
+  const outcome = await withinMs(preload, Math.max(0, deadline - performance.now()));
+  if (outcome === 'timeout') log().warn({ budget_ms: budgetMs }, 'config preload still running after the prewarm budget; continuing in the background');
 }
 
 /** The SIP attributes LiveKit sets on the caller (livekit.md §3.6). */
