@@ -160,6 +160,18 @@ describe('layers', () => {
     expect(violations).toEqual([]);
   });
 
+  it('keeps shared/ off runtime globals: no process, Deno, Buffer, require or NodeJS types', () => {
+    const runtimeGlobal = /\b(process\.|Deno\.|Buffer\b|require\(|NodeJS\.)/;
+    const violations = FILES.filter((file) => layerOf(file) === 'shared').flatMap((file) =>
+      readFileSync(path.join(ROOT, file), 'utf8')
+        .split('\n')
+        .map((line, i) => ({ line, at: `${file}:${i + 1}` }))
+        .filter(({ line }) => !/^\s*(\/\/|\*)/.test(line) && runtimeGlobal.test(line))
+        .map(({ at, line }) => `${at}: ${line.trim()}`),
+    );
+    expect(violations).toEqual([]);
+  });
+
   it('has no circular imports among project files', () => {
     expect(cycles(IMPORTS)).toEqual([]);
   });
