@@ -3,12 +3,16 @@
 // the first time, then starts the services registered in DEV_SERVICES and prints what runs where.
 // Ctrl-C stops everything. Set DATABASE_URL to use another Postgres (no demo data is written there).
 import path from 'node:path';
+import { withTimeout } from '../shared/deadline.ts';
 import { DEV_DATABASE_NAME, devDatabasePort } from '../shared/dev_stack.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './db/embedded.ts';
 import { migrateDatabase, PROJECT_ROOT } from './db/migrate.ts';
 import { DEV_SERVICES, type DevService, type RunningService } from './dev_services.ts';
 import { operatorConnection } from './db/operator_connection.ts';
 import { demoSummary, seedDemoData } from './dev_seed.ts';
+
+/** The longest one service may take to stop on Ctrl-C before the next one is stopped. */
+const SERVICE_STOP_MS = 8_000;
 
 async function main(): Promise<void> {
   let server: RunningPostgres | undefined;
@@ -40,7 +44,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\ndev: ${signal}, stopping ...`);
-    for (const service of running.reverse()) await service.stop().catch(() => {});
+    // Each service gets a bounded stop, so one that hangs cannot keep the stack (and its database) up.
+    for (const service of running.reverse()) await withTimeout(service.stop(), { timeoutMs: SERVICE_STOP_MS }).catch(() => {});
     await server?.stop();
     console.log('dev: stopped');
     process.exit(0);

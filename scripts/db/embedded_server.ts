@@ -51,7 +51,10 @@ function stop(code: number): void {
     .finally(() => process.exit(code));
 }
 process.on('SIGTERM', () => stop(0));
-process.on('SIGINT', () => stop(0));
+// Ctrl-C in a terminal reaches the whole process group at once. The server must outlive the
+// services that use it (a dispatcher finishing its deliveries, a worker writing its last call
+// records), so it ignores SIGINT: its parent stops it last, with SIGTERM or by going away.
+process.on('SIGINT', () => {});
 process.stdin.on('end', () => stop(0));
 process.stdin.resume();
 

@@ -7,7 +7,8 @@ import { loadDispatcherEnv } from '../../dispatcher/env.ts';
 import type { DevService } from '../dev_service.ts';
 
 const MAIN = path.join(import.meta.dirname, '../../dispatcher/main.ts');
-const STOP_TIMEOUT_MS = 15_000;
+// Ctrl-C should stop the dev stack in seconds: deliveries still in flight are retried later.
+const STOP_TIMEOUT_MS = 5_000;
 
 export const DISPATCHER_DEV_SERVICE: DevService = {
   name: 'webhooks',
