@@ -10,7 +10,10 @@ import { DEFAULT_DURABLE_WRITES_OPTIONS } from './store/durable_writes.ts';
 export const DEFAULT_CALL_WRITES_FLUSH_MS = 10 * 60_000;
 
 const whole = (min: number, what: string) =>
-  z.coerce.number({ error: `must be ${what}` }).int(`must be ${what}`).min(min, `must be ${what}`);
+  z.coerce
+    .number({ error: `must be ${what}` })
+    .int(`must be ${what}`)
+    .min(min, `must be ${what}`);
 
 export const callRecordsEnvSchema = z.object({
   CALL_DB_TIMEOUT_MS: whole(1, 'a positive number of milliseconds').default(DEFAULT_CALL_STORE_TIMEOUT_MS),
@@ -18,7 +21,9 @@ export const callRecordsEnvSchema = z.object({
   CALL_WRITES_FLUSH_MS: whole(0, 'a number of milliseconds').default(DEFAULT_CALL_WRITES_FLUSH_MS),
   CALL_HEARTBEAT_INTERVAL_MS: whole(1, 'a positive number of milliseconds').default(DEFAULT_HEARTBEAT_INTERVAL_MS),
   CALL_LOST_AFTER_MS: whole(1, 'a positive number of milliseconds').default(DEFAULT_CALL_SWEEP_OPTIONS.lapseMs),
-  CALL_SWEEP_INTERVAL_MS: whole(0, 'a number of milliseconds (0: this worker does not sweep)').default(DEFAULT_CALL_SWEEP_OPTIONS.intervalMs),
+  CALL_SWEEP_INTERVAL_MS: whole(0, 'a number of milliseconds (0: this worker does not sweep)').default(
+    DEFAULT_CALL_SWEEP_OPTIONS.intervalMs,
+  ),
 });
 
 export interface CallRecordsSettings {
@@ -52,5 +57,7 @@ export function callRecordsSettings(data: z.infer<typeof callRecordsEnvSchema>):
  */
 export function callRecordsProblems(settings: CallRecordsSettings): string[] {
   const minimum = 3 * settings.heartbeatIntervalMs;
-  return settings.lostAfterMs >= minimum ? [] : [`CALL_LOST_AFTER_MS (must be at least 3 × CALL_HEARTBEAT_INTERVAL_MS, ${minimum})`];
+  return settings.lostAfterMs >= minimum
+    ? []
+    : [`CALL_LOST_AFTER_MS (must be at least 3 × CALL_HEARTBEAT_INTERVAL_MS, ${minimum})`];
 }

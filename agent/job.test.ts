@@ -11,7 +11,14 @@ describe('callInfoFrom', () => {
       'sip.ruleID': 'SDR_1',
       'sip.callStatus': 'active',
     });
-    expect(info).toEqual({ roomName: 'call-_+15559870000_AbCd', callId: 'SCL_abc', dialedNumber: '+15551230000', callerNumber: '+15559870000', trunkId: 'ST_1', dispatchRuleId: 'SDR_1' });
+    expect(info).toEqual({
+      roomName: 'call-_+15559870000_AbCd',
+      callId: 'SCL_abc',
+      dialedNumber: '+15551230000',
+      callerNumber: '+15559870000',
+      trunkId: 'ST_1',
+      dispatchRuleId: 'SDR_1',
+    });
   });
 
   it('treats hidden numbers and the empty trunk id of a wildcard match as unknown', () => {

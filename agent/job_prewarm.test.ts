@@ -21,8 +21,13 @@ describe('prewarm', () => {
   it('preloads the config cache so the call resolves from it, and keeps it live while idle', async () => {
     const agents = [await seedAgent(db), await seedAgent(db)];
     const env = loadWorkerEnv({
-      LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: 'secret',
-      OPENAI_API_KEY: 'sk-test', DEEPGRAM_API_KEY: 'dg-test', ELEVEN_API_KEY: 'el-test', DATABASE_URL: db.url,
+      LIVEKIT_URL: 'ws://127.0.0.1:7880',
+      LIVEKIT_API_KEY: 'devkey',
+      LIVEKIT_API_SECRET: 'secret',
+      OPENAI_API_KEY: 'sk-test',
+      DEEPGRAM_API_KEY: 'dg-test',
+      ELEVEN_API_KEY: 'el-test',
+      DATABASE_URL: db.url,
     });
     const proc = new JobProcess<Record<string, unknown>>();
     await prewarm(proc, env);
@@ -35,8 +40,13 @@ describe('prewarm', () => {
 
       // Idle process, config edited in SQL: the cache follows, the call still resolves from it.
       await db.sql`update public.agent_configs set greeting = 'Edited while idle' where id = ${agents[0]!.configId}`;
-      await expect.poll(async () => (await source.resolve(agents[0]!.e164)).resolved.config?.greeting).toBe('Edited while idle');
-      expect(await source.resolve(agents[0]!.e164)).toMatchObject({ origin: 'cache', resolved: { config: { version: 2 } } });
+      await expect
+        .poll(async () => (await source.resolve(agents[0]!.e164)).resolved.config?.greeting)
+        .toBe('Edited while idle');
+      expect(await source.resolve(agents[0]!.e164)).toMatchObject({
+        origin: 'cache',
+        resolved: { config: { version: 2 } },
+      });
     } finally {
       await source.close();
       await data.callStore.close?.();

@@ -31,7 +31,11 @@ afterEach(async () => {
 
 describe('the worker process', () => {
   it('exits 3 with one line naming the missing variables', () => {
-    const result = spawnSync(process.execPath, [MAIN, 'start'], { env: { PATH: process.env.PATH, OPENAI_API_KEY: 'sk-x' }, encoding: 'utf8', timeout: 20_000 });
+    const result = spawnSync(process.execPath, [MAIN, 'start'], {
+      env: { PATH: process.env.PATH, OPENAI_API_KEY: 'sk-x' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(result.status).toBe(3);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);

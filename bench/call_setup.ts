@@ -33,7 +33,11 @@ async function main(): Promise<void> {
   const source = createConfigSource(backend, { reconcileIntervalMs: 0 });
   const store = createCallStore(backend);
   await source.start();
-  const providers = textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl, eleven: { apiKey: eleven.apiKey, baseUrl: eleven.apiBaseUrl } });
+  const providers = textProviders({
+    openaiApiKey: openai.apiKey,
+    openaiBaseUrl: openai.baseUrl,
+    eleven: { apiKey: eleven.apiKey, baseUrl: eleven.apiBaseUrl },
+  });
 
   const ended: Promise<unknown>[] = [];
   async function setupMs(dialed: string, configSource = source): Promise<number> {
@@ -41,15 +45,19 @@ async function main(): Promise<void> {
     let handedAt = 0;
     const greeted = new Promise<void>((resolve) => {
       const start = performance.now();
-      const run = runCall(info, { configSource, callStore: store, providers, controls, logger: log() }, {
-        audioOutput: new DiscardAudioOutput(),
-        onTtsText: (at) => {
-          if (handedAt === 0) {
-            handedAt = at - start;
-            resolve();
-          }
+      const run = runCall(
+        info,
+        { configSource, callStore: store, providers, controls, logger: log() },
+        {
+          audioOutput: new DiscardAudioOutput(),
+          onTtsText: (at) => {
+            if (handedAt === 0) {
+              handedAt = at - start;
+              resolve();
+            }
+          },
         },
-      }).then(async (call) => {
+      ).then(async (call) => {
         await greeted;
         await call.end('agent_hangup');
         await call.finished;
@@ -83,13 +91,17 @@ async function main(): Promise<void> {
 
   const line = (name: string, values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
-    console.log(`  ${name.padEnd(9)} n=${sorted.length}  p50 ${fmt(percentile(sorted, 50))}  p90 ${fmt(percentile(sorted, 90))}  p99 ${fmt(percentile(sorted, 99))}  max ${fmt(sorted[sorted.length - 1]!)}`);
+    console.log(
+      `  ${name.padEnd(9)} n=${sorted.length}  p50 ${fmt(percentile(sorted, 50))}  p90 ${fmt(percentile(sorted, 90))}  p99 ${fmt(percentile(sorted, 99))}  max ${fmt(sorted[sorted.length - 1]!)}`,
+    );
   };
   console.log('call setup: job start -> greeting text handed to TTS (providers faked, zero latency)');
   line('cold', cold);
   line('warm', warm);
   line('prewarmed', prewarmed);
-  console.log(`  prewarmed calls made ${prewarmedFetches} config round trips (preload: ${preloaded.loaded} numbers in ${fmt(preloaded.durationMs)})`);
+  console.log(
+    `  prewarmed calls made ${prewarmedFetches} config round trips (preload: ${preloaded.loaded} numbers in ${fmt(preloaded.durationMs)})`,
+  );
 
   // The preload at the cache's full size, as prewarm runs it in every job process.
   await seedBulk(sql, PRELOAD_NUMBERS);
@@ -103,8 +115,12 @@ async function main(): Promise<void> {
     await fresh.close();
   }
   big.sort((a, b) => a - b);
-  console.log(`preload at the cache size (list_configured_numbers + resolve_agent_configs in batches of 250), ${PRELOAD_NUMBERS} numbers:`);
-  console.log(`  n=${big.length}  min ${fmt(big[0]!)}  median ${fmt(big[1]!)}  max ${fmt(big[2]!)}  (budget in prewarm: 6000 ms)`);
+  console.log(
+    `preload at the cache size (list_configured_numbers + resolve_agent_configs in batches of 250), ${PRELOAD_NUMBERS} numbers:`,
+  );
+  console.log(
+    `  n=${big.length}  min ${fmt(big[0]!)}  median ${fmt(big[1]!)}  max ${fmt(big[2]!)}  (budget in prewarm: 6000 ms)`,
+  );
 
   await Promise.allSettled(ended);
   await source.close();
@@ -121,7 +137,8 @@ async function seedNumbers(sql: postgres.Sql, count: number): Promise<string[]> 
     const e164 = `+1555${String(2_000_000 + i)}`;
     await sql`insert into auth.users (id, email, aud, role, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
               values (${owner}, ${`bench-${i}@example.test`}, 'authenticated', 'authenticated', '{}', '{}', now(), now())`;
-    const [config] = await sql`insert into public.agent_configs (owner_id, name, greeting) values (${owner}, 'Bench', 'Thanks for calling!') returning id`;
+    const [config] =
+      await sql`insert into public.agent_configs (owner_id, name, greeting) values (${owner}, 'Bench', 'Thanks for calling!') returning id`;
     await sql`insert into public.phone_numbers (e164, owner_id, agent_config_id) values (${e164}, ${owner}, ${config!.id})`;
     numbers.push(e164);
   }

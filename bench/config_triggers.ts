@@ -20,17 +20,18 @@ const oneStatement = () => sql`insert into public.agent_configs (owner_id, name,
   select id, 'Desk ' || g, '21m00Tcm4TlvDq8ikWAM' from auth.users, generate_series(1, ${CONFIGS}) g`;
 // How owners actually write configs: one insert per request, each its own transaction.
 const autocommit = async () => {
-  const [{ id }] = await sql`select id from auth.users limit 1` as unknown as [{ id: string }];
+  const [{ id }] = (await sql`select id from auth.users limit 1`) as unknown as [{ id: string }];
   for (let i = 0; i < CONFIGS; i++) {
     await sql`insert into public.agent_configs (owner_id, name, voice_id) values (${id}, ${'Desk ' + i}, '21m00Tcm4TlvDq8ikWAM')`;
   }
 };
-const rowByRow = () => sql.begin(async (tx) => {
-  const [{ id }] = await tx`select id from auth.users limit 1` as unknown as [{ id: string }];
-  for (let i = 0; i < CONFIGS; i++) {
-    await tx`insert into public.agent_configs (owner_id, name, voice_id) values (${id}, ${'Desk ' + i}, '21m00Tcm4TlvDq8ikWAM')`;
-  }
-});
+const rowByRow = () =>
+  sql.begin(async (tx) => {
+    const [{ id }] = (await tx`select id from auth.users limit 1`) as unknown as [{ id: string }];
+    for (let i = 0; i < CONFIGS; i++) {
+      await tx`insert into public.agent_configs (owner_id, name, voice_id) values (${id}, ${'Desk ' + i}, '21m00Tcm4TlvDq8ikWAM')`;
+    }
+  });
 
 async function best(work: () => Promise<unknown>): Promise<number> {
   let min = Number.POSITIVE_INFINITY;
@@ -41,7 +42,11 @@ async function best(work: () => Promise<unknown>): Promise<number> {
 try {
   await sql`insert into auth.users (id, email) values (gen_random_uuid(), 'bench@bench.test')`;
   const results: Array<[string, number, number, number]> = [];
-  for (const [label, work] of [['one 10k-row statement', oneStatement], ['10k single-row inserts, one transaction', rowByRow], ['10k single-row inserts, autocommit', autocommit]] as const) {
+  for (const [label, work] of [
+    ['one 10k-row statement', oneStatement],
+    ['10k single-row inserts, one transaction', rowByRow],
+    ['10k single-row inserts, autocommit', autocommit],
+  ] as const) {
     await sql`alter table public.agent_configs enable trigger user`;
     const withTriggers = await best(work);
     // The audit row written per created config is a second table write; measured apart so the
@@ -55,7 +60,9 @@ try {
   }
   console.log(`inserting ${CONFIGS} agent_configs, best of ${ROUNDS} (target ratio <= 1.5x):`);
   for (const [label, on, noAudit, off] of results) {
-    console.log(`  ${label.padEnd(40)} triggers on ${on.toFixed(0)} ms (${(on / off).toFixed(2)}x), without the insert audit row ${noAudit.toFixed(0)} ms (${(noAudit / off).toFixed(2)}x), off ${off.toFixed(0)} ms`);
+    console.log(
+      `  ${label.padEnd(40)} triggers on ${on.toFixed(0)} ms (${(on / off).toFixed(2)}x), without the insert audit row ${noAudit.toFixed(0)} ms (${(noAudit / off).toFixed(2)}x), off ${off.toFixed(0)} ms`,
+    );
   }
 } finally {
   await sql.end();

@@ -85,7 +85,9 @@ async function benchPostgres(url: string, sql: postgres.Sql): Promise<void> {
   await source.close();
   console.log(`postgres source (${UPDATES} updates)`);
   console.log(line('UPDATE sent -> listener called', total, 50));
-  console.log(`  ${'warm resolve (cache hit)'.padEnd(44)} p50 ${percentile(warm, 50).toFixed(1)} us  p99 ${percentile(warm, 99).toFixed(1)} us`);
+  console.log(
+    `  ${'warm resolve (cache hit)'.padEnd(44)} p50 ${percentile(warm, 50).toFixed(1)} us  p99 ${percentile(warm, 99).toFixed(1)} us`,
+  );
 }
 
 async function benchSupabase(url: string, sql: postgres.Sql): Promise<void> {
@@ -98,7 +100,8 @@ async function benchSupabase(url: string, sql: postgres.Sql): Promise<void> {
     constructor(address: string | URL, protocols?: string | string[]) {
       super(address, protocols);
       this.addEventListener('message', (event) => {
-        if (typeof event.data === 'string' && event.data.includes('"postgres_changes",{"ids"')) frameAt = performance.now();
+        if (typeof event.data === 'string' && event.data.includes('"postgres_changes",{"ids"'))
+          frameAt = performance.now();
       });
     }
   }
@@ -107,10 +110,17 @@ async function benchSupabase(url: string, sql: postgres.Sql): Promise<void> {
     const response = await fetch(input, init);
     const body = await response.arrayBuffer();
     rpcs.push({ start, end: performance.now() });
-    return new Response(body.byteLength === 0 ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return new Response(body.byteLength === 0 ? null : body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
   const backend = new SupabaseConfigBackend({
-    supabaseUrl: fake.url, serviceRoleKey: fake.serviceRoleKey, fetch: timedFetch, realtime: { transport: TimedWebSocket },
+    supabaseUrl: fake.url,
+    serviceRoleKey: fake.serviceRoleKey,
+    fetch: timedFetch,
+    realtime: { transport: TimedWebSocket },
   });
   const source = new CachedConfigSource(backend, { reconcileIntervalMs: 0 });
   await source.start();
@@ -135,7 +145,9 @@ async function benchSupabase(url: string, sql: postgres.Sql): Promise<void> {
   console.log(line('Realtime frame -> listener, our own work', ours, 5));
   console.log(line('rpc refetch round trip (fake + database)', rpcMs));
   console.log(line('UPDATE sent -> listener called (end to end)', total));
-  console.log(`  ${'warm resolve (cache hit)'.padEnd(44)} p50 ${percentile(warm, 50).toFixed(1)} us  p99 ${percentile(warm, 99).toFixed(1)} us`);
+  console.log(
+    `  ${'warm resolve (cache hit)'.padEnd(44)} p50 ${percentile(warm, 50).toFixed(1)} us  p99 ${percentile(warm, 99).toFixed(1)} us`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -21,9 +21,16 @@ await migrateDatabase(pg.urlFor('bench'));
 const livekit = await FakeLiveKit.start();
 const worker = await FakeWorkerHealth.start();
 const env = {
-  LIVEKIT_URL: livekit.url, LIVEKIT_API_KEY: livekit.apiKey, LIVEKIT_API_SECRET: livekit.apiSecret,
-  DATABASE_URL: pg.urlFor('bench'), WORKER_HEALTH_URL: worker.url, SIP_ALLOWED_ADDRESSES: '203.0.113.0/24',
-  SIP_BACKUP_DIR: path.join(dir, 'backups'), ELEVEN_API_KEY: 'x', DEEPGRAM_API_KEY: 'x', OPENAI_API_KEY: 'x',
+  LIVEKIT_URL: livekit.url,
+  LIVEKIT_API_KEY: livekit.apiKey,
+  LIVEKIT_API_SECRET: livekit.apiSecret,
+  DATABASE_URL: pg.urlFor('bench'),
+  WORKER_HEALTH_URL: worker.url,
+  SIP_ALLOWED_ADDRESSES: '203.0.113.0/24',
+  SIP_BACKUP_DIR: path.join(dir, 'backups'),
+  ELEVEN_API_KEY: 'x',
+  DEEPGRAM_API_KEY: 'x',
+  OPENAI_API_KEY: 'x',
 };
 const quiet = { stdout: () => {}, stderr: (t: string) => console.error(t), colour: false };
 
@@ -41,7 +48,10 @@ try {
     times.push(performance.now() - start);
     const calls = livekit.requests.slice(before);
     callsPerRun = calls.length;
-    maxOverlap = Math.max(maxOverlap, calls.filter((c) => c.startedAt < Math.min(...calls.map((x) => x.finishedAt ?? Infinity))).length);
+    maxOverlap = Math.max(
+      maxOverlap,
+      calls.filter((c) => c.startedAt < Math.min(...calls.map((x) => x.finishedAt ?? Infinity))).length,
+    );
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)]!;
@@ -49,8 +59,12 @@ try {
   const ratio = median / CALL_MS;
   console.log(`sip doctor, LiveKit fake at ${CALL_MS} ms per call, ${RUNS} runs`);
   console.log(`  LiveKit calls per doctor run: ${callsPerRun}, in flight together: ${maxOverlap}`);
-  console.log(`  wall time: min ${times[0]!.toFixed(0)} ms, median ${median.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${times.at(-1)!.toFixed(0)} ms`);
-  console.log(`  median / one call = ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x): ${ratio <= TARGET_RATIO ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `  wall time: min ${times[0]!.toFixed(0)} ms, median ${median.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${times.at(-1)!.toFixed(0)} ms`,
+  );
+  console.log(
+    `  median / one call = ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x): ${ratio <= TARGET_RATIO ? 'PASS' : 'FAIL'}`,
+  );
 } finally {
   await Promise.all([livekit.close(), worker.close()]);
   await pg.stop();

@@ -31,19 +31,34 @@ async function main(): Promise<void> {
     await sql.end();
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ role: 'authenticated', aud: 'authenticated' })
-      .setProtectedHeader({ alg: 'HS256' }).setSubject(userId).setIssuedAt(now).setExpirationTime(now + 3600)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(userId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
       .sign(new TextEncoder().encode(JWT_SECRET));
 
     const port = await freePort();
-    child = spawn(denoBinary(), ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'supabase/functions/_dev/dev_server.ts'], {
-      cwd: PROJECT_ROOT,
-      env: {
-        ...process.env, ...DENO_ENV, FUNCTIONS_PORT: String(port), FUNCTIONS_EXIT_WITH_PARENT: '1', SUPABASE_DB_URL: dbUrl, JWT_SECRET,
-        ELEVEN_API_KEY: fake.apiKey, ELEVENLABS_BASE_URL: fake.apiBaseUrl, LOG_LEVEL: 'info',
-        PREVIEW_RATE_MAX_REQUESTS: '1000000', PREVIEW_RATE_MAX_CHARACTERS: '100000000',
+    child = spawn(
+      denoBinary(),
+      ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'supabase/functions/_dev/dev_server.ts'],
+      {
+        cwd: PROJECT_ROOT,
+        env: {
+          ...process.env,
+          ...DENO_ENV,
+          FUNCTIONS_PORT: String(port),
+          FUNCTIONS_EXIT_WITH_PARENT: '1',
+          SUPABASE_DB_URL: dbUrl,
+          JWT_SECRET,
+          ELEVEN_API_KEY: fake.apiKey,
+          ELEVENLABS_BASE_URL: fake.apiBaseUrl,
+          LOG_LEVEL: 'info',
+          PREVIEW_RATE_MAX_REQUESTS: '1000000',
+          PREVIEW_RATE_MAX_CHARACTERS: '100000000',
+        },
+        stdio: ['pipe', 'pipe', 'inherit'],
       },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    );
     await new Promise<void>((resolve, reject) => {
       child!.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening on') && resolve());
       child!.on('exit', (code) => reject(new Error(`functions gateway exited with ${code}`)));
@@ -53,7 +68,9 @@ async function main(): Promise<void> {
     const text = 'Thanks for calling Acme Plumbing, how can I help you today?';
 
     // Cache hit: warm once, then measure the whole body.
-    await (await fetch(url, { method: 'POST', headers, body: JSON.stringify({ voice_id: VOICE, text }) })).arrayBuffer();
+    await (
+      await fetch(url, { method: 'POST', headers, body: JSON.stringify({ voice_id: VOICE, text }) })
+    ).arrayBuffer();
     await new Promise((resolve) => setTimeout(resolve, 200));
     const hits: number[] = [];
     let bytes = 0;
@@ -61,7 +78,8 @@ async function main(): Promise<void> {
       const start = performance.now();
       const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ voice_id: VOICE, text }) });
       const body = await res.arrayBuffer();
-      if (res.headers.get('x-cache') !== 'HIT') throw new Error(`expected a cache hit, got ${res.status} ${res.headers.get('x-cache')}`);
+      if (res.headers.get('x-cache') !== 'HIT')
+        throw new Error(`expected a cache hit, got ${res.status} ${res.headers.get('x-cache')}`);
       if (i >= 20) hits.push(performance.now() - start);
       bytes = body.byteLength;
     }
@@ -71,7 +89,11 @@ async function main(): Promise<void> {
     const through: number[] = [];
     for (let i = 0; i < MISS_RUNS + 10; i++) {
       const missText = `${text} Run ${i}.`;
-      const d = await firstByte(`${fake.apiBaseUrl}/text-to-speech/${VOICE}/stream?output_format=mp3_44100_128`, { 'xi-api-key': fake.apiKey, 'content-type': 'application/json' }, { text: missText, model_id: 'eleven_flash_v2_5' });
+      const d = await firstByte(
+        `${fake.apiBaseUrl}/text-to-speech/${VOICE}/stream?output_format=mp3_44100_128`,
+        { 'xi-api-key': fake.apiKey, 'content-type': 'application/json' },
+        { text: missText, model_id: 'eleven_flash_v2_5' },
+      );
       const t = await firstByte(url, headers, { voice_id: VOICE, text: `${missText} ` });
       if (i >= 10) {
         direct.push(d);
@@ -80,7 +102,9 @@ async function main(): Promise<void> {
     }
     const added = percentile(through, 50) - percentile(direct, 50);
     console.log(`voice-preview bench (loopback, fake at 0 ms, ${bytes} B preview)`);
-    console.log(`  cache hit, whole body   p50 ${fmt(percentile(hits, 50))}  p90 ${fmt(percentile(hits, 90))}  p99 ${fmt(percentile(hits, 99))}  (target p50 <= 15 ms) ${percentile(hits, 50) <= 15 ? 'OK' : 'MISSED'}`);
+    console.log(
+      `  cache hit, whole body   p50 ${fmt(percentile(hits, 50))}  p90 ${fmt(percentile(hits, 90))}  p99 ${fmt(percentile(hits, 99))}  (target p50 <= 15 ms) ${percentile(hits, 50) <= 15 ? 'OK' : 'MISSED'}`,
+    );
     console.log(`  miss, first byte: fake  p50 ${fmt(percentile(direct, 50))}  p90 ${fmt(percentile(direct, 90))}`);
     console.log(`  miss, first byte: fn    p50 ${fmt(percentile(through, 50))}  p90 ${fmt(percentile(through, 90))}`);
     console.log(`  miss, added to first byte p50 ${fmt(added)}  (target <= 10 ms) ${added <= 10 ? 'OK' : 'MISSED'}`);

@@ -18,15 +18,26 @@ const database = await startBenchDatabase('webhooks');
 const sql = postgres(database.url, { max: 2, onnotice: () => {} });
 const receiver = await startWebhookReceiver();
 const CONCURRENCY = Number(process.env.WEBHOOKS_CONCURRENCY ?? 32);
-const dispatcher = await startDispatcher({ databaseUrl: database.url, allowHttp: true, allowPrivate: true, concurrency: CONCURRENCY, log: createLog('warn') });
+const dispatcher = await startDispatcher({
+  databaseUrl: database.url,
+  allowHttp: true,
+  allowPrivate: true,
+  concurrency: CONCURRENCY,
+  log: createLog('warn'),
+});
 try {
   const ownerId = crypto.randomUUID();
   await sql`insert into auth.users (id, email, aud, role, created_at, updated_at) values (${ownerId}, 'bench@example.test', 'authenticated', 'authenticated', now(), now())`;
   const owner = { role: 'authenticated' as const, userId: ownerId, claims: { sub: ownerId, role: 'authenticated' } };
-  const db = { url: database.url, sql, as: (p: typeof owner, work: (tx: postgres.TransactionSql) => Promise<unknown>) => sql.begin(async (tx) => {
-    await tx`select set_config('role', ${p.role}, true), set_config('request.jwt.claims', ${JSON.stringify(p.claims)}, true)`;
-    return work(tx);
-  }) } as never;
+  const db = {
+    url: database.url,
+    sql,
+    as: (p: typeof owner, work: (tx: postgres.TransactionSql) => Promise<unknown>) =>
+      sql.begin(async (tx) => {
+        await tx`select set_config('role', ${p.role}, true), set_config('request.jwt.claims', ${JSON.stringify(p.claims)}, true)`;
+        return work(tx);
+      }),
+  } as never;
   const endpoint = await createEndpoint(db, owner, { url: receiver.url, events: ['call.started'] });
   receiver.secrets = [endpoint.secret];
 
@@ -54,10 +65,18 @@ try {
   const p50 = percentile(latencies, 50);
   const p99 = percentile(latencies, 99);
   console.log(`webhooks, event enqueued -> receiver got it (${LATENCY_EVENTS} events, idle queue, loopback):`);
-  console.log(`  p50 ${p50.toFixed(1)} ms   p99 ${p99.toFixed(1)} ms   max ${latencies.at(-1)!.toFixed(1)} ms   target p99 <= 250 ms  ${p99 <= 250 ? 'OK' : 'MISSED'}`);
-  console.log(`webhooks, throughput (${THROUGHPUT_EVENTS} events committed in one statement, ${committedMs.toFixed(0)} ms to commit):`);
-  console.log(`  ${perSecond.toFixed(0)} deliveries/s (${seconds.toFixed(2)} s)   target >= 500/s  ${perSecond >= 500 ? 'OK' : 'MISSED'}`);
-  console.log(`  signatures the receiver could not verify: ${unverified + receiver.requests.slice(before).filter((r) => r.verifiedWith === null).length}`);
+  console.log(
+    `  p50 ${p50.toFixed(1)} ms   p99 ${p99.toFixed(1)} ms   max ${latencies.at(-1)!.toFixed(1)} ms   target p99 <= 250 ms  ${p99 <= 250 ? 'OK' : 'MISSED'}`,
+  );
+  console.log(
+    `webhooks, throughput (${THROUGHPUT_EVENTS} events committed in one statement, ${committedMs.toFixed(0)} ms to commit):`,
+  );
+  console.log(
+    `  ${perSecond.toFixed(0)} deliveries/s (${seconds.toFixed(2)} s)   target >= 500/s  ${perSecond >= 500 ? 'OK' : 'MISSED'}`,
+  );
+  console.log(
+    `  signatures the receiver could not verify: ${unverified + receiver.requests.slice(before).filter((r) => r.verifiedWith === null).length}`,
+  );
 } finally {
   await dispatcher.stop();
   await receiver.close();

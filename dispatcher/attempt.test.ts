@@ -32,7 +32,9 @@ async function pendingDelivery(url: string): Promise<string> {
   const endpoint = await createEndpoint(db, owner, { url, events: ['message.created'] });
   receiver.secrets = [endpoint.secret];
   await db.sql`select private.enqueue_webhook_event(${owner.userId!}, 'message.created', '{"message": {"body": "hi"}}')`;
-  const [delivery] = await db.sql<{ id: string }[]>`select id from public.webhook_deliveries where endpoint_id = ${endpoint.id}`;
+  const [delivery] = await db.sql<
+    { id: string }[]
+  >`select id from public.webhook_deliveries where endpoint_id = ${endpoint.id}`;
   return delivery!.id;
 }
 
@@ -52,9 +54,15 @@ describe('attemptDelivery', () => {
     await db.sql`update public.webhook_deliveries set next_attempt_at = now() where id = ${deliveryId}`;
     const report = await attemptDelivery(queryable, deliveryId, {
       ...settings(false),
-      destination: { policy: { allowHttp: true, allowPrivate: false }, timeoutMs: 1_000, resolver: async () => [{ address: '127.0.0.1', family: 4 }] },
+      destination: {
+        policy: { allowHttp: true, allowPrivate: false },
+        timeoutMs: 1_000,
+        resolver: async () => [{ address: '127.0.0.1', family: 4 }],
+      },
     });
-    expect(report.result!.error).toBe('localtest.example.com resolves to 127.0.0.1, a loopback address; webhooks go to public addresses only');
+    expect(report.result!.error).toBe(
+      'localtest.example.com resolves to 127.0.0.1, a loopback address; webhooks go to public addresses only',
+    );
     expect(receiver.requests).toEqual([]);
   });
 

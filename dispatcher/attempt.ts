@@ -42,19 +42,37 @@ export interface AttemptReport {
   result?: SendResult;
 }
 
-export async function attemptDelivery(db: Queryable, deliveryId: string, settings: AttemptSettings): Promise<AttemptReport> {
+export async function attemptDelivery(
+  db: Queryable,
+  deliveryId: string,
+  settings: AttemptSettings,
+): Promise<AttemptReport> {
   const { rows } = await db.query<DeliveryToSend>('select * from private.webhook_delivery_to_send($1)', [deliveryId]);
   const delivery = rows[0];
   if (!delivery) return { deliveryId, status: 'skipped' };
   const result = await send(delivery, settings);
   if (result.ok && settings.recordSuccess) {
-    const status = await settings.recordSuccess({ deliveryId, statusCode: result.statusCode, durationMs: result.durationMs, responseBody: result.responseBody });
+    const status = await settings.recordSuccess({
+      deliveryId,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      responseBody: result.responseBody,
+    });
     return { deliveryId, status: status ?? 'skipped', result };
   }
   const next = result.ok ? null : nextAttemptAt(delivery.attempts + 1, settings.retryDelaysMs, new Date());
   const recorded = await db.query<{ status: AttemptReport['status'] | null }>(
     'select private.record_webhook_attempt($1, $2, $3, $4, $5, $6, $7, $8) as status',
-    [deliveryId, result.ok, result.statusCode, result.durationMs, result.error, result.responseBody, next, settings.disableAfterMs],
+    [
+      deliveryId,
+      result.ok,
+      result.statusCode,
+      result.durationMs,
+      result.error,
+      result.responseBody,
+      next,
+      settings.disableAfterMs,
+    ],
   );
   return { deliveryId, status: recorded.rows[0]?.status ?? 'skipped', result };
 }
@@ -72,9 +90,20 @@ async function send(delivery: DeliveryToSend, settings: AttemptSettings): Promis
   try {
     const destination = await resolveDestination(delivery.url, settings.destination);
     const headers = signedHeaders(webhookMessageId(delivery.delivery_id), body, delivery.secrets, new Date());
-    return await sendWebhook(destination, { headers: { ...headers }, body, timeoutMs: settings.timeoutMs, ...(settings.agents ? { agents: settings.agents } : {}) });
+    return await sendWebhook(destination, {
+      headers: { ...headers },
+      body,
+      timeoutMs: settings.timeoutMs,
+      ...(settings.agents ? { agents: settings.agents } : {}),
+    });
   } catch (error) {
     if (!(error instanceof DestinationError)) throw error;
-    return { ok: false, statusCode: null, durationMs: Math.round(performance.now() - startedAt), error: error.message, responseBody: null };
+    return {
+      ok: false,
+      statusCode: null,
+      durationMs: Math.round(performance.now() - startedAt),
+      error: error.message,
+      responseBody: null,
+    };
   }
 }

@@ -41,12 +41,17 @@ export async function resolveDestination(urlText: string, options: DestinationOp
   if (!checked.ok) throw new DestinationError(checked.problem);
   const url = checked.url;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIpLiteral(host) ? [{ address: host, family: host.includes(':') ? 6 : 4 }] : await resolve(host, options);
+  const addresses = isIpLiteral(host)
+    ? [{ address: host, family: host.includes(':') ? 6 : 4 }]
+    : await resolve(host, options);
   if (addresses.length === 0) throw new DestinationError(`${host} has no address`);
   if (!options.policy.allowPrivate) {
     for (const { address } of addresses) {
       const kind = classifyAddress(address);
-      if (kind !== 'public') throw new DestinationError(`${host} resolves to ${address}, a ${describe(kind)} address; webhooks go to public addresses only`);
+      if (kind !== 'public')
+        throw new DestinationError(
+          `${host} resolves to ${address}, a ${describe(kind)} address; webhooks go to public addresses only`,
+        );
     }
   }
   const [first] = addresses as [ResolvedAddress];

@@ -15,8 +15,14 @@ let dispatcher: Dispatcher;
 beforeAll(async () => {
   db = await createTestDatabase();
   dispatcher = await startDispatcher({
-    databaseUrl: db.url, allowHttp: true, allowPrivate: true, retryDelaysMs: RETRY_DELAYS_MS, timeoutMs: 2_000,
-    pollIntervalMs: 100, sweepIntervalMs: 500, log,
+    databaseUrl: db.url,
+    allowHttp: true,
+    allowPrivate: true,
+    retryDelaysMs: RETRY_DELAYS_MS,
+    timeoutMs: 2_000,
+    pollIntervalMs: 100,
+    sweepIntervalMs: 500,
+    log,
   });
 });
 afterAll(async () => {
@@ -50,10 +56,18 @@ describe('dispatcher', () => {
       const { owner, endpoint } = await ownerWithReceiver(receiver);
       const callId = await startCall(db, owner.userId!);
       const [got] = await receiver.waitFor(1);
-      const [delivery] = await until(() => deliveriesOf(endpoint.id), (rows) => rows[0]?.status === 'succeeded');
+      const [delivery] = await until(
+        () => deliveriesOf(endpoint.id),
+        (rows) => rows[0]?.status === 'succeeded',
+      );
       expect(got!.verifiedWith).toBe(0);
       expect(got!.id).toBe(`msg_${delivery!.id}`);
-      expect(got!.payload).toMatchObject({ type: 'call.started', version: 1, id: delivery!.event_id, data: { call: { id: callId } } });
+      expect(got!.payload).toMatchObject({
+        type: 'call.started',
+        version: 1,
+        id: delivery!.event_id,
+        data: { call: { id: callId } },
+      });
       expect(Object.keys(got!.payload)).toEqual(['type', 'version', 'id', 'created_at', 'data']);
       expect(delivery).toMatchObject({ attempts: 1, status_code: 204, error: null });
     } finally {
@@ -67,13 +81,19 @@ describe('dispatcher', () => {
     const port = receiver.port;
     await receiver.close();
     await startCall(db, owner.userId!);
-    const [failing] = await until(() => deliveriesOf(endpoint.id), (rows) => rows[0]?.attempts === 3);
+    const [failing] = await until(
+      () => deliveriesOf(endpoint.id),
+      (rows) => rows[0]?.attempts === 3,
+    );
     expect(failing).toMatchObject({ status: 'pending', error: 'connection refused', status_code: null });
     const back = await startWebhookReceiver({ port, secrets: [endpoint.secret] });
     try {
       const [got] = await back.waitFor(1);
       expect(got).toMatchObject({ id: `msg_${failing!.id}`, verifiedWith: 0 });
-      await until(() => deliveriesOf(endpoint.id), (rows) => rows[0]?.status === 'succeeded' && rows[0]?.attempts === 4);
+      await until(
+        () => deliveriesOf(endpoint.id),
+        (rows) => rows[0]?.status === 'succeeded' && rows[0]?.attempts === 4,
+      );
     } finally {
       await back.close();
     }
@@ -88,7 +108,10 @@ describe('dispatcher', () => {
       const got = await receiver.waitFor(4, 20_000);
       expect(new Set(got.map((r) => r.id)).size).toBe(1);
       expect(got.every((r) => r.verifiedWith === 0)).toBe(true);
-      const [delivery] = await until(() => deliveriesOf(endpoint.id), (rows) => rows[0]?.status === 'succeeded');
+      const [delivery] = await until(
+        () => deliveriesOf(endpoint.id),
+        (rows) => rows[0]?.status === 'succeeded',
+      );
       expect(delivery!.attempts).toBe(4);
     } finally {
       await receiver.close();
@@ -101,9 +124,15 @@ describe('dispatcher', () => {
       receiver.fallback = { status: 500, body: 'nope' };
       const { owner, endpoint } = await ownerWithReceiver(receiver, ['call.started']);
       await startCall(db, owner.userId!);
-      const [delivery] = await until(() => deliveriesOf(endpoint.id), (rows) => rows[0]?.status === 'failed');
+      const [delivery] = await until(
+        () => deliveriesOf(endpoint.id),
+        (rows) => rows[0]?.status === 'failed',
+      );
       expect(delivery).toMatchObject({ attempts: RETRY_DELAYS_MS.length + 1, status_code: 500, error: 'HTTP 500' });
-      const [visible] = await db.as(owner, (sql) => sql`select response_body, next_attempt_at from public.webhook_deliveries`);
+      const [visible] = await db.as(
+        owner,
+        (sql) => sql`select response_body, next_attempt_at from public.webhook_deliveries`,
+      );
       expect(visible).toEqual({ response_body: 'nope', next_attempt_at: null });
     } finally {
       await receiver.close();
@@ -116,7 +145,10 @@ describe('dispatcher', () => {
       const { owner, endpoint } = await ownerWithReceiver(receiver, ['call.started']);
       await startCall(db, owner.userId!);
       const [first] = await receiver.waitFor(1);
-      const [original] = await until(() => deliveriesOf(endpoint.id), (rows) => rows[0]?.status === 'succeeded');
+      const [original] = await until(
+        () => deliveriesOf(endpoint.id),
+        (rows) => rows[0]?.status === 'succeeded',
+      );
       await db.as(owner, (sql) => sql`select public.replay_webhook_delivery(${original!.id})`);
       const [, second] = await receiver.waitFor(2);
       expect(second!.id).not.toBe(first!.id);
@@ -147,7 +179,13 @@ describe('dispatcher', () => {
 
   it('two dispatchers share the work and deliver each event once', async () => {
     const receiver = await startWebhookReceiver();
-    const second = await startDispatcher({ databaseUrl: db.url, allowHttp: true, allowPrivate: true, log, pollIntervalMs: 100 });
+    const second = await startDispatcher({
+      databaseUrl: db.url,
+      allowHttp: true,
+      allowPrivate: true,
+      log,
+      pollIntervalMs: 100,
+    });
     try {
       const { owner } = await ownerWithReceiver(receiver, ['call.started']);
       for (let i = 0; i < 40; i += 1) await startCall(db, owner.userId!);

@@ -81,7 +81,16 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Dispa
       return;
     }
     const report = await attemptDelivery(pool, deliveryId, settings);
-    log.info({ deliveryId, status: report.status, statusCode: report.result?.statusCode, ms: report.result?.durationMs, error: report.result?.error }, 'webhook attempt');
+    log.info(
+      {
+        deliveryId,
+        status: report.status,
+        statusCode: report.result?.statusCode,
+        ms: report.result?.durationMs,
+        error: report.result?.error,
+      },
+      'webhook attempt',
+    );
   };
   let runner: Runner;
   try {
@@ -101,19 +110,27 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Dispa
     throw error;
   }
   const sweep = async (): Promise<SweepReport> => {
-    const jobs = (await pool.query('select private.sweep_webhook_jobs($1) as result', [options.staleLockMs ?? 60_000])).rows[0].result;
-    const settled = await pool.query('select private.expire_pending_analyses($1) as n', [options.analysisDeadlineMs ?? DEFAULT_ANALYSIS_DEADLINE_MS]);
+    const jobs = (await pool.query('select private.sweep_webhook_jobs($1) as result', [options.staleLockMs ?? 60_000]))
+      .rows[0].result;
+    const settled = await pool.query('select private.expire_pending_analyses($1) as n', [
+      options.analysisDeadlineMs ?? DEFAULT_ANALYSIS_DEADLINE_MS,
+    ]);
     return { ...jobs, analyses_settled: settled.rows[0].n };
   };
-  const sweepQuietly = () => sweep().then(
-    (result) => (result.unlocked_workers || result.scheduled || result.analyses_settled) && log.info(result, 'webhook sweep'),
-    (error: unknown) => log.warn({ err: error }, 'webhook sweep failed; next one retries'));
-  const retention = () => runRetention(pool, { webhookHistoryKeepMs: options.webhookHistoryKeepMs ?? DEFAULT_WEBHOOK_HISTORY_KEEP_MS });
+  const sweepQuietly = () =>
+    sweep().then(
+      (result) =>
+        (result.unlocked_workers || result.scheduled || result.analyses_settled) && log.info(result, 'webhook sweep'),
+      (error: unknown) => log.warn({ err: error }, 'webhook sweep failed; next one retries'),
+    );
+  const retention = () =>
+    runRetention(pool, { webhookHistoryKeepMs: options.webhookHistoryKeepMs ?? DEFAULT_WEBHOOK_HISTORY_KEEP_MS });
   let retentionRunning: Promise<unknown> = Promise.resolve();
   const retentionQuietly = () => {
     retentionRunning = retention().then(
       (report) => (report.transcriptTurns || report.webhookEvents) && log.info(report, 'retention'),
-      (error: unknown) => log.warn({ err: error }, 'retention failed; next period retries'));
+      (error: unknown) => log.warn({ err: error }, 'retention failed; next period retries'),
+    );
   };
   await sweepQuietly();
   // At start too: a dispatcher restarted more often than the period still runs it.
@@ -162,6 +179,8 @@ function createPool(connectionString: string, concurrency: number, log: Log): pg
   });
   // An idle connection dropped by the server (restart, network) must not end the process.
   pool.on('error', (error) => log.warn({ err: error.message }, 'database connection lost; reconnecting on next use'));
-  pool.on('connect', (client) => client.on('error', (error) => log.warn({ err: error.message }, 'database connection lost')));
+  pool.on('connect', (client) =>
+    client.on('error', (error) => log.warn({ err: error.message }, 'database connection lost')),
+  );
   return pool;
 }

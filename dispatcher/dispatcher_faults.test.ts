@@ -33,7 +33,14 @@ async function ownerWithEndpoint(events = ['call.started']) {
   return { owner, endpoint };
 }
 async function dispatcher(options: Partial<Parameters<typeof startDispatcher>[0]> = {}): Promise<Dispatcher> {
-  const started = await startDispatcher({ databaseUrl: db.url, allowHttp: true, allowPrivate: true, pollIntervalMs: 100, log, ...options });
+  const started = await startDispatcher({
+    databaseUrl: db.url,
+    allowHttp: true,
+    allowPrivate: true,
+    pollIntervalMs: 100,
+    log,
+    ...options,
+  });
   cleanup.push(() => started.stop());
   return started;
 }
@@ -43,7 +50,14 @@ describe('dispatcher faults', () => {
     const { owner } = await ownerWithEndpoint();
     receiver.script({ hang: true });
     const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, DATABASE_URL: db.url, WEBHOOKS_ALLOW_HTTP: '1', WEBHOOKS_ALLOW_PRIVATE: '1', WEBHOOKS_POLL_INTERVAL_MS: '100', LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        WEBHOOKS_ALLOW_HTTP: '1',
+        WEBHOOKS_ALLOW_PRIVATE: '1',
+        WEBHOOKS_POLL_INTERVAL_MS: '100',
+        LOG_LEVEL: 'silent',
+      },
       stdio: 'ignore',
     });
     cleanup.push(() => child.kill('SIGKILL'));
@@ -86,8 +100,14 @@ describe('dispatcher faults', () => {
     await startCall(db, owner.userId!);
     const [issue] = await healthy.waitFor(1);
     expect(issue!.verifiedWith).toBe(0);
-    expect(issue!.payload).toMatchObject({ type: 'config_issue.opened', data: { issue: { code: 'webhook_disabled', subject_type: 'webhook_endpoint', subject_id: failing.id } } });
-    const [endpoint] = await db.as(owner, (sql) => sql`select enabled, disabled_reason from public.webhook_endpoints where id = ${failing.id}`);
+    expect(issue!.payload).toMatchObject({
+      type: 'config_issue.opened',
+      data: { issue: { code: 'webhook_disabled', subject_type: 'webhook_endpoint', subject_id: failing.id } },
+    });
+    const [endpoint] = await db.as(
+      owner,
+      (sql) => sql`select enabled, disabled_reason from public.webhook_endpoints where id = ${failing.id}`,
+    );
     expect(endpoint).toEqual({ enabled: false, disabled_reason: 'failing' });
     expect(receiver.requests).toHaveLength(1);
   });

@@ -4,7 +4,10 @@ import { z } from 'zod';
 import { AppError } from '../shared/errors.ts';
 import { DEFAULT_RETRY_DELAYS_MS } from './retry.ts';
 
-const flag = z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true');
+const flag = z
+  .enum(['0', '1', 'true', 'false'])
+  .default('0')
+  .transform((v) => v === '1' || v === 'true');
 const ms = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 const delays = z
   .string()

@@ -29,31 +29,50 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-  dispatcher = await startWithRetry(log, () => startDispatcher({
-    databaseUrl: env.DATABASE_URL,
-    concurrency: env.WEBHOOKS_CONCURRENCY,
-    timeoutMs: env.WEBHOOKS_TIMEOUT_MS,
-    retryDelaysMs: env.WEBHOOKS_RETRY_DELAYS_MS,
-    disableAfterMs: env.WEBHOOKS_DISABLE_AFTER_MS,
-    allowHttp: env.WEBHOOKS_ALLOW_HTTP,
-    allowPrivate: env.WEBHOOKS_ALLOW_PRIVATE,
-    staleLockMs: env.WEBHOOKS_STALE_LOCK_MS,
-    sweepIntervalMs: env.WEBHOOKS_SWEEP_INTERVAL_MS,
-    pollIntervalMs: env.WEBHOOKS_POLL_INTERVAL_MS,
-    analysisDeadlineMs: env.WEBHOOKS_ANALYSIS_DEADLINE_MS,
-    retentionIntervalMs: env.RETENTION_INTERVAL_MS,
-    webhookHistoryKeepMs: env.WEBHOOKS_HISTORY_KEEP_MS,
+  dispatcher = await startWithRetry(
     log,
-  }), () => stopping);
-  log.info({ concurrency: env.WEBHOOKS_CONCURRENCY, allowHttp: env.WEBHOOKS_ALLOW_HTTP, allowPrivate: env.WEBHOOKS_ALLOW_PRIVATE }, 'dispatcher ready');
+    () =>
+      startDispatcher({
+        databaseUrl: env.DATABASE_URL,
+        concurrency: env.WEBHOOKS_CONCURRENCY,
+        timeoutMs: env.WEBHOOKS_TIMEOUT_MS,
+        retryDelaysMs: env.WEBHOOKS_RETRY_DELAYS_MS,
+        disableAfterMs: env.WEBHOOKS_DISABLE_AFTER_MS,
+        allowHttp: env.WEBHOOKS_ALLOW_HTTP,
+        allowPrivate: env.WEBHOOKS_ALLOW_PRIVATE,
+        staleLockMs: env.WEBHOOKS_STALE_LOCK_MS,
+        sweepIntervalMs: env.WEBHOOKS_SWEEP_INTERVAL_MS,
+        pollIntervalMs: env.WEBHOOKS_POLL_INTERVAL_MS,
+        analysisDeadlineMs: env.WEBHOOKS_ANALYSIS_DEADLINE_MS,
+        retentionIntervalMs: env.RETENTION_INTERVAL_MS,
+        webhookHistoryKeepMs: env.WEBHOOKS_HISTORY_KEEP_MS,
+        log,
+      }),
+    () => stopping,
+  );
+  log.info(
+    {
+      concurrency: env.WEBHOOKS_CONCURRENCY,
+      allowHttp: env.WEBHOOKS_ALLOW_HTTP,
+      allowPrivate: env.WEBHOOKS_ALLOW_PRIVATE,
+    },
+    'dispatcher ready',
+  );
 }
 
-async function startWithRetry(log: Log, start: () => Promise<Dispatcher>, stopping: () => boolean): Promise<Dispatcher | undefined> {
+async function startWithRetry(
+  log: Log,
+  start: () => Promise<Dispatcher>,
+  stopping: () => boolean,
+): Promise<Dispatcher | undefined> {
   for (let backoffMs = 1_000; !stopping(); backoffMs = Math.min(backoffMs * 2, MAX_START_BACKOFF_MS)) {
     try {
       return await start();
     } catch (error) {
-      log.warn({ err: error instanceof Error ? error.message : String(error), retryInMs: backoffMs }, 'cannot start: database unreachable?');
+      log.warn(
+        { err: error instanceof Error ? error.message : String(error), retryInMs: backoffMs },
+        'cannot start: database unreachable?',
+      );
       await new Promise((resolve) => setTimeout(resolve, backoffMs));
     }
   }

@@ -29,13 +29,19 @@ export async function runRetention(pool: pg.Pool, options: RetentionOptions): Pr
   let locked = false;
   let failed = false;
   try {
-    locked = (await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(${LOCK_KEY}) as locked`)).rows[0]!.locked;
+    locked = (await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(${LOCK_KEY}) as locked`)).rows[0]!
+      .locked;
     if (!locked) return { ran: false, transcriptTurns: 0, webhookEvents: 0 };
     await client.query(`set statement_timeout = ${PURGE_STATEMENT_TIMEOUT_MS}`);
     const turns = (await client.query<{ n: number }>('select public.purge_expired_transcripts() as n')).rows[0]!.n;
     let events = 0;
     for (;;) {
-      const batch = (await client.query<{ n: number }>('select private.purge_webhook_history($1, $2) as n', [options.webhookHistoryKeepMs, HISTORY_BATCH])).rows[0]!.n;
+      const batch = (
+        await client.query<{ n: number }>('select private.purge_webhook_history($1, $2) as n', [
+          options.webhookHistoryKeepMs,
+          HISTORY_BATCH,
+        ])
+      ).rows[0]!.n;
       events += batch;
       if (batch < HISTORY_BATCH) break;
     }

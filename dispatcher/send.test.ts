@@ -6,7 +6,8 @@ import { sendWebhook } from './send.ts';
 
 let receiver: WebhookReceiver;
 let destination: Destination;
-const send = (timeoutMs = 10_000) => sendWebhook(destination, { headers: { 'content-type': 'application/json' }, body: '{"ok":true}', timeoutMs });
+const send = (timeoutMs = 10_000) =>
+  sendWebhook(destination, { headers: { 'content-type': 'application/json' }, body: '{"ok":true}', timeoutMs });
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
@@ -39,7 +40,12 @@ describe('sendWebhook', () => {
 
   it('a receiver that closes the socket is a failure without a status', async () => {
     receiver.script({ close: true });
-    expect(await send()).toMatchObject({ ok: false, statusCode: null, error: 'connection closed before a response', responseBody: null });
+    expect(await send()).toMatchObject({
+      ok: false,
+      statusCode: null,
+      error: 'connection closed before a response',
+      responseBody: null,
+    });
   });
 
   it('keeps only the first 1024 bytes of a long response body, as valid text without NUL', async () => {
@@ -52,7 +58,10 @@ describe('sendWebhook', () => {
   it('a refused connection is a failure', async () => {
     const closed = await startWebhookReceiver();
     await closed.close();
-    const result = await sendWebhook({ url: new URL(closed.url), address: '127.0.0.1', family: 4 }, { headers: {}, body: '{}', timeoutMs: 2_000 });
+    const result = await sendWebhook(
+      { url: new URL(closed.url), address: '127.0.0.1', family: 4 },
+      { headers: {}, body: '{}', timeoutMs: 2_000 },
+    );
     expect(result).toMatchObject({ ok: false, statusCode: null, error: 'connection refused' });
   });
 
@@ -61,7 +70,10 @@ describe('sendWebhook', () => {
     const slow = await startWebhookReceiver();
     slow.script({ status: 202, delayMs: 9_000 });
     try {
-      const result = await sendWebhook({ url: new URL(slow.url), address: '127.0.0.1', family: 4 }, { headers: {}, body: '{}', timeoutMs: 10_000 });
+      const result = await sendWebhook(
+        { url: new URL(slow.url), address: '127.0.0.1', family: 4 },
+        { headers: {}, body: '{}', timeoutMs: 10_000 },
+      );
       expect(result).toMatchObject({ ok: true, statusCode: 202 });
       expect(result.durationMs).toBeGreaterThanOrEqual(8_900);
     } finally {
@@ -73,7 +85,10 @@ describe('sendWebhook', () => {
     const silent = await startWebhookReceiver();
     silent.script({ hang: true });
     try {
-      const result = await sendWebhook({ url: new URL(silent.url), address: '127.0.0.1', family: 4 }, { headers: {}, body: '{}', timeoutMs: 10_000 });
+      const result = await sendWebhook(
+        { url: new URL(silent.url), address: '127.0.0.1', family: 4 },
+        { headers: {}, body: '{}', timeoutMs: 10_000 },
+      );
       expect(result).toMatchObject({ ok: false, statusCode: null, error: 'timed out after 10000 ms' });
       expect(result.durationMs).toBeGreaterThanOrEqual(9_900);
       expect(result.durationMs).toBeLessThan(11_000);

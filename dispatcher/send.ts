@@ -51,14 +51,24 @@ export function sendWebhook(destination: Destination, options: SendOptions): Pro
       clearTimeout(timer);
       const ok = error === null && status !== null && status >= 200 && status < 300;
       const failure = error ?? (ok ? null : statusError(status, location));
-      resolve({ ok, statusCode: status, durationMs: Math.round(performance.now() - startedAt), error: failure, responseBody: status === null ? null : bodyText(kept) });
+      resolve({
+        ok,
+        statusCode: status,
+        durationMs: Math.round(performance.now() - startedAt),
+        error: failure,
+        responseBody: status === null ? null : bodyText(kept),
+      });
     };
     const request = (secure ? https : http).request({
       method: 'POST',
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port || (secure ? 443 : 80),
       path: `${url.pathname}${url.search}`,
-      headers: { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)), 'user-agent': 'Switchboard-Webhooks/1' },
+      headers: {
+        ...options.headers,
+        'content-length': String(Buffer.byteLength(options.body)),
+        'user-agent': 'Switchboard-Webhooks/1',
+      },
       lookup: pinnedLookup(destination),
       agent: options.agents ? (secure ? options.agents.https : options.agents.http) : false,
     });
@@ -89,13 +99,17 @@ export function sendWebhook(destination: Destination, options: SendOptions): Pro
 /** Connects to the address that was checked, whatever the host name resolves to now. */
 function pinnedLookup(destination: Destination): LookupFunction {
   return (_hostname, options, callback) => {
-    if (options.all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: destination.address, family: destination.family }]);
+    if (options.all)
+      (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [
+        { address: destination.address, family: destination.family },
+      ]);
     else callback(null, destination.address, destination.family);
   };
 }
 
 function statusError(status: number | null, location: string | undefined): string {
-  if (status !== null && status >= 300 && status < 400) return `HTTP ${status}: redirects are not followed${location ? ` (Location: ${location.slice(0, 200)})` : ''}`;
+  if (status !== null && status >= 300 && status < 400)
+    return `HTTP ${status}: redirects are not followed${location ? ` (Location: ${location.slice(0, 200)})` : ''}`;
   return `HTTP ${status}`;
 }
 

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { signedHeaders } from './sign.ts';
 
 const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
-const body = JSON.stringify({ type: 'call.started', version: 1, id: 'e1', created_at: '2026-11-28T10:00:00.000Z', data: {} });
+const body = JSON.stringify({
+  type: 'call.started',
+  version: 1,
+  id: 'e1',
+  created_at: '2026-11-28T10:00:00.000Z',
+  data: {},
+});
 
 describe('signedHeaders', () => {
   it('produces headers the standardwebhooks library verifies, with the timestamp in seconds', () => {
@@ -29,6 +35,8 @@ describe('signedHeaders', () => {
   it('a changed body no longer verifies', () => {
     const secret = newSecret();
     const headers = { ...signedHeaders('msg_3', body, [secret], new Date()) };
-    expect(() => new Webhook(secret).verify(body.replace('call.started', 'call.ended'), headers)).toThrow('No matching signature found');
+    expect(() => new Webhook(secret).verify(body.replace('call.started', 'call.ended'), headers)).toThrow(
+      'No matching signature found',
+    );
   });
 });

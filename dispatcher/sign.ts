@@ -11,7 +11,12 @@ export interface SignedHeaders {
   'webhook-signature': string;
 }
 
-export function signedHeaders(messageId: string, body: string, secrets: readonly string[], sentAt: Date): SignedHeaders {
+export function signedHeaders(
+  messageId: string,
+  body: string,
+  secrets: readonly string[],
+  sentAt: Date,
+): SignedHeaders {
   if (secrets.length === 0) throw new Error('an endpoint without a signing secret cannot be sent to');
   return {
     'content-type': 'application/json',

@@ -31,8 +31,16 @@ export function createSuccessBatcher(db: Queryable): RecordSuccess {
     while (waiting.length > 0) {
       const batch = waiting.splice(0, MAX_BATCH);
       try {
-        const rows = batch.map((r) => ({ delivery_id: r.deliveryId, status_code: r.statusCode, duration_ms: r.durationMs, response_body: r.responseBody }));
-        const { rows: recorded } = await db.query<{ id: string }>('select id from private.record_webhook_successes($1) as id', [JSON.stringify(rows)]);
+        const rows = batch.map((r) => ({
+          delivery_id: r.deliveryId,
+          status_code: r.statusCode,
+          duration_ms: r.durationMs,
+          response_body: r.responseBody,
+        }));
+        const { rows: recorded } = await db.query<{ id: string }>(
+          'select id from private.record_webhook_successes($1) as id',
+          [JSON.stringify(rows)],
+        );
         const ids = new Set(recorded.map((row) => row.id));
         for (const item of batch) item.resolve(ids.has(item.deliveryId) ? 'succeeded' : null);
       } catch (error) {
@@ -41,8 +49,9 @@ export function createSuccessBatcher(db: Queryable): RecordSuccess {
     }
     writing = false;
   };
-  return (result) => new Promise((resolve, reject) => {
-    waiting.push({ ...result, resolve, reject });
-    if (!writing) void write();
-  });
+  return (result) =>
+    new Promise((resolve, reject) => {
+      waiting.push({ ...result, resolve, reject });
+      if (!writing) void write();
+    });
 }

@@ -34,7 +34,13 @@ interface Run {
 
 function start(args: string[], env: Record<string, string> = {}): Run {
   const child = spawn(process.execPath, [SCRIPT, ...args], {
-    env: { PATH: process.env.PATH, OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.baseUrl, DATABASE_URL: db.url, ...env },
+    env: {
+      PATH: process.env.PATH,
+      OPENAI_API_KEY: openai.apiKey,
+      OPENAI_BASE_URL: openai.baseUrl,
+      DATABASE_URL: db.url,
+      ...env,
+    },
   });
   let stdout = '';
   let stderr = '';
@@ -46,7 +52,10 @@ function start(args: string[], env: Record<string, string> = {}): Run {
     stdout: () => stdout,
     printed: (text) =>
       new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`not printed within ${EXIT_DEADLINE_MS} ms: ${text}\n${stdout}\n${stderr}`)), EXIT_DEADLINE_MS);
+        const timer = setTimeout(
+          () => reject(new Error(`not printed within ${EXIT_DEADLINE_MS} ms: ${text}\n${stdout}\n${stderr}`)),
+          EXIT_DEADLINE_MS,
+        );
         const check = () => {
           if (!stdout.includes(text)) return;
           clearTimeout(timer);
@@ -82,7 +91,9 @@ describe('npm run call', () => {
     expect(result.stdout).toContain('is answered by "Front desk" (version 1');
     expect(result.stdout).toContain('agent> Hello!');
     expect(result.stdout).toContain('agent> Yes, we fix leaks.');
-    expect(result.stdout.indexOf('agent> Yes, we fix leaks.')).toBeLessThan(result.stdout.indexOf('call: ended (caller_hangup)'));
+    expect(result.stdout.indexOf('agent> Yes, we fix leaks.')).toBeLessThan(
+      result.stdout.indexOf('call: ended (caller_hangup)'),
+    );
   });
 
   it('answers every typed line before ending at end of input', async () => {
@@ -106,7 +117,11 @@ describe('npm run call', () => {
 
   it('ends by itself when the agent hangs up, with the input still open', async () => {
     const agent = await seedAgent(db);
-    openai.setScript((req) => (req.lastUser === 'Bye' && req.lastToolOutput === null ? { toolCalls: [{ name: 'end_call', args: {} }] } : { text: 'Goodbye, have a great day!' }));
+    openai.setScript((req) =>
+      req.lastUser === 'Bye' && req.lastToolOutput === null
+        ? { toolCalls: [{ name: 'end_call', args: {} }] }
+        : { text: 'Goodbye, have a great day!' },
+    );
     const run = start(['--to', agent.e164]);
     await run.printed('agent> Hello!');
     run.child.stdin.write('Bye\n');
@@ -130,13 +145,23 @@ describe('npm run call', () => {
   });
 
   it('says to set OPENAI_API_KEY when it is missing', () => {
-    const result = spawnSync(process.execPath, [SCRIPT, '--to', '+15551234567'], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: EXIT_DEADLINE_MS });
+    const result = spawnSync(process.execPath, [SCRIPT, '--to', '+15551234567'], {
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+      timeout: EXIT_DEADLINE_MS,
+    });
     expect(result.status).toBe(3);
-    expect(result.stderr.trim()).toMatch(/^call: missing or invalid environment variables: OPENAI_API_KEY \(required: .*export OPENAI_API_KEY=sk-\.\.\.\)$/);
+    expect(result.stderr.trim()).toMatch(
+      /^call: missing or invalid environment variables: OPENAI_API_KEY \(required: .*export OPENAI_API_KEY=sk-\.\.\.\)$/,
+    );
   });
 
   it('asks for the dialed number', () => {
-    const result = spawnSync(process.execPath, [SCRIPT], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: EXIT_DEADLINE_MS });
+    const result = spawnSync(process.execPath, [SCRIPT], {
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+      timeout: EXIT_DEADLINE_MS,
+    });
     expect(result.status).toBe(EXIT_CODE.usage);
     expect(result.stderr).toContain('npm run call -- --to +15551234567');
   });

@@ -28,7 +28,9 @@ const EXIT_GRACE_MS = 2_000;
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { to: { type: 'string' }, from: { type: 'string' }, verbose: { type: 'boolean' } } }).values;
+    args = parseArgs({
+      options: { to: { type: 'string' }, from: { type: 'string' }, verbose: { type: 'boolean' } },
+    }).values;
   } catch (error) {
     console.error(`call: ${(error as Error).message}. Usage: ${USAGE}`);
     return EXIT_CODE.usage;
@@ -65,11 +67,21 @@ async function main(): Promise<number> {
       hangUp: async () => {},
       transfer: async (e164) => console.log(`[transferring the caller to ${e164}]`),
     };
-    const info: CallInfo = { roomName: `text-call-${Date.now()}`, callId: null, dialedNumber: dialed, callerNumber: caller, trunkId: null, dispatchRuleId: null };
+    const info: CallInfo = {
+      roomName: `text-call-${Date.now()}`,
+      callId: null,
+      dialedNumber: dialed,
+      callerNumber: caller,
+      trunkId: null,
+      dispatchRuleId: null,
+    };
     const call = await runCall(info, {
       configSource,
       callStore,
-      providers: textProviders({ openaiApiKey: env.openaiApiKey, ...(env.openaiBaseUrl ? { openaiBaseUrl: env.openaiBaseUrl } : {}) }),
+      providers: textProviders({
+        openaiApiKey: env.openaiApiKey,
+        ...(env.openaiBaseUrl ? { openaiBaseUrl: env.openaiBaseUrl } : {}),
+      }),
       controls,
       logger: log(),
     });
@@ -91,13 +103,17 @@ async function main(): Promise<number> {
 function describeAnswer(call: RunningCall, dialed: string): void {
   const answer = call.callConfig;
   if (answer.kind === 'unknown') {
-    console.log(`call: no agent config answers ${dialed} (${answer.reason}); the caller hears that it is not in service`);
+    console.log(
+      `call: no agent config answers ${dialed} (${answer.reason}); the caller hears that it is not in service`,
+    );
     return;
   }
   const config = answer.config;
   console.log(`call: ${dialed} is answered by "${config.name}" (version ${config.version}, ${answer.origin})`);
   if (answer.origin === 'default') {
-    console.log('call: the config database did not answer, so the generic receptionist answers, as on a real call (is npm run dev running? is DATABASE_URL right?)');
+    console.log(
+      'call: the config database did not answer, so the generic receptionist answers, as on a real call (is npm run dev running? is DATABASE_URL right?)',
+    );
   }
 }
 
@@ -109,7 +125,8 @@ interface Output {
 /** Prints every assistant message: the greeting may already be in the history, the rest as it comes. */
 function printReplies(call: RunningCall, output: Output): void {
   const print = (item: llm.ChatItem) => {
-    if (item.type === 'message' && item.role === 'assistant' && item.textContent) output.line(`agent> ${item.textContent}`);
+    if (item.type === 'message' && item.role === 'assistant' && item.textContent)
+      output.line(`agent> ${item.textContent}`);
   };
   for (const item of call.session.history.items) print(item);
   call.session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => print(ev.item));
@@ -121,7 +138,10 @@ function printReplies(call: RunningCall, output: Output): void {
  */
 async function converse(call: RunningCall, output: Output): Promise<CallOutcome> {
   const tty = process.stdin.isTTY === true;
-  const rl = createInterface({ input: process.stdin, ...(tty ? { output: process.stdout, terminal: true, prompt: 'caller> ' } : { terminal: false }) });
+  const rl = createInterface({
+    input: process.stdin,
+    ...(tty ? { output: process.stdout, terminal: true, prompt: 'caller> ' } : { terminal: false }),
+  });
   let waiting = false;
   if (tty) {
     // A line that arrives while the prompt is shown (the greeting, a silence reminder) replaces

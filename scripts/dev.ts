@@ -19,7 +19,10 @@ async function main(): Promise<void> {
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     console.log('dev: starting embedded Postgres 17 ...');
-    server = await startEmbeddedPostgres({ dataDir: path.join(PROJECT_ROOT, '.data', 'dev', 'pg'), port: devDatabasePort(process.env) });
+    server = await startEmbeddedPostgres({
+      dataDir: path.join(PROJECT_ROOT, '.data', 'dev', 'pg'),
+      port: devDatabasePort(process.env),
+    });
     await ensureDatabase(server, DEV_DATABASE_NAME);
     databaseUrl = server.urlFor(DEV_DATABASE_NAME);
   }
@@ -30,7 +33,10 @@ async function main(): Promise<void> {
 
   const running: RunningService[] = [];
   const lines = [`  database   ${databaseUrl}`];
-  if (server) lines.push(`             data in ${path.relative(PROJECT_ROOT, server.dataDir).startsWith('..') ? server.dataDir : path.relative(PROJECT_ROOT, server.dataDir)}`);
+  if (server)
+    lines.push(
+      `             data in ${path.relative(PROJECT_ROOT, server.dataDir).startsWith('..') ? server.dataDir : path.relative(PROJECT_ROOT, server.dataDir)}`,
+    );
   for (const service of DEV_SERVICES) {
     const started = await startService(service, databaseUrl);
     if (started.service) running.push(started.service);
@@ -45,7 +51,8 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`\ndev: ${signal}, stopping ...`);
     // Each service gets a bounded stop, so one that hangs cannot keep the stack (and its database) up.
-    for (const service of running.reverse()) await withTimeout(service.stop(), { timeoutMs: SERVICE_STOP_MS }).catch(() => {});
+    for (const service of running.reverse())
+      await withTimeout(service.stop(), { timeoutMs: SERVICE_STOP_MS }).catch(() => {});
     await server?.stop();
     console.log('dev: stopped');
     process.exit(0);
@@ -62,10 +69,15 @@ async function demoLines(databaseUrl: string): Promise<string[]> {
   }
 }
 
-async function startService(service: DevService, databaseUrl: string): Promise<{ service?: RunningService; summary: string }> {
+async function startService(
+  service: DevService,
+  databaseUrl: string,
+): Promise<{ service?: RunningService; summary: string }> {
   try {
     const result = await service.start({ databaseUrl, env: process.env });
-    return 'skipped' in result ? { summary: `not started: ${result.skipped}` } : { service: result, summary: result.summary };
+    return 'skipped' in result
+      ? { summary: `not started: ${result.skipped}` }
+      : { service: result, summary: result.summary };
   } catch (error) {
     return { summary: `failed to start: ${error instanceof Error ? error.message : String(error)}` };
   }

@@ -5,7 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test/db/harness.ts';
 import { userPersona } from '../test/db/personas.ts';
 import { freePort } from './db/embedded.ts';
-import { DEMO_CONFIG_NAME, DEMO_GREETING, DEMO_NUMBER, DEMO_OWNER_EMAIL, demoSummary, seedDemoData } from './dev_seed.ts';
+import {
+  DEMO_CONFIG_NAME,
+  DEMO_GREETING,
+  DEMO_NUMBER,
+  DEMO_OWNER_EMAIL,
+  demoSummary,
+  seedDemoData,
+} from './dev_seed.ts';
 
 let db: TestDatabase;
 beforeEach(async () => {
@@ -47,11 +54,18 @@ describe('dev stack demo data', () => {
     await seedDemoData(db.url);
     const { owners, configs } = await demoRows();
     const owner = userPersona(owners[0]!.id, DEMO_OWNER_EMAIL);
-    await db.as(owner, (sql) => sql`update public.agent_configs set greeting = 'Acme, how can I help?', name = 'Acme' where id = ${configs[0]!.id}`);
+    await db.as(
+      owner,
+      (sql) =>
+        sql`update public.agent_configs set greeting = 'Acme, how can I help?', name = 'Acme' where id = ${configs[0]!.id}`,
+    );
     expect(await seedDemoData(db.url)).toMatchObject({ created: false, answeredNumber: DEMO_NUMBER });
     expect((await demoRows()).configs).toMatchObject([{ name: 'Acme', greeting: 'Acme, how can I help?', version: 2 }]);
 
-    await db.as(owner, (sql) => sql`update public.phone_numbers set agent_config_id = null where e164 = ${DEMO_NUMBER}`);
+    await db.as(
+      owner,
+      (sql) => sql`update public.phone_numbers set agent_config_id = null where e164 = ${DEMO_NUMBER}`,
+    );
     expect(await seedDemoData(db.url)).toEqual({ created: false, answeredNumber: null, skipped: null });
     expect((await demoRows()).numbers).toMatchObject([{ e164: DEMO_NUMBER, agent_config_id: null }]);
     expect((await demoRows()).configs).toHaveLength(1);
@@ -64,18 +78,26 @@ describe('dev stack demo data', () => {
     expect((await demoRows()).configs).toHaveLength(1);
   });
 
-  it("leaves the demo number alone when another owner already has it", async () => {
+  it('leaves the demo number alone when another owner already has it', async () => {
     const other = await db.createUser();
     await db.sql`insert into public.phone_numbers (e164, owner_id, label) values (${DEMO_NUMBER}, ${other.userId!}, 'Mine')`;
-    expect(await seedDemoData(db.url)).toEqual({ created: true, answeredNumber: null, skipped: `${DEMO_NUMBER} already belongs to another owner` });
-    const [number] = await db.sql<{ owner_id: string; label: string }[]>`select owner_id, label from public.phone_numbers where e164 = ${DEMO_NUMBER}`;
+    expect(await seedDemoData(db.url)).toEqual({
+      created: true,
+      answeredNumber: null,
+      skipped: `${DEMO_NUMBER} already belongs to another owner`,
+    });
+    const [number] = await db.sql<
+      { owner_id: string; label: string }[]
+    >`select owner_id, label from public.phone_numbers where e164 = ${DEMO_NUMBER}`;
     expect(number).toEqual({ owner_id: other.userId, label: 'Mine' });
   });
 
   it('gives up on an unreachable database within its deadline', async () => {
     const port = await freePort();
     const started = Date.now();
-    await expect(seedDemoData(`postgresql://postgres:postgres@127.0.0.1:${port}/switchboard`, { timeoutMs: 1_000 })).rejects.toThrow();
+    await expect(
+      seedDemoData(`postgresql://postgres:postgres@127.0.0.1:${port}/switchboard`, { timeoutMs: 1_000 }),
+    ).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
@@ -92,7 +114,9 @@ describe('the start-up summary', () => {
   });
 
   it('passes on a DEV_DB_PORT other than the default, and leaves out a key already set', () => {
-    expect(demoSummary(created, { DEV_DB_PORT: '40123', OPENAI_API_KEY: 'sk-x' })).toContain(`  try it     DEV_DB_PORT=40123 npm run call -- --to ${DEMO_NUMBER}`);
+    expect(demoSummary(created, { DEV_DB_PORT: '40123', OPENAI_API_KEY: 'sk-x' })).toContain(
+      `  try it     DEV_DB_PORT=40123 npm run call -- --to ${DEMO_NUMBER}`,
+    );
   });
 
   it('offers no call when the demo number no longer has a config', () => {

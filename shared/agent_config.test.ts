@@ -3,8 +3,14 @@ import { agentConfigInputSchema, agentConfigSchema } from './agent_config.ts';
 import { resolveAgentName, DEFAULT_AGENT_NAME } from './agent_name.ts';
 
 const valid = {
-  name: 'Front desk', voice_id: '21m00Tcm4TlvDq8ikWAM', system_prompt: 'You answer for Acme.', greeting: '',
-  llm_model: 'gpt-4o-mini', stt_language: 'en-US', max_call_duration_ms: 1_800_000, silence_timeout_ms: 30_000,
+  name: 'Front desk',
+  voice_id: '21m00Tcm4TlvDq8ikWAM',
+  system_prompt: 'You answer for Acme.',
+  greeting: '',
+  llm_model: 'gpt-4o-mini',
+  stt_language: 'en-US',
+  max_call_duration_ms: 1_800_000,
+  silence_timeout_ms: 30_000,
   transfer_number: null,
 };
 
@@ -39,10 +45,20 @@ describe('agent name', () => {
 });
 
 describe('agentConfigSchema', () => {
-  const stored = { ...valid, id: '11111111-1111-4111-8111-111111111111', owner_id: '22222222-2222-4222-8222-222222222222', version: 1, created_at: '', updated_at: '' };
+  const stored = {
+    ...valid,
+    id: '11111111-1111-4111-8111-111111111111',
+    owner_id: '22222222-2222-4222-8222-222222222222',
+    version: 1,
+    created_at: '',
+    updated_at: '',
+  };
 
   it('keeps the take_messages and post_call_analysis switches the database sends', () => {
-    expect(agentConfigSchema.parse({ ...stored, take_messages: false, post_call_analysis: false })).toMatchObject({ take_messages: false, post_call_analysis: false });
+    expect(agentConfigSchema.parse({ ...stored, take_messages: false, post_call_analysis: false })).toMatchObject({
+      take_messages: false,
+      post_call_analysis: false,
+    });
   });
 
   it('turns both switches on for a config that has neither', () => {

@@ -19,8 +19,12 @@ export const agentConfigInputSchema = z.object({
   voice_id: voiceIdSchema,
   system_prompt: z.string().max(20_000, 'system_prompt must be at most 20000 characters'),
   greeting: z.string().max(1_000, 'greeting must be at most 1000 characters'),
-  llm_model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'llm_model must be a model name such as gpt-4o-mini'),
-  stt_language: z.string().regex(/^([a-z]{2,3}(-[A-Za-z0-9]{2,8})*|multi)$/, 'stt_language must be a BCP-47 tag such as en-US, or multi'),
+  llm_model: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'llm_model must be a model name such as gpt-4o-mini'),
+  stt_language: z
+    .string()
+    .regex(/^([a-z]{2,3}(-[A-Za-z0-9]{2,8})*|multi)$/, 'stt_language must be a BCP-47 tag such as en-US, or multi'),
   max_call_duration_ms: z.number().int().min(MIN_CALL_DURATION_MS).max(MAX_CALL_DURATION_MS),
   silence_timeout_ms: z.number().int().min(MIN_SILENCE_TIMEOUT_MS).max(MAX_SILENCE_TIMEOUT_MS),
   transfer_number: e164Schema.nullable(),

@@ -70,7 +70,10 @@ export interface TimeoutOptions {
  * function given an AbortSignal that aborts at the deadline (for fetch, or a query to cancel).
  * Whatever the work does after the deadline is ignored.
  */
-export async function withTimeout<T>(work: Promise<T> | ((signal: AbortSignal) => Promise<T>), options: TimeoutOptions): Promise<T> {
+export async function withTimeout<T>(
+  work: Promise<T> | ((signal: AbortSignal) => Promise<T>),
+  options: TimeoutOptions,
+): Promise<T> {
   const deadline = new Deadline(options.timeoutMs);
   const running = typeof work === 'function' ? work(deadline.signal) : work;
   running.catch(() => {});

@@ -73,12 +73,16 @@ export function createElevenLabsClient(options: ElevenLabsClientOptions): Eleven
           if (token) query.set('next_page_token', token);
           const res = await call(`/v2/voices?${query}`, { method: 'GET' }, deadline);
           const parsed = voicesPageSchema.safeParse(parseJson(await readText(res, deadline)));
-          if (!parsed.success) throw new AppError('tts_unavailable', 'The voice service listed voices in a shape we do not understand.');
+          if (!parsed.success)
+            throw new AppError('tts_unavailable', 'The voice service listed voices in a shape we do not understand.');
           voices.push(...parsed.data.voices);
           token = parsed.data.has_more ? (parsed.data.next_page_token ?? null) : null;
           if (!token) return voices;
         }
-        throw new AppError('tts_unavailable', `The voice service listed more than ${MAX_VOICE_PAGES} pages of voices; refusing to continue.`);
+        throw new AppError(
+          'tts_unavailable',
+          `The voice service listed more than ${MAX_VOICE_PAGES} pages of voices; refusing to continue.`,
+        );
       } finally {
         deadline.clear();
       }
@@ -91,7 +95,11 @@ export function createElevenLabsClient(options: ElevenLabsClientOptions): Eleven
       try {
         res = await call(
           `/v1/text-to-speech/${encodeURIComponent(request.voiceId)}/stream?${query}`,
-          { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: request.text, model_id: request.modelId }) },
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ text: request.text, model_id: request.modelId }),
+          },
           deadline,
           request.voiceId,
         );
@@ -103,10 +111,16 @@ export function createElevenLabsClient(options: ElevenLabsClientOptions): Eleven
       if (!contentType.startsWith('audio/') || !res.body) {
         deadline.clear();
         await res.body?.cancel().catch(() => {});
-        throw new AppError('tts_unavailable', 'The voice service answered without audio. Try again.', { retryable: true });
+        throw new AppError('tts_unavailable', 'The voice service answered without audio. Try again.', {
+          retryable: true,
+        });
       }
       const cost = Number(res.headers.get('character-cost'));
-      return { body: bodyWithin(res.body, deadline), contentType, characterCost: Number.isFinite(cost) && res.headers.has('character-cost') ? cost : null };
+      return {
+        body: bodyWithin(res.body, deadline),
+        contentType,
+        characterCost: Number.isFinite(cost) && res.headers.has('character-cost') ? cost : null,
+      };
     },
   };
 }
@@ -115,9 +129,17 @@ export function createElevenLabsClient(options: ElevenLabsClientOptions): Eleven
 function transportError(error: unknown, deadline: Deadline): AppError {
   if (error instanceof AppError) return error;
   if (deadline.expired) {
-    return new AppError('tts_timeout', `The voice service did not answer within ${Math.round(deadline.timeoutMs / 1000)} s. Try again.`, { cause: error, retryable: true });
+    return new AppError(
+      'tts_timeout',
+      `The voice service did not answer within ${Math.round(deadline.timeoutMs / 1000)} s. Try again.`,
+      { cause: error, retryable: true },
+    );
   }
-  return new AppError('tts_unreachable', 'Could not reach the voice service, or the connection broke. Try again in a moment.', { cause: error, retryable: true });
+  return new AppError(
+    'tts_unreachable',
+    'Could not reach the voice service, or the connection broke. Try again in a moment.',
+    { cause: error, retryable: true },
+  );
 }
 
 async function readText(res: Response, deadline: Deadline): Promise<string> {

@@ -88,18 +88,44 @@ export function elevenLabsAppError(error: ElevenLabsError, voiceId?: string): Ap
   const options = { cause: error, retryable: false };
   switch (error.kind) {
     case 'voice_not_found':
-      return new AppError('voice_not_found', `ElevenLabs does not know the voice ${voiceId ?? ''}`.trimEnd() + '. Pick another voice from the catalog.', options);
+      return new AppError(
+        'voice_not_found',
+        `ElevenLabs does not know the voice ${voiceId ?? ''}`.trimEnd() + '. Pick another voice from the catalog.',
+        options,
+      );
     case 'invalid_api_key':
-      return new AppError('tts_auth_failed', 'The voice service rejected our credentials. An operator must fix ELEVEN_API_KEY.', options);
+      return new AppError(
+        'tts_auth_failed',
+        'The voice service rejected our credentials. An operator must fix ELEVEN_API_KEY.',
+        options,
+      );
     case 'quota_exceeded':
-      return new AppError('tts_quota_exceeded', 'The voice service account is out of credits. Try again later or ask an operator to top it up.', options);
+      return new AppError(
+        'tts_quota_exceeded',
+        'The voice service account is out of credits. Try again later or ask an operator to top it up.',
+        options,
+      );
     case 'rate_limited':
-      return new AppError('tts_rate_limited', 'The voice service is busy. Try again in a few seconds.', { ...options, retryable: true });
+      return new AppError('tts_rate_limited', 'The voice service is busy. Try again in a few seconds.', {
+        ...options,
+        retryable: true,
+      });
     case 'server_error':
-      return new AppError('tts_unavailable', 'The voice service had an error. Try again in a moment.', { ...options, retryable: true });
+      return new AppError('tts_unavailable', 'The voice service had an error. Try again in a moment.', {
+        ...options,
+        retryable: true,
+      });
     case 'invalid_request':
-      return new AppError('tts_unavailable', 'The voice service refused the request. Try a different text, model or format.', options);
+      return new AppError(
+        'tts_unavailable',
+        'The voice service refused the request. Try a different text, model or format.',
+        options,
+      );
     default:
-      return new AppError('tts_unavailable', `The voice service answered with an unexpected status ${error.status}.`, options);
+      return new AppError(
+        'tts_unavailable',
+        `The voice service answered with an unexpected status ${error.status}.`,
+        options,
+      );
   }
 }

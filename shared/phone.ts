@@ -7,7 +7,10 @@ export const E164_PATTERN = /^\+[1-9][0-9]{6,14}$/;
 
 /** The number in E.164, or null when it cannot be one. */
 export function toE164(raw: string): string | null {
-  const cleaned = raw.trim().replace(/^(tel:|sip:)/i, '').replace(/@.*$/, '');
+  const cleaned = raw
+    .trim()
+    .replace(/^(tel:|sip:)/i, '')
+    .replace(/@.*$/, '');
   if (/[A-Za-z]/.test(cleaned)) return null;
   let candidate = cleaned;
   const digits = cleaned.replace(/\D/g, '');

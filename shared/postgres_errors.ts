@@ -16,11 +16,29 @@ export type PostgresFailure =
 
 /** Socket errors and postgres.js connection errors (its `code`). */
 const CONNECTION_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-  'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
 ]);
 /** Deno's own network error classes, when an error comes from Deno rather than node:net. */
-const CONNECTION_NAMES = new Set(['ConnectionRefused', 'ConnectionReset', 'ConnectionAborted', 'BrokenPipe', 'TimedOut', 'NotConnected']);
+const CONNECTION_NAMES = new Set([
+  'ConnectionRefused',
+  'ConnectionReset',
+  'ConnectionAborted',
+  'BrokenPipe',
+  'TimedOut',
+  'NotConnected',
+]);
 /** SQLSTATE 08 connection exception, 57P0x shutting down or cannot connect now, 53300 too many connections. */
 const UNREACHABLE_SQLSTATE = /^(08...|57P0.|53300)$/;
 /** SQLSTATE 40001 serialization failure, 40P01 deadlock, 55P03 lock not available, 53 insufficient resources. */

@@ -31,21 +31,29 @@ export const VOICE_SAMPLE_TEXT = 'Hello, and thanks for calling. How can I help 
 export const DEFAULT_PREVIEW_MODEL: PreviewModel = 'eleven_flash_v2_5';
 export const DEFAULT_PREVIEW_FORMAT: PreviewFormat = 'mp3_44100_128';
 
-export const voicePreviewRequestSchema = z
-  .strictObject(
-    {
-      voice_id: voiceIdSchema,
-      text: z
-        .string({ error: 'text must be a string' })
-        .trim()
-        .min(1, 'text must not be empty; leave it out to hear the voice\'s standard sample')
-        .max(MAX_PREVIEW_TEXT_CHARS, `text must be at most ${MAX_PREVIEW_TEXT_CHARS} characters`)
-        .optional(),
-      model: z.enum(PREVIEW_MODELS, { error: `model must be one of ${PREVIEW_MODELS.join(', ')}` }).default(DEFAULT_PREVIEW_MODEL),
-      format: z.enum(FORMAT_NAMES, { error: `format must be one of ${FORMAT_NAMES.join(', ')}` }).default(DEFAULT_PREVIEW_FORMAT),
-    },
-    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}; allowed: voice_id, text, model, format` : undefined) },
-  );
+export const voicePreviewRequestSchema = z.strictObject(
+  {
+    voice_id: voiceIdSchema,
+    text: z
+      .string({ error: 'text must be a string' })
+      .trim()
+      .min(1, "text must not be empty; leave it out to hear the voice's standard sample")
+      .max(MAX_PREVIEW_TEXT_CHARS, `text must be at most ${MAX_PREVIEW_TEXT_CHARS} characters`)
+      .optional(),
+    model: z
+      .enum(PREVIEW_MODELS, { error: `model must be one of ${PREVIEW_MODELS.join(', ')}` })
+      .default(DEFAULT_PREVIEW_MODEL),
+    format: z
+      .enum(FORMAT_NAMES, { error: `format must be one of ${FORMAT_NAMES.join(', ')}` })
+      .default(DEFAULT_PREVIEW_FORMAT),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field(s): ${issue.keys.join(', ')}; allowed: voice_id, text, model, format`
+        : undefined,
+  },
+);
 export type VoicePreviewRequest = z.infer<typeof voicePreviewRequestSchema>;
 
 /** The fields that decide the audio bytes: identical keys give identical audio. */

@@ -27,10 +27,17 @@ export interface SyncResult {
 
 const SYNC_LOCK = 'switchboard.voices_sync';
 
-export async function syncVoiceCatalog(transaction: ServiceTransaction, listed: readonly UpstreamVoice[], options: { dryRun: boolean }): Promise<SyncResult> {
+export async function syncVoiceCatalog(
+  transaction: ServiceTransaction,
+  listed: readonly UpstreamVoice[],
+  options: { dryRun: boolean },
+): Promise<SyncResult> {
   if (listed.length === 0) {
     // An empty list means a wrong account or key scope far more often than a real catalog.
-    throw new AppError('tts_unavailable', 'ElevenLabs listed no voices; refusing to disable the whole catalog. Check the API key\'s account.');
+    throw new AppError(
+      'tts_unavailable',
+      "ElevenLabs listed no voices; refusing to disable the whole catalog. Check the API key's account.",
+    );
   }
   return transaction(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtext(${SYNC_LOCK}))`;
@@ -49,7 +56,8 @@ export async function syncVoiceCatalog(transaction: ServiceTransaction, listed: 
 async function applyPlan(tx: Tx, plan: SyncPlan): Promise<void> {
   // Names are unique: park renamed voices on a temporary name so swaps cannot collide.
   for (const update of plan.updates) {
-    if (update.changes.name !== undefined) await tx`update public.voices set name = ${`~sync~${update.voice_id}`} where voice_id = ${update.voice_id}`;
+    if (update.changes.name !== undefined)
+      await tx`update public.voices set name = ${`~sync~${update.voice_id}`} where voice_id = ${update.voice_id}`;
   }
   for (const voice of plan.inserts) {
     await tx`insert into public.voices (voice_id, provider, name, category, labels, preview_url, enabled, is_default)

@@ -65,7 +65,15 @@ export interface SyncPlan {
 }
 
 export function planVoiceSync(catalog: readonly CatalogRow[], listed: readonly UpstreamVoice[]): SyncPlan {
-  const plan: SyncPlan = { inserts: [], updates: [], disables: [], enables: [], defaultChange: null, skipped: [], unchanged: 0 };
+  const plan: SyncPlan = {
+    inserts: [],
+    updates: [],
+    disables: [],
+    enables: [],
+    defaultChange: null,
+    skipped: [],
+    unchanged: 0,
+  };
   const byId = new Map(catalog.map((row) => [row.voice_id, row]));
   const upstream = new Map<string, Omit<VoiceFields, 'name'> & { name: string }>();
   for (const voice of listed) {
@@ -82,7 +90,13 @@ export function planVoiceSync(catalog: readonly CatalogRow[], listed: readonly U
     }
     const name = (voice.name ?? '').trim().slice(0, MAX_NAME_CHARS) || voice.voice_id;
     const previewUrl = publicPreviewUrl(voice.preview_url);
-    upstream.set(voice.voice_id, { voice_id: voice.voice_id, name, category, labels: voice.labels ?? {}, preview_url: previewUrl });
+    upstream.set(voice.voice_id, {
+      voice_id: voice.voice_id,
+      name,
+      category,
+      labels: voice.labels ?? {},
+      preview_url: previewUrl,
+    });
   }
 
   const names = assignUniqueNames(catalog, upstream);
@@ -106,7 +120,10 @@ export function planVoiceSync(catalog: readonly CatalogRow[], listed: readonly U
   if (current && !plan.defaultChange && plan.disables.some((d) => d.voice_id === current.voice_id)) {
     // No other live voice can take the default: keep it rather than break every call.
     plan.disables = plan.disables.filter((d) => d.voice_id !== current.voice_id);
-    plan.skipped.push({ voice_id: current.voice_id, reason: 'the default voice is no longer listed, but no other enabled voice can become the default; kept enabled' });
+    plan.skipped.push({
+      voice_id: current.voice_id,
+      reason: 'the default voice is no longer listed, but no other enabled voice can become the default; kept enabled',
+    });
   }
   return plan;
 }
@@ -125,13 +142,20 @@ export function publicPreviewUrl(raw: string | null | undefined): string | null 
   } catch {
     return null;
   }
-  const loopback = host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || host === '0.0.0.0' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  const loopback =
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    host === '0.0.0.0' ||
+    /^127\.\d+\.\d+\.\d+$/.test(host);
   return loopback ? null : raw;
 }
 
 /** True when applying the plan would change nothing. */
 export function isEmptyPlan(plan: SyncPlan): boolean {
-  return plan.inserts.length + plan.updates.length + plan.disables.length + plan.enables.length === 0 && !plan.defaultChange;
+  return (
+    plan.inserts.length + plan.updates.length + plan.disables.length + plan.enables.length === 0 && !plan.defaultChange
+  );
 }
 
 function changedFields(row: CatalogRow, fields: VoiceFields): VoiceUpdate['changes'] {
@@ -161,7 +185,11 @@ function assignUniqueNames(catalog: readonly CatalogRow[], upstream: Map<string,
   const result = new Map<string, string>();
   for (const id of order) {
     const base = desired.get(id)!;
-    const candidates = [base, `${base.slice(0, MAX_NAME_CHARS - 9)} (${id.slice(0, 6)})`, `${base.slice(0, MAX_NAME_CHARS - 23)} (${id})`];
+    const candidates = [
+      base,
+      `${base.slice(0, MAX_NAME_CHARS - 9)} (${id.slice(0, 6)})`,
+      `${base.slice(0, MAX_NAME_CHARS - 23)} (${id})`,
+    ];
     const name = candidates.find((c) => !taken.has(c.toLowerCase())) ?? id;
     taken.add(name.toLowerCase());
     result.set(id, name);
@@ -173,7 +201,12 @@ function planDefault(catalog: readonly CatalogRow[], plan: SyncPlan): SyncPlan['
   const disabled = new Set(plan.disables.map((d) => d.voice_id));
   const enabled = new Set(plan.enables.map((e) => e.voice_id));
   const finalRows = [
-    ...catalog.map((row) => ({ voice_id: row.voice_id, name: row.name, category: row.category, enabled: (row.enabled && !disabled.has(row.voice_id)) || enabled.has(row.voice_id) })),
+    ...catalog.map((row) => ({
+      voice_id: row.voice_id,
+      name: row.name,
+      category: row.category,
+      enabled: (row.enabled && !disabled.has(row.voice_id)) || enabled.has(row.voice_id),
+    })),
     ...plan.inserts.map((v) => ({ voice_id: v.voice_id, name: v.name, category: v.category, enabled: true })),
   ];
   const current = catalog.find((row) => row.is_default) ?? null;
@@ -197,10 +230,15 @@ export function formatSyncReport(plan: SyncPlan, options: { dryRun: boolean }): 
   const say = (done: string, would: string) => (options.dryRun ? `${verb} ${would}` : done);
   const lines: string[] = [];
   for (const v of plan.inserts) lines.push(`${say('added', 'add')}    ${v.voice_id}  ${v.name} (${v.category})`);
-  for (const u of plan.updates) lines.push(`${say('updated', 'update')}  ${u.voice_id}  ${Object.keys(u.changes).join(', ')}`);
-  for (const d of plan.disables) lines.push(`${say('disabled', 'disable')} ${d.voice_id}  ${d.name} (no longer listed by ElevenLabs; configs using it get flagged)`);
+  for (const u of plan.updates)
+    lines.push(`${say('updated', 'update')}  ${u.voice_id}  ${Object.keys(u.changes).join(', ')}`);
+  for (const d of plan.disables)
+    lines.push(
+      `${say('disabled', 'disable')} ${d.voice_id}  ${d.name} (no longer listed by ElevenLabs; configs using it get flagged)`,
+    );
   for (const e of plan.enables) lines.push(`${say('enabled', 'enable')}  ${e.voice_id}  ${e.name} (listed again)`);
-  if (plan.defaultChange) lines.push(`${say('default', 'move default')} ${plan.defaultChange.from ?? '(none)'} -> ${plan.defaultChange.to}`);
+  if (plan.defaultChange)
+    lines.push(`${say('default', 'move default')} ${plan.defaultChange.from ?? '(none)'} -> ${plan.defaultChange.to}`);
   for (const s of plan.skipped) lines.push(`skipped  ${s.voice_id}  ${s.reason}`);
   const total = `${plan.inserts.length} added, ${plan.updates.length} updated, ${plan.disables.length} disabled, ${plan.enables.length} re-enabled, ${plan.unchanged} unchanged, ${plan.skipped.length} skipped`;
   lines.push(options.dryRun ? `dry run: ${total} (nothing written)` : total);

@@ -155,7 +155,8 @@ describe('layers', () => {
 
   it('keeps shared/ runtime-neutral: only shared files and packages, no node:, npm: or URL imports', () => {
     const violations = IMPORTS.filter(
-      ({ from, specifier, to }) => layerOf(from) === 'shared' && to === null && /^(node:|npm:|jsr:|https?:)/.test(specifier),
+      ({ from, specifier, to }) =>
+        layerOf(from) === 'shared' && to === null && /^(node:|npm:|jsr:|https?:)/.test(specifier),
     ).map(({ from, specifier }) => `${from} -> ${specifier}`);
     expect(violations).toEqual([]);
   });

@@ -81,7 +81,9 @@ function messageTaker(filing: MessageFiling, log: Logger): (message: CallMessage
       throw new llm.ToolError(MESSAGE_NOT_KEPT);
     }
     if (outcome.kind === 'late') {
-      written.catch((error: unknown) => log.error({ err: errorMessage(error) }, 'a queued message was refused by the database'));
+      written.catch((error: unknown) =>
+        log.error({ err: errorMessage(error) }, 'a queued message was refused by the database'),
+      );
     }
     filed.set(message.body, current);
     return previous === undefined ? 'saved' : 'updated';

@@ -32,7 +32,11 @@ export class CallAgent extends voice.Agent {
     this.#options = options;
   }
 
-  override async llmNode(chatCtx: llm.ChatContext, toolCtx: llm.ToolContext, modelSettings: voice.ModelSettings): Promise<LlmNodeOutput> {
+  override async llmNode(
+    chatCtx: llm.ChatContext,
+    toolCtx: llm.ToolContext,
+    modelSettings: voice.ModelSettings,
+  ): Promise<LlmNodeOutput> {
     const reply = await voice.Agent.default.llmNode(this, chatCtx, toolCtx, modelSettings);
     return reply && withLlmDeadlines(reply, this.#options.deadlines, this.#options.onStall);
   }
@@ -42,7 +46,9 @@ export class CallAgent extends voice.Agent {
     modelSettings: voice.ModelSettings,
   ): Promise<ReadableStream<AudioFrame> | null> {
     const { deadlines, failOverVoice, onStall } = this.#options;
-    const input = (text instanceof ReadableStream ? text : ReadableStream.from(text)).pipeThrough(this.#markFirstText());
+    const input = (text instanceof ReadableStream ? text : ReadableStream.from(text)).pipeThrough(
+      this.#markFirstText(),
+    );
     return speakWithFailover(input, {
       deadlines,
       synthesize: (replay) => voice.Agent.default.ttsNode(this, replay, modelSettings),

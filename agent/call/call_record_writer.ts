@@ -36,7 +36,13 @@ export class CallRecordWriter {
   #writtenId: string | null = null;
 
   /** Queues the start at once. */
-  constructor(store: CallStore, writes: DurableWrites, record: CallRecord, log: Logger, options: CallRecordOptions = {}) {
+  constructor(
+    store: CallStore,
+    writes: DurableWrites,
+    record: CallRecord,
+    log: Logger,
+    options: CallRecordOptions = {},
+  ) {
     this.#store = store;
     this.#writes = writes;
     this.#record = record;
@@ -72,7 +78,11 @@ export class CallRecordWriter {
       this.#log.error({ err: errorMessage(outcome.error) }, 'could not record the call end');
       return null;
     }
-    if (outcome.kind === 'late') this.#log.warn({ wait_ms: this.#endWaitMs }, 'call end not written yet: it stays queued until the database answers');
+    if (outcome.kind === 'late')
+      this.#log.warn(
+        { wait_ms: this.#endWaitMs },
+        'call end not written yet: it stays queued until the database answers',
+      );
     return this.#writtenId ?? this.callId;
   }
 

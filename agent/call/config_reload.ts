@@ -37,7 +37,18 @@ export interface ConfigReloaderOptions {
   onLimits: (config: AgentConfig) => void;
 }
 
-const FIELDS = ['system_prompt', 'voice_id', 'llm_model', 'stt_language', 'transfer_number', 'max_call_duration_ms', 'silence_timeout_ms', 'greeting', 'name', 'take_messages'] as const;
+const FIELDS = [
+  'system_prompt',
+  'voice_id',
+  'llm_model',
+  'stt_language',
+  'transfer_number',
+  'max_call_duration_ms',
+  'silence_timeout_ms',
+  'greeting',
+  'name',
+  'take_messages',
+] as const;
 
 export class ConfigReloader {
   #options: ConfigReloaderOptions;
@@ -54,9 +65,14 @@ export class ConfigReloader {
   }
 
   apply(next: ResolvedAgentConfig): void {
-    this.#queue = this.#queue.then(() => this.#apply(next)).catch((error: unknown) => {
-      this.#options.log.error({ err: error instanceof Error ? error.message : String(error) }, 'could not apply a config change');
-    });
+    this.#queue = this.#queue
+      .then(() => this.#apply(next))
+      .catch((error: unknown) => {
+        this.#options.log.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'could not apply a config change',
+        );
+      });
     this.idle = this.#queue;
   }
 
@@ -65,7 +81,10 @@ export class ConfigReloader {
     const next = resolved.config;
     if (!next || next.id !== this.current.id) {
       // The number was unassigned or moved to another config mid-call: finish this call as it began.
-      log.info({ version: next?.version ?? null }, 'the number no longer points at this config; the call keeps its config');
+      log.info(
+        { version: next?.version ?? null },
+        'the number no longer points at this config; the call keeps its config',
+      );
       return;
     }
     if (next.version <= this.current.version) return;
@@ -88,7 +107,8 @@ export class ConfigReloader {
       const stt = providers.stt(next);
       if (stt) await agent.updateOptions({ stt });
     }
-    if (changed.includes('max_call_duration_ms') || changed.includes('silence_timeout_ms')) this.#options.onLimits(next);
+    if (changed.includes('max_call_duration_ms') || changed.includes('silence_timeout_ms'))
+      this.#options.onLimits(next);
 
     const change = { version: next.version, changed, applied_at: new Date().toISOString() };
     this.#options.onApplied(change);

@@ -12,7 +12,8 @@ import { DEFAULT_VOICE_ID } from '../../shared/voice_id.ts';
 import { GENERIC_RECEPTIONIST_PROMPT } from './instructions.ts';
 
 export const UNKNOWN_NUMBER_MESSAGE = 'Sorry, this number is not in service. Goodbye.';
-export const PROVIDER_APOLOGY = "I'm sorry, we're having technical difficulties and can't continue this call. Please call back later. Goodbye.";
+export const PROVIDER_APOLOGY =
+  "I'm sorry, we're having technical difficulties and can't continue this call. Please call back later. Goodbye.";
 export const SILENCE_REMINDER = 'Are you still there?';
 export const SILENCE_GOODBYE = "I haven't heard anything, so I'll end the call now. Goodbye.";
 export const MAX_DURATION_GOODBYE = "We've reached the time limit for this call. Thank you for calling, goodbye.";

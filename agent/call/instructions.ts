@@ -11,7 +11,10 @@ export interface CallerContext {
   dialedNumber: string | null;
 }
 
-export function buildInstructions(config: Pick<AgentConfig, 'system_prompt' | 'transfer_number' | 'take_messages'>, caller: CallerContext): string {
+export function buildInstructions(
+  config: Pick<AgentConfig, 'system_prompt' | 'transfer_number' | 'take_messages'>,
+  caller: CallerContext,
+): string {
   const prompt = config.system_prompt.trim() || GENERIC_RECEPTIONIST_PROMPT;
   const lines: string[] = [
     prompt,
@@ -27,7 +30,9 @@ export function buildInstructions(config: Pick<AgentConfig, 'system_prompt' | 't
         : '- You cannot transfer calls to a person.',
   ];
   if (config.take_messages) {
-    lines.push("- To take a message, ask for the caller's name and what they want passed on, call the take_message tool, then read the callback number it gives back to the caller to confirm it.");
+    lines.push(
+      "- To take a message, ask for the caller's name and what they want passed on, call the take_message tool, then read the callback number it gives back to the caller to confirm it.",
+    );
   }
   return lines.join('\n');
 }

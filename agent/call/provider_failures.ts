@@ -54,7 +54,10 @@ export function onProviderError(error: ProviderError, options: ProviderFailureOp
 }
 
 /** A provider missed its deadline, or TTS failed on every voice: apologize, then hang up. */
-export function onProviderStall(stall: ProviderStall, options: Pick<ProviderFailureOptions, 'call' | 'record' | 'log'>): void {
+export function onProviderStall(
+  stall: ProviderStall,
+  options: Pick<ProviderFailureOptions, 'call' | 'record' | 'log'>,
+): void {
   const { call, log, record } = options;
   if (call.ended) return;
   log.warn({ type: stall.type, err: stall.message }, 'provider stalled');

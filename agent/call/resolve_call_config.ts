@@ -7,7 +7,15 @@ import type { ConfigOrigin, ConfigSource } from '../config/types.ts';
 import { genericReceptionistConfig } from './fallback.ts';
 
 export type CallConfig =
-  | { kind: 'agent'; config: AgentConfig; voiceId: string; defaultVoiceId: string; origin: ConfigOrigin; ownerId: string | null; agentConfigId: string | null }
+  | {
+      kind: 'agent';
+      config: AgentConfig;
+      voiceId: string;
+      defaultVoiceId: string;
+      origin: ConfigOrigin;
+      ownerId: string | null;
+      agentConfigId: string | null;
+    }
   | { kind: 'unknown'; defaultVoiceId: string; origin: ConfigOrigin; reason: string };
 /** A call some agent answers: the owner's config, a last known copy, or the generic receptionist. */
 export type AgentCallConfig = Extract<CallConfig, { kind: 'agent' }>;
@@ -20,7 +28,12 @@ export async function resolveCallConfig(
   onUnavailable: (error: unknown) => void,
 ): Promise<CallConfig> {
   if (!dialedNumber) {
-    return { kind: 'unknown', defaultVoiceId: DEFAULT_VOICE_ID, origin: 'default', reason: 'no dialed number (does the dispatch rule hide phone numbers?)' };
+    return {
+      kind: 'unknown',
+      defaultVoiceId: DEFAULT_VOICE_ID,
+      origin: 'default',
+      reason: 'no dialed number (does the dispatch rule hide phone numbers?)',
+    };
   }
   let answer;
   try {
@@ -28,7 +41,15 @@ export async function resolveCallConfig(
   } catch (error) {
     onUnavailable(error);
     const config = genericReceptionistConfig();
-    return { kind: 'agent', config, voiceId: config.voice_id, defaultVoiceId: config.voice_id, origin: 'default', ownerId: null, agentConfigId: null };
+    return {
+      kind: 'agent',
+      config,
+      voiceId: config.voice_id,
+      defaultVoiceId: config.voice_id,
+      origin: 'default',
+      ownerId: null,
+      agentConfigId: null,
+    };
   }
   const defaultVoiceId = defaultVoiceOf(answer.resolved);
   const config = answer.resolved.config;

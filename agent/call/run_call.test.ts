@@ -41,7 +41,13 @@ beforeEach(() => {
 /** A SIP caller in a fresh LiveKit room dialing `dialed`, answered by the call flow. */
 function callFor(dialed: string, options?: RunCallOptions) {
   const { roomName, info, controls } = fakeLiveKitCall(livekit, dialed, { withAgent: true });
-  const deps = { configSource: backends.source, callStore: backends.store, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls, logger: log() };
+  const deps = {
+    configSource: backends.source,
+    callStore: backends.store,
+    providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }),
+    controls,
+    logger: log(),
+  };
   return { roomName, call: runCall(info, deps, options) };
 }
 
@@ -74,7 +80,11 @@ describe('a call to a configured number', () => {
 
   it('ends the call with a goodbye when the LLM calls end_call, deletes the room, and records it', async () => {
     const agent = await seed();
-    openai.setScript((req) => (req.lastToolOutput === null ? { toolCalls: [{ name: 'end_call', args: {} }] } : { text: 'Goodbye, have a great day!' }));
+    openai.setScript((req) =>
+      req.lastToolOutput === null
+        ? { toolCalls: [{ name: 'end_call', args: {} }] }
+        : { text: 'Goodbye, have a great day!' },
+    );
     const { roomName, call: started } = callFor(agent.e164);
     const call = await started;
     await call.session.run({ userInput: "That's all, bye." }).wait();
@@ -83,8 +93,14 @@ describe('a call to a configured number', () => {
     expect(assistantTexts(call.session)).toContain('Goodbye, have a great day!');
     expect(livekit.rooms.has(roomName)).toBe(false);
     expect(await callRow(outcome.callRowId)).toMatchObject({
-      end_reason: 'agent_hangup', turns: 1, config_source: 'database', config_version: 1,
-      agent_config_id: agent.configId, owner_id: agent.ownerId, llm_prompt_tokens: 84, llm_completion_tokens: 14,
+      end_reason: 'agent_hangup',
+      turns: 1,
+      config_source: 'database',
+      config_version: 1,
+      agent_config_id: agent.configId,
+      owner_id: agent.ownerId,
+      llm_prompt_tokens: 84,
+      llm_completion_tokens: 14,
     });
   });
 
@@ -103,7 +119,9 @@ describe('a call to a configured number', () => {
 
 describe('transfers', () => {
   const transferScript = (req: { lastToolOutput: string | null }) =>
-    req.lastToolOutput === null ? { toolCalls: [{ name: 'transfer_call', args: { reason: 'wants a person' } }] } : { text: 'Connecting you now.' };
+    req.lastToolOutput === null
+      ? { toolCalls: [{ name: 'transfer_call', args: { reason: 'wants a person' } }] }
+      : { text: 'Connecting you now.' };
 
   it('transfers the caller to the transfer number after saying so', async () => {
     const agent = await seed({ transferNumber: '+15557770000' });
@@ -115,7 +133,13 @@ describe('transfers', () => {
     expect(outcome.reason).toBe('transferred');
     expect(assistantTexts(call.session)).toContain('Connecting you now.');
     expect(livekit.transfers.filter((t) => t.room === roomName)).toEqual([
-      expect.objectContaining({ room: roomName, participantIdentity: `sip_${CALLER}`, transferTo: 'tel:+15557770000', playDialtone: true, ringingTimeoutS: 30 }),
+      expect.objectContaining({
+        room: roomName,
+        participantIdentity: `sip_${CALLER}`,
+        transferTo: 'tel:+15557770000',
+        playDialtone: true,
+        ringingTimeoutS: 30,
+      }),
     ]);
     // REFER first, then the room is deleted (the caller has already left it).
     expect(livekit.requests.map((r) => r.method)).toEqual(['TransferSIPParticipant', 'DeleteRoom']);
@@ -136,10 +160,16 @@ describe('transfers', () => {
 describe('never silent', () => {
   it('apologizes and hangs up when the LLM fails for good', async () => {
     const agent = await seed({ greeting: '' });
-    openai.setScript(() => ({ status: 401, error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }));
+    openai.setScript(() => ({
+      status: 401,
+      error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' },
+    }));
     const { roomName, call: started } = callFor(agent.e164);
     const call = await started;
-    await call.session.run({ userInput: 'Hello?' }).wait().catch(() => {});
+    await call.session
+      .run({ userInput: 'Hello?' })
+      .wait()
+      .catch(() => {});
     const outcome = await call.finished;
     expect(outcome.reason).toBe('provider_error');
     expect(assistantTexts(call.session)).toContain(PROVIDER_APOLOGY);
@@ -149,9 +179,17 @@ describe('never silent', () => {
 
   it('retries a failing LLM as the framework allows before apologizing', async () => {
     const agent = await seed({ greeting: '' });
-    openai.setScript(() => ({ status: 500, error: { message: 'The server had an error', type: 'server_error', code: null } }));
-    const call = await callFor(agent.e164, { connOptions: { llmConnOptions: { maxRetry: 2, retryIntervalMs: 20, timeoutMs: 2000 } } }).call;
-    await call.session.run({ userInput: 'Hello?' }).wait().catch(() => {});
+    openai.setScript(() => ({
+      status: 500,
+      error: { message: 'The server had an error', type: 'server_error', code: null },
+    }));
+    const call = await callFor(agent.e164, {
+      connOptions: { llmConnOptions: { maxRetry: 2, retryIntervalMs: 20, timeoutMs: 2000 } },
+    }).call;
+    await call.session
+      .run({ userInput: 'Hello?' })
+      .wait()
+      .catch(() => {});
     expect((await call.finished).reason).toBe('provider_error');
     expect(openai.requests).toHaveLength(3);
   });
@@ -173,7 +211,9 @@ describe('hot reload', () => {
     expect(second!.model).toBe('gpt-4.1-mini');
     await call.end('agent_hangup');
     const outcome = await call.finished;
-    expect((await callRow(outcome.callRowId)).details).toMatchObject({ config_changes: [{ version: 2, changed: expect.arrayContaining(['system_prompt', 'llm_model']) }] });
+    expect((await callRow(outcome.callRowId)).details).toMatchObject({
+      config_changes: [{ version: 2, changed: expect.arrayContaining(['system_prompt', 'llm_model']) }],
+    });
   });
 
   it('adds the transfer tool when a transfer number appears mid-call', async () => {

@@ -156,7 +156,13 @@ export async function runCall(
   const writes = deps.callWrites ?? new DurableWrites({ logger: log });
   const writer = new CallRecordWriter(deps.callStore, writes, record, log, options.callRecord);
   const transcript = new TranscriptRecorder(
-    { store: deps.callStore, writes, rowId: () => writer.currentRowId, answeredAtMs: () => record.answeredAtMs ?? startedAt.getTime(), log },
+    {
+      store: deps.callStore,
+      writes,
+      rowId: () => writer.currentRowId,
+      answeredAtMs: () => record.answeredAtMs ?? startedAt.getTime(),
+      log,
+    },
     options.transcript,
   );
   const scope = {
@@ -319,11 +325,7 @@ function newLifecycle(scope: CallScope, pipeline: CallPipeline): CallLifecycle {
 }
 
 /** Counts the call for its record, handles provider failures, and finishes it once the session closes. */
-function superviseCall(
-  scope: CallScope,
-  pipeline: CallPipeline,
-  lifecycle: CallLifecycle,
-): Promise<CallOutcome> {
+function superviseCall(scope: CallScope, pipeline: CallPipeline, lifecycle: CallLifecycle): Promise<CallOutcome> {
   const { record, log } = scope;
   record.observe(pipeline.session);
   scope.transcript.observe(pipeline.session);
@@ -335,7 +337,14 @@ function superviseCall(
     log,
   });
   return lifecycle.closed.then((closed) =>
-    finishCall(closed, { pipeline, controls: scope.deps.controls, record, writer: scope.writer, transcript: scope.transcript, log }),
+    finishCall(closed, {
+      pipeline,
+      controls: scope.deps.controls,
+      record,
+      writer: scope.writer,
+      transcript: scope.transcript,
+      log,
+    }),
   );
 }
 
@@ -349,12 +358,21 @@ async function afterCall(
   config: (() => AgentConfig) | null,
 ): Promise<CallAnalysisRow> {
   const { reason } = await finished;
-  const call = { config: config?.() ?? null, turns: scope.transcript.turns, endReason: reason, tokens: scope.record.llmTokens() };
+  const call = {
+    config: config?.() ?? null,
+    turns: scope.transcript.turns,
+    endReason: reason,
+    tokens: scope.record.llmTokens(),
+  };
   const analysis = await analyzeCall(call, scope.deps.providers, scope.options.analysis);
   if (analysis.status === 'failed') scope.log.warn({ err: analysis.error }, 'post-call analysis failed');
   const { callStore } = scope.deps;
   scope.writes
-    .enqueue({ key: `analysis:${scope.writer.callId}`, what: 'call analysis', apply: () => callStore.recordAnalysis(scope.writer.currentRowId, analysis) })
+    .enqueue({
+      key: `analysis:${scope.writer.callId}`,
+      what: 'call analysis',
+      apply: () => callStore.recordAnalysis(scope.writer.currentRowId, analysis),
+    })
     .catch((error: unknown) => scope.log.error({ err: errorMessage(error) }, 'could not record the call analysis'));
   return analysis;
 }
@@ -367,7 +385,10 @@ function reportVoiceFallback(scope: CallScope, agentConfigId: string | null): Vo
   const { record, log } = scope;
   return (failed, fallback, cause) => {
     record.voiceFellBack(failed, fallback);
-    log.warn({ voiceId: failed, fallback, cause }, 'ElevenLabs could not speak in this voice: switched to the default voice');
+    log.warn(
+      { voiceId: failed, fallback, cause },
+      'ElevenLabs could not speak in this voice: switched to the default voice',
+    );
     if (!agentConfigId || cause === 'stalled') return;
     const { callStore } = scope.deps;
     scope.writes

@@ -46,12 +46,21 @@ const BACKENDS: Array<[string, () => ConfigBackendEnv]> = [
 
 function callFor(dialed: string) {
   const { info, controls } = fakeLiveKitCall(livekit, dialed);
-  return runCall(info, { configSource: source, callStore: store, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls, logger: log() });
+  return runCall(info, {
+    configSource: source,
+    callStore: store,
+    providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }),
+    controls,
+    logger: log(),
+  });
 }
 
 describe.each(BACKENDS)('a call with the %s config source', (kind, settings) => {
   beforeAll(async () => {
-    source = createConfigSource(settings(), { reconcileIntervalMs: 0, supabase: { reconnectDelaysMs: [50], recreateDelaysMs: [50], watchdogMs: 1_000 } });
+    source = createConfigSource(settings(), {
+      reconcileIntervalMs: 0,
+      supabase: { reconnectDelaysMs: [50], recreateDelaysMs: [50], watchdogMs: 1_000 },
+    });
     store = createCallStore(settings());
     await source.start();
   });
@@ -69,7 +78,9 @@ describe.each(BACKENDS)('a call with the %s config source', (kind, settings) => 
     await eventually(() => call.currentConfig()?.version === 2);
     await call.configApplied();
     await call.session.run({ userInput: 'Second' }).wait();
-    const prompts = openai.requests.filter((r) => ['First', 'Second'].includes(r.lastUser)).map((r) => String(r.messages[0]!.content));
+    const prompts = openai.requests
+      .filter((r) => ['First', 'Second'].includes(r.lastUser))
+      .map((r) => String(r.messages[0]!.content));
     expect(prompts[0]).toContain('Acme Plumbing');
     expect(prompts[1]).toContain('Zenith Dental');
     await call.end('agent_hangup');
@@ -78,19 +89,36 @@ describe.each(BACKENDS)('a call with the %s config source', (kind, settings) => 
 
   it('writes the calls row at start and completes it with turns, usage and the end reason, and deletes the room', async () => {
     const agent = await seedAgent(db);
-    openai.setScript((req) => (req.lastToolOutput === null && req.lastUser === 'Bye' ? { toolCalls: [{ name: 'end_call', args: {} }] } : { text: 'Happy to help.' }));
+    openai.setScript((req) =>
+      req.lastToolOutput === null && req.lastUser === 'Bye'
+        ? { toolCalls: [{ name: 'end_call', args: {} }] }
+        : { text: 'Happy to help.' },
+    );
     const call = await callFor(agent.e164);
     await call.session.run({ userInput: 'Do you open on Sunday?' }).wait();
     // The row is written in parallel with the greeting; wait for that write, then read it.
     const id = await call.recorded;
     expect(id).not.toBeNull();
     const [open] = await db.sql`select * from public.calls where id = ${id}`;
-    expect(open).toMatchObject({ dialed_number: agent.e164, owner_id: agent.ownerId, agent_config_id: agent.configId, config_version: 1, ended_at: null, config_source: expect.stringMatching(/^(cache|database)$/) });
+    expect(open).toMatchObject({
+      dialed_number: agent.e164,
+      owner_id: agent.ownerId,
+      agent_config_id: agent.configId,
+      config_version: 1,
+      ended_at: null,
+      config_source: expect.stringMatching(/^(cache|database)$/),
+    });
     expect(livekit.rooms.has(String(open!.room_name))).toBe(true);
     await call.session.run({ userInput: 'Bye' }).wait();
     const outcome = await call.finished;
     const [row] = await db.sql`select * from public.calls where id = ${outcome.callRowId}`;
-    expect(row).toMatchObject({ end_reason: 'agent_hangup', turns: 2, llm_prompt_tokens: 42 * 3, llm_completion_tokens: 7 * 3, caller_number: '+15559870000' });
+    expect(row).toMatchObject({
+      end_reason: 'agent_hangup',
+      turns: 2,
+      llm_prompt_tokens: 42 * 3,
+      llm_completion_tokens: 7 * 3,
+      caller_number: '+15559870000',
+    });
     expect(row!.answered_at).not.toBeNull();
     expect(livekit.rooms.has(String(open!.room_name))).toBe(false);
   });
@@ -98,11 +126,17 @@ describe.each(BACKENDS)('a call with the %s config source', (kind, settings) => 
   it('tells the caller when LiveKit refuses the transfer, and keeps the call going', async () => {
     const agent = await seedAgent(db);
     await db.sql`update public.agent_configs set transfer_number = '+15557770000' where id = ${agent.configId}`;
-    openai.setScript((req) => (req.lastToolOutput === null ? { toolCalls: [{ name: 'transfer_call', args: { reason: 'person' } }] } : { text: 'Connecting you now.' }));
+    openai.setScript((req) =>
+      req.lastToolOutput === null
+        ? { toolCalls: [{ name: 'transfer_call', args: { reason: 'person' } }] }
+        : { text: 'Connecting you now.' },
+    );
     livekit.fail('TransferSIPParticipant', { code: 'failed_precondition', msg: 'transfer rejected', status: 412 });
     const call = await callFor(agent.e164);
     await call.session.run({ userInput: 'A person please' }).wait();
-    await eventually(() => call.session.history.items.some((i) => i.type === 'message' && i.textContent === TRANSFER_FAILED));
+    await eventually(() =>
+      call.session.history.items.some((i) => i.type === 'message' && i.textContent === TRANSFER_FAILED),
+    );
     expect(livekit.requests.some((r) => r.method === 'TransferSIPParticipant')).toBe(true);
     await call.end('agent_hangup');
     await call.finished;
@@ -110,22 +144,23 @@ describe.each(BACKENDS)('a call with the %s config source', (kind, settings) => 
 
   // Only the Supabase source has a socket to drop; the Postgres source's reconnect is covered in
   // agent/config/postgres_source.test.ts.
-  if (kind === 'supabase') it('gets a change made while the Realtime socket was down into the live call after the rejoin', async () => {
-    const agent = await seedAgent(db, { prompt: 'You answer for Acme Plumbing.' });
-    const call = await callFor(agent.e164);
-    await call.session.run({ userInput: 'Before the drop' }).wait();
-    supabase.realtime.knobs.acceptConnections = false;
-    supabase.realtime.dropSockets();
-    await db.sql`update public.agent_configs set system_prompt = 'You answer for Zenith Dental.' where id = ${agent.configId}`;
-    supabase.realtime.knobs.acceptConnections = true;
-    await eventually(() => call.currentConfig()?.version === 2);
-    await call.configApplied();
-    await call.session.run({ userInput: 'After the rejoin' }).wait();
-    const request = openai.requests.find((r) => r.lastUser === 'After the rejoin')!;
-    expect(String(request.messages[0]!.content)).toContain('Zenith Dental');
-    await call.end('agent_hangup');
-    await call.finished;
-  });
+  if (kind === 'supabase')
+    it('gets a change made while the Realtime socket was down into the live call after the rejoin', async () => {
+      const agent = await seedAgent(db, { prompt: 'You answer for Acme Plumbing.' });
+      const call = await callFor(agent.e164);
+      await call.session.run({ userInput: 'Before the drop' }).wait();
+      supabase.realtime.knobs.acceptConnections = false;
+      supabase.realtime.dropSockets();
+      await db.sql`update public.agent_configs set system_prompt = 'You answer for Zenith Dental.' where id = ${agent.configId}`;
+      supabase.realtime.knobs.acceptConnections = true;
+      await eventually(() => call.currentConfig()?.version === 2);
+      await call.configApplied();
+      await call.session.run({ userInput: 'After the rejoin' }).wait();
+      const request = openai.requests.find((r) => r.lastUser === 'After the rejoin')!;
+      expect(String(request.messages[0]!.content)).toContain('Zenith Dental');
+      await call.end('agent_hangup');
+      await call.finished;
+    });
 });
 
 describe('a call while the database is unreachable', () => {
@@ -137,7 +172,11 @@ describe('a call while the database is unreachable', () => {
     const target = new URL(db.url);
     proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
     const settings = { kind: 'postgres' as const, databaseUrl: proxy.rewrite(db.url) };
-    cutSource = createConfigSource(settings, { reconcileIntervalMs: 0, fetchTimeoutMs: 500, postgres: { reconnectDelaysMs: [50], connectTimeoutMs: 500 } });
+    cutSource = createConfigSource(settings, {
+      reconcileIntervalMs: 0,
+      fetchTimeoutMs: 500,
+      postgres: { reconnectDelaysMs: [50], connectTimeoutMs: 500 },
+    });
     cutStore = createCallStore(settings);
     await cutSource.start();
   });
@@ -150,7 +189,13 @@ describe('a call while the database is unreachable', () => {
 
   function callThroughProxy(dialed: string) {
     const { info, controls } = fakeLiveKitCall(livekit, dialed);
-    return runCall(info, { configSource: cutSource, callStore: cutStore, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls, logger: log() });
+    return runCall(info, {
+      configSource: cutSource,
+      callStore: cutStore,
+      providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }),
+      controls,
+      logger: log(),
+    });
   }
 
   it("answers with the number's last known config, then the generic receptionist for a number never seen", async () => {
@@ -164,7 +209,11 @@ describe('a call while the database is unreachable', () => {
     const first = await callThroughProxy(known.e164);
     expect(first.callConfig).toMatchObject({ kind: 'agent', origin: 'last_known' });
     await first.session.run({ userInput: 'Hello?' }).wait();
-    expect(first.session.history.items.flatMap((i) => (i.type === 'message' && i.role === 'assistant' ? [i.textContent] : []))).toEqual(['Hello!', 'Still here.']);
+    expect(
+      first.session.history.items.flatMap((i) =>
+        i.type === 'message' && i.role === 'assistant' ? [i.textContent] : [],
+      ),
+    ).toEqual(['Hello!', 'Still here.']);
     expect(String(openai.requests.at(-1)!.messages[0]!.content)).toContain('Acme Plumbing');
     await first.end('agent_hangup');
     expect((await first.finished).reason).toBe('agent_hangup');

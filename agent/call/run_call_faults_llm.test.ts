@@ -28,7 +28,12 @@ let backends: PostgresBackends;
 
 beforeAll(async () => {
   initializeLogger({ pretty: false, level: testLogLevel() });
-  [db, openai, eleven, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), startElevenLabsFake(), FakeLiveKit.start()]);
+  [db, openai, eleven, livekit] = await Promise.all([
+    createTestDatabase(),
+    startFakeOpenAI(),
+    startElevenLabsFake(),
+    FakeLiveKit.start(),
+  ]);
   backends = await openPostgresBackends(db.url);
 });
 afterAll(async () => {
@@ -48,31 +53,49 @@ async function callerAsksOnce(reply: FakeOpenAIReply) {
   let hungUpAt: number | null = null;
   const timedControls = { ...controls, hangUp: () => ((hungUpAt ??= performance.now()), controls.hangUp()) };
   const output = new TimedAudioOutput();
-  const providers = textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl, eleven: { apiKey: eleven.apiKey, baseUrl: eleven.apiBaseUrl } });
-  const call = await runCall(info, { configSource: backends.source, callStore: backends.store, providers, controls: timedControls, logger: log() }, { audioOutput: output, maxCallDurationMs: 60_000 });
+  const providers = textProviders({
+    openaiApiKey: openai.apiKey,
+    openaiBaseUrl: openai.baseUrl,
+    eleven: { apiKey: eleven.apiKey, baseUrl: eleven.apiBaseUrl },
+  });
+  const call = await runCall(
+    info,
+    { configSource: backends.source, callStore: backends.store, providers, controls: timedControls, logger: log() },
+    { audioOutput: output, maxCallDurationMs: 60_000 },
+  );
   const turnEnd = performance.now();
-  await call.session.run({ userInput: 'When are you open?' }).wait().catch(() => {});
+  await call.session
+    .run({ userInput: 'When are you open?' })
+    .wait()
+    .catch(() => {});
   const outcome = await call.finished;
   return { outcome, output, turnEnd, roomName, hungUpAt: hungUpAt! };
 }
 
-const apologized = () => eleven.wsConnections.some((c) => Object.values(c.spoken).some((t) => t.includes("we're having technical difficulties")));
+const apologized = () =>
+  eleven.wsConnections.some((c) =>
+    Object.values(c.spoken).some((t) => t.includes("we're having technical difficulties")),
+  );
 
 describe('the LLM wedged or failing (real deadlines)', () => {
   it.each([
     ['accepts the request and never answers', { silent: true }],
     ['sends its first chunks, then stalls', { text: REPLY, stallAfterChunks: 2 }],
     ['resets the connection after its first chunks', { text: REPLY, resetAfterChunks: 2 }],
-  ] as const)('apologizes within 5 s and hangs up when the LLM %s', async (_what, reply) => {
-    const { outcome, output, turnEnd, roomName, hungUpAt } = await callerAsksOnce(reply);
-    expect(outcome.reason).toBe('provider_error');
-    expect(apologized()).toBe(true);
-    expect(output.firstAudioAfter(turnEnd)! - turnEnd).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
-    expect(output.longestSilenceMs(turnEnd, hungUpAt)).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
-    expect(livekit.rooms.has(roomName)).toBe(false);
-    const [row] = await db.sql`select end_reason, details from public.calls where id = ${outcome.callRowId}`;
-    expect(row).toMatchObject({ end_reason: 'provider_error', details: { provider_error: { type: 'llm_error' } } });
-  }, 30_000);
+  ] as const)(
+    'apologizes within 5 s and hangs up when the LLM %s',
+    async (_what, reply) => {
+      const { outcome, output, turnEnd, roomName, hungUpAt } = await callerAsksOnce(reply);
+      expect(outcome.reason).toBe('provider_error');
+      expect(apologized()).toBe(true);
+      expect(output.firstAudioAfter(turnEnd)! - turnEnd).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
+      expect(output.longestSilenceMs(turnEnd, hungUpAt)).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
+      expect(livekit.rooms.has(roomName)).toBe(false);
+      const [row] = await db.sql`select end_reason, details from public.calls where id = ${outcome.callRowId}`;
+      expect(row).toMatchObject({ end_reason: 'provider_error', details: { provider_error: { type: 'llm_error' } } });
+    },
+    30_000,
+  );
 
   it('apologizes within 5 s and hangs up when the LLM refuses every connection', async () => {
     openai.setRefusing(true);

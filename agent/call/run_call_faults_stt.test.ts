@@ -30,7 +30,13 @@ let backends: PostgresBackends;
 
 beforeAll(async () => {
   initializeLogger({ pretty: false, level: testLogLevel() });
-  [db, openai, eleven, deepgram, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), startElevenLabsFake(), startFakeDeepgram(), FakeLiveKit.start()]);
+  [db, openai, eleven, deepgram, livekit] = await Promise.all([
+    createTestDatabase(),
+    startFakeOpenAI(),
+    startElevenLabsFake(),
+    startFakeDeepgram(),
+    FakeLiveKit.start(),
+  ]);
   backends = await openPostgresBackends(db.url);
 });
 afterAll(async () => {
@@ -71,25 +77,32 @@ async function callerTalks() {
   return { call, output, talkingFrom, roomName, hungUpAt: () => hungUpAt };
 }
 
-const apologized = () => eleven.wsConnections.some((c) => Object.values(c.spoken).some((t) => t.includes("we're having technical difficulties")));
+const apologized = () =>
+  eleven.wsConnections.some((c) =>
+    Object.values(c.spoken).some((t) => t.includes("we're having technical difficulties")),
+  );
 
 describe('speech recognition wedged (real deadlines)', () => {
   it.each([
     ['opens the stream and never answers', 'silent'],
     ['answers once, then stalls', 'stall_after_first'],
     ['resets the connection mid-stream', 'reset'],
-  ] as const satisfies ReadonlyArray<readonly [string, DeepgramStreamMode]>)('apologizes within 5 s of the caller talking and hangs up when Deepgram %s', async (_what, mode) => {
-    deepgram.streamMode = mode;
-    const { call, output, talkingFrom, roomName, hungUpAt } = await callerTalks();
-    const outcome = await call.finished;
-    expect(outcome.reason).toBe('provider_error');
-    expect(apologized()).toBe(true);
-    expect(output.firstAudioAfter(talkingFrom)! - talkingFrom).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
-    expect(output.longestSilenceMs(talkingFrom, hungUpAt()!)).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
-    expect(livekit.rooms.has(roomName)).toBe(false);
-    const [row] = await db.sql`select end_reason, details from public.calls where id = ${outcome.callRowId}`;
-    expect(row).toMatchObject({ end_reason: 'provider_error', details: { provider_error: { type: 'stt_error' } } });
-  }, 30_000);
+  ] as const satisfies ReadonlyArray<readonly [string, DeepgramStreamMode]>)(
+    'apologizes within 5 s of the caller talking and hangs up when Deepgram %s',
+    async (_what, mode) => {
+      deepgram.streamMode = mode;
+      const { call, output, talkingFrom, roomName, hungUpAt } = await callerTalks();
+      const outcome = await call.finished;
+      expect(outcome.reason).toBe('provider_error');
+      expect(apologized()).toBe(true);
+      expect(output.firstAudioAfter(talkingFrom)! - talkingFrom).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
+      expect(output.longestSilenceMs(talkingFrom, hungUpAt()!)).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
+      expect(livekit.rooms.has(roomName)).toBe(false);
+      const [row] = await db.sql`select end_reason, details from public.calls where id = ${outcome.callRowId}`;
+      expect(row).toMatchObject({ end_reason: 'provider_error', details: { provider_error: { type: 'stt_error' } } });
+    },
+    30_000,
+  );
 
   it('apologizes within 5 s and hangs up when Deepgram refuses the stream as unavailable (retried)', async () => {
     deepgram.refuseWith = 503;

@@ -28,7 +28,12 @@ let backends: PostgresBackends;
 
 beforeAll(async () => {
   initializeLogger({ pretty: false, level: testLogLevel() });
-  [db, openai, eleven, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), startElevenLabsFake(), FakeLiveKit.start()]);
+  [db, openai, eleven, livekit] = await Promise.all([
+    createTestDatabase(),
+    startFakeOpenAI(),
+    startElevenLabsFake(),
+    FakeLiveKit.start(),
+  ]);
   backends = await openPostgresBackends(db.url);
 });
 afterAll(async () => {
@@ -45,7 +50,11 @@ async function startCall(failures: FailureRule[], options: RunCallOptions = {}) 
   let hungUpAt: number | null = null;
   const timedControls = { ...controls, hangUp: () => ((hungUpAt ??= performance.now()), controls.hangUp()) };
   const output = new TimedAudioOutput();
-  const providers = textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl, eleven: { apiKey: eleven.apiKey, baseUrl: eleven.apiBaseUrl } });
+  const providers = textProviders({
+    openaiApiKey: openai.apiKey,
+    openaiBaseUrl: openai.baseUrl,
+    eleven: { apiKey: eleven.apiKey, baseUrl: eleven.apiBaseUrl },
+  });
   const answeredAt = performance.now();
   const call = await runCall(
     info,
@@ -55,34 +64,51 @@ async function startCall(failures: FailureRule[], options: RunCallOptions = {}) 
   return { call, output, answeredAt, roomName, agent, hungUpAt: () => hungUpAt };
 }
 
-const spoken = (voiceId: string) => eleven.wsConnections.filter((c) => c.voiceId === voiceId).flatMap((c) => Object.values(c.spoken)).join(' ');
-const openIssues = (configId: string) => db.sql`select code from public.config_issues where subject_id = ${configId} and resolved_at is null`;
+const spoken = (voiceId: string) =>
+  eleven.wsConnections
+    .filter((c) => c.voiceId === voiceId)
+    .flatMap((c) => Object.values(c.spoken))
+    .join(' ');
+const openIssues = (configId: string) =>
+  db.sql`select code from public.config_issues where subject_id = ${configId} and resolved_at is null`;
 
 describe('the configured voice stuck: the fallback voice says the sentence again', () => {
   it.each([
     ['takes text and never answers', 'ws_silent'],
     ['sends its first audio, then stalls', 'ws_stall_after_first_audio'],
     ['resets the connection after its first audio', 'ws_reset'],
-  ] as const)('when ElevenLabs %s (real deadlines)', async (_what, kind) => {
-    const { call, output, answeredAt, agent } = await startCall([{ kind, voiceId: ADAM }]);
-    await expect.poll(() => spoken(RACHEL), { timeout: 10_000, interval: 20 }).toContain(GREETING);
-    const fallbackAudio = await expect.poll(() => output.firstAudioAfter(answeredAt + 500), { timeout: 5_000, interval: 20 }).not.toBeNull().then(() => output.heard.at(-1)!.endMs);
-    expect(output.longestSilenceMs(answeredAt, fallbackAudio)).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
-    expect(call.voice!.activeVoiceId).toBe(RACHEL);
+  ] as const)(
+    'when ElevenLabs %s (real deadlines)',
+    async (_what, kind) => {
+      const { call, output, answeredAt, agent } = await startCall([{ kind, voiceId: ADAM }]);
+      await expect.poll(() => spoken(RACHEL), { timeout: 10_000, interval: 20 }).toContain(GREETING);
+      const fallbackAudio = await expect
+        .poll(() => output.firstAudioAfter(answeredAt + 500), { timeout: 5_000, interval: 20 })
+        .not.toBeNull()
+        .then(() => output.heard.at(-1)!.endMs);
+      expect(output.longestSilenceMs(answeredAt, fallbackAudio)).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
+      expect(call.voice!.activeVoiceId).toBe(RACHEL);
 
-    // The call goes on in the fallback voice.
-    openai.setScript(() => ({ text: 'We are open until five.' }));
-    const turnEnd = performance.now();
-    await call.session.run({ userInput: 'When are you open?' }).wait();
-    await expect.poll(() => spoken(RACHEL), { timeout: 5_000, interval: 20 }).toContain('We are open until five.');
-    expect(output.longestSilenceMs(turnEnd, output.heard.at(-1)!.endMs)).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
-    await call.end('agent_hangup');
-    const outcome = await call.finished;
-    const [row] = await db.sql`select end_reason, details from public.calls where id = ${outcome.callRowId}`;
-    expect(row).toMatchObject({ end_reason: 'agent_hangup', details: { voice_fallback: { from: ADAM, to: RACHEL } } });
-    // A stall is an ElevenLabs outage, not a voice the owner must replace.
-    if (kind === 'ws_silent') expect(await openIssues(agent.configId)).toEqual([]);
-  }, 30_000);
+      // The call goes on in the fallback voice.
+      openai.setScript(() => ({ text: 'We are open until five.' }));
+      const turnEnd = performance.now();
+      await call.session.run({ userInput: 'When are you open?' }).wait();
+      await expect.poll(() => spoken(RACHEL), { timeout: 5_000, interval: 20 }).toContain('We are open until five.');
+      expect(output.longestSilenceMs(turnEnd, output.heard.at(-1)!.endMs)).toBeLessThanOrEqual(
+        UNPLANNED_SILENCE_LIMIT_MS,
+      );
+      await call.end('agent_hangup');
+      const outcome = await call.finished;
+      const [row] = await db.sql`select end_reason, details from public.calls where id = ${outcome.callRowId}`;
+      expect(row).toMatchObject({
+        end_reason: 'agent_hangup',
+        details: { voice_fallback: { from: ADAM, to: RACHEL } },
+      });
+      // A stall is an ElevenLabs outage, not a voice the owner must replace.
+      if (kind === 'ws_silent') expect(await openIssues(agent.configId)).toEqual([]);
+    },
+    30_000,
+  );
 });
 
 describe('every ElevenLabs voice stuck: an apology is tried, then the call hangs up', () => {
@@ -90,21 +116,27 @@ describe('every ElevenLabs voice stuck: an apology is tried, then the call hangs
     ['takes text and never answers', 'ws_silent'],
     ['sends its first audio, then stalls', 'ws_stall_after_first_audio'],
     ['drops the connection at the upgrade', 'ws_refuse'],
-  ] as const)('when ElevenLabs %s (real deadlines)', async (_what, kind) => {
-    const { call, output, answeredAt, roomName, hungUpAt } = await startCall([{ kind }]);
-    const outcome = await call.finished;
-    expect(outcome.reason).toBe('provider_error');
-    expect(output.longestSilenceMs(answeredAt, hungUpAt()!)).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
-    expect(livekit.rooms.has(roomName)).toBe(false);
-    const [row] = await db.sql`select end_reason, details from public.calls where id = ${outcome.callRowId}`;
-    expect(row).toMatchObject({ end_reason: 'provider_error', details: { provider_error: { type: 'tts_error' } } });
-  }, 30_000);
+  ] as const)(
+    'when ElevenLabs %s (real deadlines)',
+    async (_what, kind) => {
+      const { call, output, answeredAt, roomName, hungUpAt } = await startCall([{ kind }]);
+      const outcome = await call.finished;
+      expect(outcome.reason).toBe('provider_error');
+      expect(output.longestSilenceMs(answeredAt, hungUpAt()!)).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
+      expect(livekit.rooms.has(roomName)).toBe(false);
+      const [row] = await db.sql`select end_reason, details from public.calls where id = ${outcome.callRowId}`;
+      expect(row).toMatchObject({ end_reason: 'provider_error', details: { provider_error: { type: 'tts_error' } } });
+    },
+    30_000,
+  );
 });
 
 describe('ending a call', () => {
   it('never waits on stuck speech: the drain is cut and the caller hears the hang-up', async () => {
     // Deadlines far away, so only the bounded drain can end the stuck greeting.
-    const { call, roomName, hungUpAt } = await startCall([{ kind: 'ws_silent' }], { deadlines: { ttsFirstAudioMs: 60_000, endDrainMs: 1_000 } });
+    const { call, roomName, hungUpAt } = await startCall([{ kind: 'ws_silent' }], {
+      deadlines: { ttsFirstAudioMs: 60_000, endDrainMs: 1_000 },
+    });
     await expect.poll(() => eleven.wsConnections.length, { timeout: 5_000 }).toBeGreaterThan(0);
     const endAt = performance.now();
     await call.end('agent_hangup');

@@ -44,7 +44,13 @@ async function agentWith(limits: { silence_timeout_ms?: number; greeting?: strin
 
 function callFor(dialed: string, options: RunCallOptions = {}) {
   const { roomName, info, controls } = fakeLiveKitCall(livekit, dialed);
-  const deps = { configSource: backends.source, callStore: backends.store, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls, logger: log() };
+  const deps = {
+    configSource: backends.source,
+    callStore: backends.store,
+    providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }),
+    controls,
+    logger: log(),
+  };
   return { roomName, call: runCall(info, deps, options) };
 }
 
@@ -53,7 +59,9 @@ function assistantTexts(session: { history: { items: Array<{ type: string; role?
 }
 
 describe.concurrent('call limits from the database', () => {
-  it('reminds a silent caller once after silence_timeout_ms, then says goodbye, hangs up and records it', async ({ expect }) => {
+  it('reminds a silent caller once after silence_timeout_ms, then says goodbye, hangs up and records it', async ({
+    expect,
+  }) => {
     const agent = await agentWith({ silence_timeout_ms: SILENCE_MS });
     const started = performance.now();
     const { call: running, roomName } = callFor(agent.e164);
@@ -65,7 +73,8 @@ describe.concurrent('call limits from the database', () => {
     expect(assistantTexts(call.session)).toEqual(['Hello!', SILENCE_REMINDER, SILENCE_GOODBYE]);
     expect(livekit.rooms.has(roomName)).toBe(false);
     expect(livekit.requests.filter((r) => r.method === 'DeleteRoom' && r.body.room === roomName)).toHaveLength(1);
-    const [row] = await db.sql`select end_reason, turns, agent_config_id from public.calls where id = ${outcome.callRowId}`;
+    const [row] =
+      await db.sql`select end_reason, turns, agent_config_id from public.calls where id = ${outcome.callRowId}`;
     expect(row).toMatchObject({ end_reason: 'silence_timeout', turns: 0, agent_config_id: agent.configId });
   }, 30_000);
 
@@ -82,7 +91,9 @@ describe.concurrent('call limits from the database', () => {
     expect((await call.finished).reason).toBe('agent_hangup');
   }, 30_000);
 
-  it("ends the call with a goodbye at runCall's maxCallDurationMs, under the config's 60 s minimum", async ({ expect }) => {
+  it("ends the call with a goodbye at runCall's maxCallDurationMs, under the config's 60 s minimum", async ({
+    expect,
+  }) => {
     const agent = await agentWith({ greeting: '' });
     const call = await callFor(agent.e164, { maxCallDurationMs: 300 }).call;
     expect(call.callConfig).toMatchObject({ kind: 'agent', config: { max_call_duration_ms: 1_800_000 } });
@@ -95,6 +106,8 @@ describe.concurrent('call limits from the database', () => {
 
   it('refuses a silence timeout under 5 s in the database (the product rule these tests keep)', async ({ expect }) => {
     const agent = await seedAgent(db);
-    await expect(db.sql`update public.agent_configs set silence_timeout_ms = 4999 where id = ${agent.configId}`).rejects.toMatchObject({ code: '23514' });
+    await expect(
+      db.sql`update public.agent_configs set silence_timeout_ms = 4999 where id = ${agent.configId}`,
+    ).rejects.toMatchObject({ code: '23514' });
   });
 });

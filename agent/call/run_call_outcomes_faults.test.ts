@@ -57,19 +57,32 @@ describe('call outcomes while the database is away', () => {
     await createEndpoint(db, owner, { events: ['call.ended'] });
     openai.setScript((req) => {
       if (req.tools.some((t) => t.function.name === ANALYSIS_TOOL)) {
-        return { toolCalls: [{ name: ANALYSIS_TOOL, args: { summary: 'Bo left a message.', outcome: 'message_taken' } }] };
+        return {
+          toolCalls: [{ name: ANALYSIS_TOOL, args: { summary: 'Bo left a message.', outcome: 'message_taken' } }],
+        };
       }
       if (req.lastToolOutput !== null) return { text: 'Saved.' };
-      return { toolCalls: [{ name: TAKE_MESSAGE_TOOL, args: { caller_name: 'Bo', callback_number: '', message: 'The gate code changed.', urgent: false } }] };
+      return {
+        toolCalls: [
+          {
+            name: TAKE_MESSAGE_TOOL,
+            args: { caller_name: 'Bo', callback_number: '', message: 'The gate code changed.', urgent: false },
+          },
+        ],
+      };
     });
     const writes = new DurableWrites(FAST_RETRIES);
     const { info, controls } = fakeLiveKitCall(livekit, agent.e164);
     const providers = textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl });
-    const call = await runCall(info, { configSource: source, callStore: store, callWrites: writes, providers, controls, logger: log() }, {
-      callRecord: { endWaitMs: 300, heartbeatIntervalMs: 100 },
-      transcript: { flushIntervalMs: 100 },
-      messageWaitMs: 100,
-    });
+    const call = await runCall(
+      info,
+      { configSource: source, callStore: store, callWrites: writes, providers, controls, logger: log() },
+      {
+        callRecord: { endWaitMs: 300, heartbeatIntervalMs: 100 },
+        transcript: { flushIntervalMs: 100 },
+        messageWaitMs: 100,
+      },
+    );
     const callId = (await call.recorded)!;
 
     await proxy.setMode({ kind: 'refuse' });
@@ -87,11 +100,13 @@ describe('call outcomes while the database is away', () => {
     expect(await writes.drain(10_000)).toBe(true);
     const [row] = await db.sql`select end_reason, analysis_status, outcome from public.calls where id = ${callId}`;
     expect(row).toEqual({ end_reason: 'agent_hangup', analysis_status: 'done', outcome: 'message_taken' });
-    const [message] = await db.sql`select caller_name, callback_number, body from public.messages where call_id = ${callId}`;
+    const [message] =
+      await db.sql`select caller_name, callback_number, body from public.messages where call_id = ${callId}`;
     expect(message).toEqual({ caller_name: 'Bo', callback_number: '+15559870000', body: 'The gate code changed.' });
     const turns = await db.sql`select seq, role, text from public.call_turns where call_id = ${callId} order by seq`;
     expect(turns.map((t) => t.text || t.role)).toEqual(['Hello!', 'Leave a message for the owner', 'tool', 'Saved.']);
-    const [event] = await db.sql`select data from public.webhook_events where type = 'call.ended' and data -> 'call' ->> 'id' = ${callId}`;
+    const [event] =
+      await db.sql`select data from public.webhook_events where type = 'call.ended' and data -> 'call' ->> 'id' = ${callId}`;
     expect(event!.data.transcript.map((t: { seq: number }) => t.seq)).toEqual(turns.map((t) => t.seq));
     expect(event!.data.messages).toHaveLength(1);
   }, 30_000);

@@ -60,8 +60,28 @@ function proxyTo(url: string): Promise<TcpProxy> {
 }
 
 const BACKENDS: Array<[string, () => { store: CallStore; proxy: TcpProxy }]> = [
-  ['postgres', () => ({ proxy: dbProxy, store: new PostgresCallStore({ databaseUrl: dbProxy.rewrite(db.url), timeoutMs: STORE_TIMEOUT_MS, connectTimeoutMs: 300 }) })],
-  ['supabase', () => ({ proxy: apiProxy, store: new SupabaseCallStore({ supabaseUrl: apiProxy.rewrite(supabase.url), serviceRoleKey: supabase.serviceRoleKey, timeoutMs: STORE_TIMEOUT_MS }) })],
+  [
+    'postgres',
+    () => ({
+      proxy: dbProxy,
+      store: new PostgresCallStore({
+        databaseUrl: dbProxy.rewrite(db.url),
+        timeoutMs: STORE_TIMEOUT_MS,
+        connectTimeoutMs: 300,
+      }),
+    }),
+  ],
+  [
+    'supabase',
+    () => ({
+      proxy: apiProxy,
+      store: new SupabaseCallStore({
+        supabaseUrl: apiProxy.rewrite(supabase.url),
+        serviceRoleKey: supabase.serviceRoleKey,
+        timeoutMs: STORE_TIMEOUT_MS,
+      }),
+    }),
+  ],
 ];
 
 describe.each(BACKENDS)('a call recorded through the %s store while the database misbehaves', (_kind, openStore) => {
@@ -87,7 +107,14 @@ describe.each(BACKENDS)('a call recorded through the %s store while the database
   async function startCall(dialed: string) {
     const { info, controls, roomName } = fakeLiveKitCall(livekit, dialed);
     roomNames.push(roomName);
-    const deps = { configSource: source, callStore: store, callWrites: writes, providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }), controls, logger: log() };
+    const deps = {
+      configSource: source,
+      callStore: store,
+      callWrites: writes,
+      providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl }),
+      controls,
+      logger: log(),
+    };
     return runCall(info, deps, { callRecord: { endWaitMs: END_WAIT_MS, heartbeatIntervalMs: 100 } });
   }
 
@@ -113,7 +140,13 @@ describe.each(BACKENDS)('a call recorded through the %s store while the database
     await proxy.setMode({ kind: 'pass' });
     expect(await writes.drain(10_000)).toBe(true);
     const row = await rowOf(roomNames.at(-1)!);
-    expect(row).toMatchObject({ id: outcome.callRowId, owner_id: agent.ownerId, agent_config_id: agent.configId, end_reason: 'agent_hangup', answered_at: expect.any(Date) });
+    expect(row).toMatchObject({
+      id: outcome.callRowId,
+      owner_id: agent.ownerId,
+      agent_config_id: agent.configId,
+      end_reason: 'agent_hangup',
+      answered_at: expect.any(Date),
+    });
     expect(await call.recorded).toBe(outcome.callRowId);
   }, 30_000);
 
@@ -157,6 +190,11 @@ describe.each(BACKENDS)('a call recorded through the %s store while the database
 
     await proxy.setMode({ kind: 'pass' });
     expect(await writes.drain(10_000)).toBe(true);
-    expect(await rowOf(roomNames.at(-1)!)).toMatchObject({ owner_id: agent.ownerId, agent_config_id: null, config_version: 1, end_reason: 'agent_hangup' });
+    expect(await rowOf(roomNames.at(-1)!)).toMatchObject({
+      owner_id: agent.ownerId,
+      agent_config_id: null,
+      config_version: 1,
+      end_reason: 'agent_hangup',
+    });
   }, 30_000);
 });

@@ -28,7 +28,11 @@ let backends: PostgresBackends;
 beforeAll(async () => {
   initializeLogger({ pretty: false, level: testLogLevel() });
   [db, openai, eleven, deepgram, livekit] = await Promise.all([
-    createTestDatabase(), startFakeOpenAI(), startElevenLabsFake(), startFakeDeepgram(), FakeLiveKit.start(),
+    createTestDatabase(),
+    startFakeOpenAI(),
+    startElevenLabsFake(),
+    startFakeDeepgram(),
+    FakeLiveKit.start(),
   ]);
   backends = await openPostgresBackends(db.url);
 });
@@ -62,7 +66,9 @@ describe('speech recognition down', () => {
     expect(outcome.reason).toBe('provider_error');
     expect(deepgram.handshakes[0]).toMatchObject({ authorized: false });
     expect(deepgram.handshakes[0]!.url).toContain('sample_rate=8000');
-    const apology = eleven.wsConnections.find((c) => Object.values(c.spoken).some((t) => t.includes("we're having technical difficulties")));
+    const apology = eleven.wsConnections.find((c) =>
+      Object.values(c.spoken).some((t) => t.includes("we're having technical difficulties")),
+    );
     expect(apology?.voiceId).toBe(ADAM);
     expect(PROVIDER_APOLOGY).toContain("we're having technical difficulties");
     expect(livekit.rooms.has(roomName)).toBe(false);

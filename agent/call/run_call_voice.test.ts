@@ -27,7 +27,12 @@ let backends: PostgresBackends;
 
 beforeAll(async () => {
   initializeLogger({ pretty: false, level: testLogLevel() });
-  [db, openai, eleven, livekit] = await Promise.all([createTestDatabase(), startFakeOpenAI(), startElevenLabsFake(), FakeLiveKit.start()]);
+  [db, openai, eleven, livekit] = await Promise.all([
+    createTestDatabase(),
+    startFakeOpenAI(),
+    startElevenLabsFake(),
+    FakeLiveKit.start(),
+  ]);
   backends = await openPostgresBackends(db.url);
 });
 afterAll(async () => {
@@ -43,17 +48,29 @@ async function startCall(dialed: string) {
     {
       configSource: backends.source,
       callStore: backends.store,
-      providers: textProviders({ openaiApiKey: openai.apiKey, openaiBaseUrl: openai.baseUrl, eleven: { apiKey: eleven.apiKey, baseUrl: eleven.apiBaseUrl } }),
+      providers: textProviders({
+        openaiApiKey: openai.apiKey,
+        openaiBaseUrl: openai.baseUrl,
+        eleven: { apiKey: eleven.apiKey, baseUrl: eleven.apiBaseUrl },
+      }),
       controls,
       logger: log(),
     },
     // Fast TTS retries so the fallback test does not wait for the production back-off.
-    { audioOutput: new DiscardAudioOutput(), connOptions: { ttsConnOptions: { maxRetry: 1, retryIntervalMs: 50, timeoutMs: 5_000 } } },
+    {
+      audioOutput: new DiscardAudioOutput(),
+      connOptions: { ttsConnOptions: { maxRetry: 1, retryIntervalMs: 50, timeoutMs: 5_000 } },
+    },
   );
 }
 
 /** What the fake heard, per voice, in order. */
-const spokenBy = () => eleven.wsConnections.flatMap((c) => Object.values(c.spoken).filter((t) => t.trim()).map((text) => ({ voiceId: c.voiceId, text: text.trim() })));
+const spokenBy = () =>
+  eleven.wsConnections.flatMap((c) =>
+    Object.values(c.spoken)
+      .filter((t) => t.trim())
+      .map((text) => ({ voiceId: c.voiceId, text: text.trim() })),
+  );
 
 describe('the voice of a call', () => {
   it('greets in the configured voice, then speaks a voice changed in SQL from the next utterance', async () => {
@@ -73,7 +90,8 @@ describe('the voice of a call', () => {
     await call.end('agent_hangup');
     const outcome = await call.finished;
     // The reply turn has an LLM first token and a TTS first byte: its latency and usage are recorded.
-    const [row] = await db.sql`select turns, latency_p50_ms, latency_p90_ms, llm_prompt_tokens, tts_characters, details from public.calls where id = ${outcome.callRowId}`;
+    const [row] =
+      await db.sql`select turns, latency_p50_ms, latency_p90_ms, llm_prompt_tokens, tts_characters, details from public.calls where id = ${outcome.callRowId}`;
     expect(row).toMatchObject({ turns: 1, llm_prompt_tokens: 42 });
     expect(row!.latency_p50_ms).toEqual(expect.any(Number));
     expect(row!.latency_p90_ms).toBeGreaterThanOrEqual(row!.latency_p50_ms as number);
@@ -97,7 +115,8 @@ describe('the voice of a call', () => {
     expect(eleven.wsConnections.some((c) => c.voiceId === ELLI)).toBe(true);
     expect(call.voice!.activeVoiceId).toBe(RACHEL);
 
-    const openIssue = () => db.sql`select code from public.config_issues where subject_id = ${agent.configId} and code = 'voice_not_found' and resolved_at is null`;
+    const openIssue = () =>
+      db.sql`select code from public.config_issues where subject_id = ${agent.configId} and code = 'voice_not_found' and resolved_at is null`;
     // Reported in the background while the call goes on: poll for it with a deadline.
     await expect.poll(async () => (await openIssue()).length, { timeout: 10_000 }).toBe(1);
     await call.end('agent_hangup');

@@ -56,7 +56,10 @@ export class SttHealth {
     if (this.#timer || this.#stalled) return;
     this.#timer = setTimeout(() => {
       this.#stalled = true;
-      this.#onStall({ type: 'stt_error', message: `STT stalled: no recognition within ${this.#responseMs} ms of the caller's voice` });
+      this.#onStall({
+        type: 'stt_error',
+        message: `STT stalled: no recognition within ${this.#responseMs} ms of the caller's voice`,
+      });
     }, this.#responseMs);
     this.#timer.unref?.();
   }

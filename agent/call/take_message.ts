@@ -21,7 +21,9 @@ export const takeMessageArgsSchema = z.object({
   caller_name: z.string().describe("The caller's name as they gave it; an empty string if they would not say"),
   callback_number: z
     .string()
-    .describe('The number to call back, as the caller said it; an empty string to use the number they are calling from'),
+    .describe(
+      'The number to call back, as the caller said it; an empty string to use the number they are calling from',
+    ),
   message: z.string().describe('What the caller wants passed on, in their words, complete enough to act on'),
   urgent: z.boolean().describe('True only when the caller says it is urgent or an emergency'),
 });
@@ -42,7 +44,7 @@ export function takeMessageTool(taker: MessageTaker): llm.ToolContextEntry {
     name: TAKE_MESSAGE_TOOL,
     description:
       'Take a message for the business when the caller wants to leave one or asks to be called back. ' +
-      "First ask for their name and what the message is; the callback number defaults to the number they are calling from. " +
+      'First ask for their name and what the message is; the callback number defaults to the number they are calling from. ' +
       'Then read the callback number in the answer back to the caller. If they correct anything, call it again with the same message and the corrected details.',
     parameters: takeMessageArgsSchema,
     execute: async (args) => {
@@ -56,9 +58,14 @@ export function takeMessageTool(taker: MessageTaker): llm.ToolContextEntry {
 /** The row to file, or a ToolError telling the model what to ask the caller. */
 export function messageFrom(args: TakeMessageArgs, callerNumber: string | null): CallMessageRow {
   const body = args.message.trim();
-  if (!body) throw new llm.ToolError('The message is empty. Ask the caller what they would like to pass on, then call take_message again.');
+  if (!body)
+    throw new llm.ToolError(
+      'The message is empty. Ask the caller what they would like to pass on, then call take_message again.',
+    );
   if (body.length > MAX_MESSAGE_CHARACTERS) {
-    throw new llm.ToolError(`The message is too long. Sum it up in under ${MAX_MESSAGE_CHARACTERS} characters and call take_message again.`);
+    throw new llm.ToolError(
+      `The message is too long. Sum it up in under ${MAX_MESSAGE_CHARACTERS} characters and call take_message again.`,
+    );
   }
   return {
     caller_name: args.caller_name.trim().slice(0, MAX_CALLER_NAME_CHARACTERS),
@@ -71,7 +78,9 @@ export function messageFrom(args: TakeMessageArgs, callerNumber: string | null):
 function callbackNumber(said: string, callerNumber: string | null): string {
   if (!said.trim()) {
     if (callerNumber !== null && E164_PATTERN.test(callerNumber)) return callerNumber;
-    throw new llm.ToolError("The caller's number is unknown. Ask them for a callback number with the area code, then call take_message again.");
+    throw new llm.ToolError(
+      "The caller's number is unknown. Ask them for a callback number with the area code, then call take_message again.",
+    );
   }
   const e164 = toE164(said);
   if (e164 === null || !parsePhoneNumberFromString(e164)?.isPossible()) {
@@ -85,6 +94,11 @@ function callbackNumber(said: string, callerNumber: string | null): string {
 function toolAnswer(message: CallMessageRow, filed: MessageFiled): string {
   const number = message.callback_number!;
   const spoken = parsePhoneNumberFromString(number)?.formatInternational() ?? number;
-  const what = filed === 'updated' ? 'Message updated' : filed === 'unchanged' ? 'This message was already saved; nothing changed' : 'Message saved';
+  const what =
+    filed === 'updated'
+      ? 'Message updated'
+      : filed === 'unchanged'
+        ? 'This message was already saved; nothing changed'
+        : 'Message saved';
   return `${what}. Callback number: ${number}. Read it back to the caller digit by digit (${spoken}) and ask them to confirm it.`;
 }

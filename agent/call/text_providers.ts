@@ -24,7 +24,13 @@ export function textProviders(options: TextProvidersOptions): CallProviders {
     },
     tts: (voiceId) =>
       options.eleven
-        ? new elevenlabs.TTS({ apiKey: options.eleven.apiKey, baseURL: options.eleven.baseUrl, voiceId, model: TTS_MODEL, encoding: TTS_ENCODING })
+        ? new elevenlabs.TTS({
+            apiKey: options.eleven.apiKey,
+            baseURL: options.eleven.baseUrl,
+            voiceId,
+            model: TTS_MODEL,
+            encoding: TTS_ENCODING,
+          })
         : null,
     vad: () => null,
     turnDetection: () => null,

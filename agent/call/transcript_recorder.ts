@@ -91,7 +91,11 @@ export class TranscriptRecorder {
   finish(): void {
     clearInterval(this.#timer);
     this.flush();
-    if (this.#dropped > 0) this.#deps.log.error({ dropped_turns: this.#dropped }, 'transcript turns dropped: too many waiting for the database');
+    if (this.#dropped > 0)
+      this.#deps.log.error(
+        { dropped_turns: this.#dropped },
+        'transcript turns dropped: too many waiting for the database',
+      );
   }
 
   #addMessage(item: llm.ChatMessage, eventAtMs: number): void {
@@ -100,7 +104,15 @@ export class TranscriptRecorder {
     if (!role || !text.trim()) return;
     const started = secondsToMs(item.metrics.startedSpeakingAt) ?? item.createdAt;
     const ended = secondsToMs(item.metrics.stoppedSpeakingAt) ?? Math.max(eventAtMs, started);
-    this.#add({ role, ...cut(text), ...this.#offsets(started, ended), interrupted: item.interrupted, tool_name: null, tool_arguments: null, tool_result: null });
+    this.#add({
+      role,
+      ...cut(text),
+      ...this.#offsets(started, ended),
+      interrupted: item.interrupted,
+      tool_name: null,
+      tool_arguments: null,
+      tool_result: null,
+    });
   }
 
   #addToolCall(call: llm.FunctionCall, output: llm.FunctionCallOutput | undefined): void {
@@ -145,7 +157,10 @@ export class TranscriptRecorder {
       this.#sinceFlush += batch.length;
       return;
     }
-    this.#deps.log.error({ err: errorMessage(error), turns: batch.length }, 'transcript turns refused by the database: dropped');
+    this.#deps.log.error(
+      { err: errorMessage(error), turns: batch.length },
+      'transcript turns refused by the database: dropped',
+    );
     this.#written(batch.at(-1)!.seq);
   }
 }

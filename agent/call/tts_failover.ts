@@ -34,7 +34,10 @@ const FULLY_VOICED_MS_PER_CHAR = 40;
 
 type Step = { kind: 'frame'; frame: AudioFrame } | { kind: 'end' } | { kind: 'failed'; failure: TtsFailure };
 
-export function speakWithFailover(input: ReadableStream<string>, options: TtsFailoverOptions): ReadableStream<AudioFrame> {
+export function speakWithFailover(
+  input: ReadableStream<string>,
+  options: TtsFailoverOptions,
+): ReadableStream<AudioFrame> {
   const text = new SpokenText(input);
   let attempt: TtsAttempt | null = null;
   return new ReadableStream<AudioFrame>({
@@ -77,7 +80,10 @@ class TtsAttempt {
 
   async next(): Promise<Step> {
     for (;;) {
-      this.#read ??= this.#reader.read().then((read) => ({ read }), (error: unknown) => ({ error }));
+      this.#read ??= this.#reader.read().then(
+        (read) => ({ read }),
+        (error: unknown) => ({ error }),
+      );
       const waitMs = this.#deadlineAtMs() - performance.now();
       const next = await withinMs(Promise.race([this.#read, this.#text.changed().then(() => 'text' as const)]), waitMs);
       if (next === 'text') continue;
@@ -107,16 +113,27 @@ class TtsAttempt {
 
   #stalled(): Step {
     if (this.#lastAudioAtMs === null) {
-      return { kind: 'failed', failure: { cause: 'stalled', message: `TTS stalled: no audio within ${this.#deadlines.ttsFirstAudioMs} ms` } };
+      return {
+        kind: 'failed',
+        failure: { cause: 'stalled', message: `TTS stalled: no audio within ${this.#deadlines.ttsFirstAudioMs} ms` },
+      };
     }
     if (this.#fullyVoiced()) return { kind: 'end' };
-    return { kind: 'failed', failure: { cause: 'stalled', message: `TTS stalled: no audio for ${this.#deadlines.ttsChunkGapMs} ms mid-utterance` } };
+    return {
+      kind: 'failed',
+      failure: {
+        cause: 'stalled',
+        message: `TTS stalled: no audio for ${this.#deadlines.ttsChunkGapMs} ms mid-utterance`,
+      },
+    };
   }
 
   /** A stream that ends before it said the text failed (a reset, an error after retries). */
   #ended(): Step {
     if (!this.#text.speakable || this.#fullyVoiced()) return { kind: 'end' };
-    return this.#failed(this.#lastAudioAtMs === null ? 'TTS ended without audio' : 'TTS ended before the utterance was said');
+    return this.#failed(
+      this.#lastAudioAtMs === null ? 'TTS ended without audio' : 'TTS ended before the utterance was said',
+    );
   }
 
   #fullyVoiced(): boolean {

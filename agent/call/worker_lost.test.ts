@@ -81,7 +81,11 @@ it('closes the row of a call whose process was killed as worker_lost, once its h
   sweep.start();
   try {
     const row = await closedRow(id, 10_000);
-    expect(row).toMatchObject({ end_reason: 'worker_lost', owner_id: agent.ownerId, details: { swept_at: expect.any(String) } });
+    expect(row).toMatchObject({
+      end_reason: 'worker_lost',
+      owner_id: agent.ownerId,
+      details: { swept_at: expect.any(String) },
+    });
     expect((row.ended_at as Date).getTime()).toBe(lastBeat.getTime());
   } finally {
     sweep.stop();

@@ -82,8 +82,15 @@ interface InFlight {
 export class CachedConfigSource implements ConfigSource {
   readonly backend: ConfigBackend;
   readonly stats: ConfigSourceStats = {
-    fetches: 0, fetchFailures: 0, cacheHits: 0, lastKnownAnswers: 0, changesApplied: 0, staleDiscarded: 0,
-    resyncs: 0, deliveryLive: false, deliveryProblem: null,
+    fetches: 0,
+    fetchFailures: 0,
+    cacheHits: 0,
+    lastKnownAnswers: 0,
+    changesApplied: 0,
+    staleDiscarded: 0,
+    resyncs: 0,
+    deliveryLive: false,
+    deliveryProblem: null,
   };
   private readonly options: Required<Omit<CachedConfigSourceOptions, 'logger'>>;
   private readonly log: ConfigLogger;
@@ -139,20 +146,31 @@ export class CachedConfigSource implements ConfigSource {
       const timeoutMs = this.options.fetchTimeoutMs;
       const resolved = await withTimeout(this.fetch(key), {
         timeoutMs,
-        error: () => new AppError('timeout', `The config database did not answer within ${timeoutMs} ms.`, { retryable: true }),
+        error: () =>
+          new AppError('timeout', `The config database did not answer within ${timeoutMs} ms.`, { retryable: true }),
       });
       return { resolved, origin: 'database' };
     } catch (error) {
       const known = this.entries.get(key);
       if (known) {
         this.stats.lastKnownAnswers += 1;
-        this.log.warn({ ...errorFields(error), 'pii.dialed_number': key, config_id: known.resolved.config?.id ?? null,
-          version: known.resolved.config?.version ?? null }, 'database unreachable: answering with the last known config');
+        this.log.warn(
+          {
+            ...errorFields(error),
+            'pii.dialed_number': key,
+            config_id: known.resolved.config?.id ?? null,
+            version: known.resolved.config?.version ?? null,
+          },
+          'database unreachable: answering with the last known config',
+        );
         return { resolved: known.resolved, origin: 'last_known' };
       }
       throw error instanceof AppError
         ? error
-        : new AppError('unavailable', 'The config database is unreachable and this number has no last known config.', { cause: error, retryable: true });
+        : new AppError('unavailable', 'The config database is unreachable and this number has no last known config.', {
+            cause: error,
+            retryable: true,
+          });
     }
   }
 
@@ -189,7 +207,10 @@ export class CachedConfigSource implements ConfigSource {
     const cap = Math.max(0, Math.min(limit, this.options.maxEntries));
     let numbers: string[];
     try {
-      numbers = cap === 0 ? [] : await this.backend.listConfiguredNumbers(cap, AbortSignal.timeout(this.options.fetchTimeoutMs * 4));
+      numbers =
+        cap === 0
+          ? []
+          : await this.backend.listConfiguredNumbers(cap, AbortSignal.timeout(this.options.fetchTimeoutMs * 4));
     } catch (error) {
       this.stats.fetchFailures += 1;
       this.log.warn({ ...errorFields(error) }, 'config preload failed: calls resolve from the database');
@@ -199,8 +220,16 @@ export class CachedConfigSource implements ConfigSource {
     const keys = [...new Set(numbers.map(cacheKey))].filter((key) => !this.entries.has(key)).slice(0, room);
     await this.refetch(keys, 'preload', PRELOAD_BATCH_SIZE);
     const loaded = keys.filter((key) => this.entries.has(key)).length;
-    const result = { listed: numbers.length, loaded, failed: loaded < keys.length, durationMs: performance.now() - started };
-    this.log.info({ listed: result.listed, loaded, failed: result.failed, duration_ms: Math.round(result.durationMs) }, 'config cache preloaded');
+    const result = {
+      listed: numbers.length,
+      loaded,
+      failed: loaded < keys.length,
+      durationMs: performance.now() - started,
+    };
+    this.log.info(
+      { listed: result.listed, loaded, failed: result.failed, duration_ms: Math.round(result.durationMs) },
+      'config cache preloaded',
+    );
     return result;
   }
 
@@ -239,21 +268,31 @@ export class CachedConfigSource implements ConfigSource {
     if (this.closed) return;
     if (problem && this.stats.deliveryProblem !== problem.code) {
       this.stats.deliveryProblem = problem.code;
-      this.log.error({ problem: problem.code, detail: problem.detail, fix: problem.fix, reason, cached: this.entries.size },
-        'config delivery refused: live config changes are off until the project is fixed; calls resolve from the database');
+      this.log.error(
+        { problem: problem.code, detail: problem.detail, fix: problem.fix, reason, cached: this.entries.size },
+        'config delivery refused: live config changes are off until the project is fixed; calls resolve from the database',
+      );
       this.reportDeliveryProblem(problem);
     }
     if (!this.live) return;
     this.epoch += 1;
     this.live = false;
     this.stats.deliveryLive = false;
-    this.log.warn({ reason, cached: this.entries.size }, 'config delivery lost: cached configs are last known until it is back');
+    this.log.warn(
+      { reason, cached: this.entries.size },
+      'config delivery lost: cached configs are last known until it is back',
+    );
   }
 
   /** An open config issue the SIP doctor lists; best effort, bounded, never in a call's way. */
   private reportDeliveryProblem(problem: DeliveryProblem | null): void {
     const report = this.backend.reportDeliveryProblem?.(problem, AbortSignal.timeout(this.options.fetchTimeoutMs));
-    report?.catch((error: unknown) => this.log.warn({ ...errorFields(error), problem: problem?.code ?? null }, 'could not report the config delivery problem'));
+    report?.catch((error: unknown) =>
+      this.log.warn(
+        { ...errorFields(error), problem: problem?.code ?? null },
+        'could not report the config delivery problem',
+      ),
+    );
   }
 
   private onChange(signal: ChangeSignal): void {
@@ -278,21 +317,19 @@ export class CachedConfigSource implements ConfigSource {
     const seq = this.beginFetch();
     const epoch = this.epoch;
     // The resolve gives up after fetchTimeoutMs; the round trip may still land and refresh the cache.
-    const promise = this.backend
-      .fetchOne(key, AbortSignal.timeout(this.options.fetchTimeoutMs * 4))
-      .then(
-        (resolved) => {
-          this.endFetch(key, seq);
-          this.apply(key, resolved, seq, epoch, reason);
-          // An older answer than the cache's was discarded: the caller gets the newer one.
-          return this.entries.get(key)?.resolved ?? resolved;
-        },
-        (error: unknown) => {
-          this.endFetch(key, seq);
-          this.stats.fetchFailures += 1;
-          throw error;
-        },
-      );
+    const promise = this.backend.fetchOne(key, AbortSignal.timeout(this.options.fetchTimeoutMs * 4)).then(
+      (resolved) => {
+        this.endFetch(key, seq);
+        this.apply(key, resolved, seq, epoch, reason);
+        // An older answer than the cache's was discarded: the caller gets the newer one.
+        return this.entries.get(key)?.resolved ?? resolved;
+      },
+      (error: unknown) => {
+        this.endFetch(key, seq);
+        this.stats.fetchFailures += 1;
+        throw error;
+      },
+    );
     this.inFlight.set(key, { seq, promise });
     return promise;
   }
@@ -300,7 +337,10 @@ export class CachedConfigSource implements ConfigSource {
   /** Several numbers in one round trip (or one, through the single-flight path). */
   private async refetch(keys: string[], reason: string, batchSize = BATCH_SIZE): Promise<void> {
     if (keys.length === 1) {
-      await this.fetch(keys[0]!, reason).then(() => undefined, (error: unknown) => this.refetchFailed(error, reason));
+      await this.fetch(keys[0]!, reason).then(
+        () => undefined,
+        (error: unknown) => this.refetchFailed(error, reason),
+      );
       return;
     }
     for (let i = 0; i < keys.length; i += batchSize) {
@@ -362,22 +402,45 @@ export class CachedConfigSource implements ConfigSource {
     const current = this.entries.get(key);
     if (current && (seq < current.seq || !isNotOlder(resolved, current.resolved))) {
       this.stats.staleDiscarded += 1;
-      this.log.debug({ 'pii.dialed_number': key, config_id: resolved.config?.id ?? null, version: resolved.config?.version ?? null,
-        cached_version: current.resolved.config?.version ?? null, reason }, 'discarded an older config resolution');
+      this.log.debug(
+        {
+          'pii.dialed_number': key,
+          config_id: resolved.config?.id ?? null,
+          version: resolved.config?.version ?? null,
+          cached_version: current.resolved.config?.version ?? null,
+          reason,
+        },
+        'discarded an older config resolution',
+      );
       return;
     }
     this.retryAttempt = 0;
     // A change that landed while this fetch was running may not be in its snapshot.
     const missedChange = this.recentChanges.some((c) => c.seq > seq && changeAffects(c.signal, key, resolved));
     const changed = current !== undefined && !sameResolution(current.resolved, resolved);
-    this.entries.set(key, { key, resolved, seq, epoch, dirty: missedChange, lastUsed: current?.lastUsed ?? Date.now() });
+    this.entries.set(key, {
+      key,
+      resolved,
+      seq,
+      epoch,
+      dirty: missedChange,
+      lastUsed: current?.lastUsed ?? Date.now(),
+    });
     this.evictIfFull();
     if (missedChange) void this.refetch([key], 'change during fetch');
     if (!changed) return;
     this.stats.changesApplied += 1;
-    this.log.info({ 'pii.dialed_number': key, config_id: resolved.config?.id ?? null, version: resolved.config?.version ?? null,
-      previous_version: current.resolved.config?.version ?? null, voice_id: resolved.config?.voice_id ?? null, reason },
-      'config change applied');
+    this.log.info(
+      {
+        'pii.dialed_number': key,
+        config_id: resolved.config?.id ?? null,
+        version: resolved.config?.version ?? null,
+        previous_version: current.resolved.config?.version ?? null,
+        voice_id: resolved.config?.voice_id ?? null,
+        reason,
+      },
+      'config change applied',
+    );
     for (const listener of [...(this.watchers.get(key) ?? [])]) {
       try {
         listener(resolved);
@@ -405,8 +468,11 @@ export class CachedConfigSource implements ConfigSource {
 
   private evictIfFull(): void {
     if (this.entries.size <= this.options.maxEntries) return;
-    const candidates = [...this.entries.values()].filter((e) => !this.watchers.has(e.key)).sort((a, b) => a.lastUsed - b.lastUsed);
-    for (const entry of candidates.slice(0, this.entries.size - this.options.maxEntries)) this.entries.delete(entry.key);
+    const candidates = [...this.entries.values()]
+      .filter((e) => !this.watchers.has(e.key))
+      .sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const entry of candidates.slice(0, this.entries.size - this.options.maxEntries))
+      this.entries.delete(entry.key);
   }
 }
 

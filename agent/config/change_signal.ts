@@ -16,7 +16,11 @@ const notifyRowSchema = z.object({
 
 const notifySchema = z.union([
   z.object({ table: z.enum(CONFIG_TABLES), op: z.enum(['insert', 'update', 'delete']), all: z.literal(true) }),
-  z.object({ table: z.enum(CONFIG_TABLES), op: z.enum(['insert', 'update', 'delete']), rows: z.array(notifyRowSchema) }),
+  z.object({
+    table: z.enum(CONFIG_TABLES),
+    op: z.enum(['insert', 'update', 'delete']),
+    rows: z.array(notifyRowSchema),
+  }),
 ]);
 
 /** A NOTIFY payload as a signal, or null when it is not one of ours. */
@@ -62,12 +66,14 @@ export function signalFromRealtime(change: RealtimeChange): ChangeSignal | null 
   if (errors.length > 0 && !records.every((record) => hasKey(table, record))) return { table, op, all: true };
   const rows = [change.new, change.old]
     .filter((record) => record && Object.keys(record).length > 0)
-    .map((record) => compactRow({
-      id: typeof record.id === 'string' ? record.id : undefined,
-      version: typeof record.version === 'number' ? record.version : undefined,
-      e164: typeof record.e164 === 'string' ? record.e164 : undefined,
-      voice_id: typeof record.voice_id === 'string' ? record.voice_id : undefined,
-    }));
+    .map((record) =>
+      compactRow({
+        id: typeof record.id === 'string' ? record.id : undefined,
+        version: typeof record.version === 'number' ? record.version : undefined,
+        e164: typeof record.e164 === 'string' ? record.e164 : undefined,
+        voice_id: typeof record.voice_id === 'string' ? record.voice_id : undefined,
+      }),
+    );
   if (rows.length === 0) return { table, op, all: true };
   return { table, op, rows: onlyTableKeys(table, rows) };
 }
@@ -85,8 +91,11 @@ function hasKey(table: ConfigTable, record: Record<string, unknown>): boolean {
 function onlyTableKeys(table: ConfigTable, rows: ChangedRow[]): ChangedRow[] {
   if (table === 'voices') return rows.map(({ voice_id }) => compactRow({ voice_id }));
   const keyed = rows.map(({ voice_id: _ignored, ...rest }) => rest);
-  return keyed.filter((row, index) =>
-    Object.keys(row).some((k) => k !== 'id') || !keyed.some((other, j) => j !== index && other.id === row.id && Object.keys(other).length > 1));
+  return keyed.filter(
+    (row, index) =>
+      Object.keys(row).some((k) => k !== 'id') ||
+      !keyed.some((other, j) => j !== index && other.id === row.id && Object.keys(other).length > 1),
+  );
 }
 
 function compactRow(row: ChangedRow): ChangedRow {

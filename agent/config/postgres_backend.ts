@@ -44,7 +44,8 @@ export const DEFAULT_POSTGRES_BACKEND_OPTIONS = {
 
 export class PostgresConfigBackend implements ConfigBackend {
   readonly kind = 'postgres';
-  private readonly options: Required<Omit<PostgresBackendOptions, 'logger' | 'postgresOptions'>> & Pick<PostgresBackendOptions, 'postgresOptions'>;
+  private readonly options: Required<Omit<PostgresBackendOptions, 'logger' | 'postgresOptions'>> &
+    Pick<PostgresBackendOptions, 'postgresOptions'>;
   private readonly log: ConfigLogger;
   private readonly sql: postgres.Sql;
   private events: DeliveryEvents | undefined;
@@ -66,17 +67,26 @@ export class PostgresConfigBackend implements ConfigBackend {
   }
 
   async fetchOne(dialedNumber: string, signal: AbortSignal): Promise<ResolvedAgentConfig> {
-    const rows = await this.run(signal, () => this.sql`select public.resolve_agent_config(${dialedNumber}) as resolved`);
+    const rows = await this.run(
+      signal,
+      () => this.sql`select public.resolve_agent_config(${dialedNumber}) as resolved`,
+    );
     return rows[0]!.resolved as ResolvedAgentConfig;
   }
 
   async fetchMany(dialedNumbers: string[], signal: AbortSignal): Promise<ResolvedAgentConfig[]> {
-    const rows = await this.run(signal, () => this.sql`select public.resolve_agent_configs(${this.sql.array(dialedNumbers)}::text[]) as resolved`);
+    const rows = await this.run(
+      signal,
+      () => this.sql`select public.resolve_agent_configs(${this.sql.array(dialedNumbers)}::text[]) as resolved`,
+    );
     return rows[0]!.resolved as ResolvedAgentConfig[];
   }
 
   async listConfiguredNumbers(limit: number, signal: AbortSignal): Promise<string[]> {
-    const rows = await this.run(signal, () => this.sql`select public.list_configured_numbers(${limit}::integer) as numbers`);
+    const rows = await this.run(
+      signal,
+      () => this.sql`select public.list_configured_numbers(${limit}::integer) as numbers`,
+    );
     return rows[0]!.numbers as string[];
   }
 
@@ -103,7 +113,10 @@ export class PostgresConfigBackend implements ConfigBackend {
   }
 
   /** Runs a query, giving up when `signal` aborts; errors become AppErrors. */
-  private async run<T>(signal: AbortSignal, query: () => postgres.PendingQuery<postgres.Row[]> & Promise<T>): Promise<T> {
+  private async run<T>(
+    signal: AbortSignal,
+    query: () => postgres.PendingQuery<postgres.Row[]> & Promise<T>,
+  ): Promise<T> {
     if (signal.aborted) throw toAppError(signal.reason);
     const pending = query();
     const abort = () => pending.cancel();

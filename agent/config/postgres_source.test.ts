@@ -52,7 +52,12 @@ describe('Postgres config source', () => {
     expect((await source.resolve(agent.e164)).origin).toBe('cache');
 
     const applied = logger.entries.find((e) => e.message === 'config change applied');
-    expect(applied?.fields).toMatchObject({ config_id: agent.configId, version: 2, previous_version: 1, 'pii.dialed_number': agent.e164 });
+    expect(applied?.fields).toMatchObject({
+      config_id: agent.configId,
+      version: 2,
+      previous_version: 1,
+      'pii.dialed_number': agent.e164,
+    });
     // The number appears only under pii. keys.
     for (const entry of logger.entries) {
       for (const [key, value] of Object.entries(entry.fields)) {
@@ -176,7 +181,9 @@ describe('Postgres config source', () => {
       const during = await source.resolve(agent.e164);
       expect(during.origin).toBe('last_known');
       expect(during.resolved.config?.version).toBe(1);
-      await expect(source.resolve('+15550000000')).rejects.toMatchObject({ code: expect.stringMatching(/unavailable|timeout/) });
+      await expect(source.resolve('+15550000000')).rejects.toMatchObject({
+        code: expect.stringMatching(/unavailable|timeout/),
+      });
 
       // Changed while the worker could not hear about it: the NOTIFY is lost for good.
       await db.sql`update public.agent_configs set greeting = 'We moved!' where id = ${agent.configId}`;

@@ -15,7 +15,12 @@
 // until a ready message says changes flow, SUBSCRIBED alone is not trusted as live. Refusals a
 // retry cannot fix (the publication, a private-only project) are reported as a DeliveryProblem,
 // which the cache logs at error level and shows in its stats.
-import { createClient, type RealtimeChannel, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
+import {
+  createClient,
+  type RealtimeChannel,
+  type SupabaseClient,
+  type SupabaseClientOptions,
+} from '@supabase/supabase-js';
 import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
 import { retryDelayMs } from '../../shared/retry.ts';
 import { CONFIG_TABLES, type ConfigBackend, type DeliveryEvents, type DeliveryProblem } from './backend.ts';
@@ -54,14 +59,17 @@ export const DEFAULT_SUPABASE_BACKEND_OPTIONS = {
   reconnectDelaysMs: [500, 1_000, 2_000, 5_000, 10_000],
 } as const;
 
-const SUBSCRIPTION_FIX = 'Put public.agent_configs, public.phone_numbers and public.voices in the supabase_realtime publication ' +
+const SUBSCRIPTION_FIX =
+  'Put public.agent_configs, public.phone_numbers and public.voices in the supabase_realtime publication ' +
   '(`npm run db:migrate` does) and let the service role SELECT them; the worker recreates its channel with backoff until Realtime subscribes.';
-const PRIVATE_ONLY_FIX = 'Allow public channels in the project\'s Realtime settings (private_only off): the worker\'s config channel is public. ' +
+const PRIVATE_ONLY_FIX =
+  "Allow public channels in the project's Realtime settings (private_only off): the worker's config channel is public. " +
   'Until then every call resolves from the database, and live calls see config changes only at the periodic reconcile.';
 
 /** A join refusal that retrying will not fix, as a DeliveryProblem; undefined for anything transient. */
 export function deliveryProblemFrom(message: string): DeliveryProblem | undefined {
-  if (/\bPrivateOnly\b|only allows private channels/.test(message)) return { code: 'realtime_private_only', detail: message, fix: PRIVATE_ONLY_FIX };
+  if (/\bPrivateOnly\b|only allows private channels/.test(message))
+    return { code: 'realtime_private_only', detail: message, fix: PRIVATE_ONLY_FIX };
   if (/RealtimeDisabledForConfiguration|Unable to subscribe to changes/.test(message)) {
     return { code: 'realtime_subscription_failed', detail: message, fix: SUBSCRIPTION_FIX };
   }
@@ -72,7 +80,13 @@ export class SupabaseConfigBackend implements ConfigBackend {
   readonly kind = 'supabase';
   /** Channels created so far (the first one included). */
   channelsCreated = 0;
-  private readonly options: SupabaseBackendOptions & Required<Pick<SupabaseBackendOptions, 'watchdogMs' | 'startTimeoutMs' | 'recreateDelaysMs' | 'heartbeatIntervalMs' | 'reconnectDelaysMs'>>;
+  private readonly options: SupabaseBackendOptions &
+    Required<
+      Pick<
+        SupabaseBackendOptions,
+        'watchdogMs' | 'startTimeoutMs' | 'recreateDelaysMs' | 'heartbeatIntervalMs' | 'reconnectDelaysMs'
+      >
+    >;
   private readonly log: ConfigLogger;
   private readonly client: SupabaseClient;
   private events: DeliveryEvents | undefined;
@@ -106,19 +120,25 @@ export class SupabaseConfigBackend implements ConfigBackend {
   }
 
   async fetchOne(dialedNumber: string, signal: AbortSignal): Promise<ResolvedAgentConfig> {
-    const { data, error, status } = await this.client.rpc('resolve_agent_config', { p_dialed_number: dialedNumber }).abortSignal(signal);
+    const { data, error, status } = await this.client
+      .rpc('resolve_agent_config', { p_dialed_number: dialedNumber })
+      .abortSignal(signal);
     if (error) throw rpcError('resolve_agent_config', error, status);
     return data as ResolvedAgentConfig;
   }
 
   async fetchMany(dialedNumbers: string[], signal: AbortSignal): Promise<ResolvedAgentConfig[]> {
-    const { data, error, status } = await this.client.rpc('resolve_agent_configs', { p_dialed_numbers: dialedNumbers }).abortSignal(signal);
+    const { data, error, status } = await this.client
+      .rpc('resolve_agent_configs', { p_dialed_numbers: dialedNumbers })
+      .abortSignal(signal);
     if (error) throw rpcError('resolve_agent_configs', error, status);
     return data as ResolvedAgentConfig[];
   }
 
   async listConfiguredNumbers(limit: number, signal: AbortSignal): Promise<string[]> {
-    const { data, error, status } = await this.client.rpc('list_configured_numbers', { p_limit: limit }).abortSignal(signal);
+    const { data, error, status } = await this.client
+      .rpc('list_configured_numbers', { p_limit: limit })
+      .abortSignal(signal);
     if (error) throw rpcError('list_configured_numbers', error, status);
     return data as string[];
   }
@@ -136,7 +156,10 @@ export class SupabaseConfigBackend implements ConfigBackend {
       this.firstOutcome = resolve;
       const timer = setTimeout(() => {
         if (!this.firstOutcome) return;
-        this.log.warn({ timeout_ms: this.options.startTimeoutMs }, 'config channel not answering yet: starting without live changes, still trying');
+        this.log.warn(
+          { timeout_ms: this.options.startTimeoutMs },
+          'config channel not answering yet: starting without live changes, still trying',
+        );
         this.settleStart();
       }, this.options.startTimeoutMs);
       timer.unref();
@@ -234,7 +257,8 @@ export class SupabaseConfigBackend implements ConfigBackend {
     if (this.watchdog) return;
     this.watchdog = setTimeout(() => {
       this.watchdog = undefined;
-      if (generation === this.generation && !this.subscribed && !this.closed) this.recreate('watchdog: not subscribed in time');
+      if (generation === this.generation && !this.subscribed && !this.closed)
+        this.recreate('watchdog: not subscribed in time');
     }, this.options.watchdogMs);
     this.watchdog.unref();
   }

@@ -10,10 +10,23 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
 
 export function rpcError(fn: string, error: { message: string; code?: string }, status: number): AppError {
   if (status === 0) {
-    return new AppError('unavailable', `Supabase did not answer ${fn} (${error.message}).`, { cause: error, retryable: true });
+    return new AppError('unavailable', `Supabase did not answer ${fn} (${error.message}).`, {
+      cause: error,
+      retryable: true,
+    });
   }
-  const failure = error.code && SQLSTATE.test(error.code) ? classifyPostgresError(error) : isRetryableStatus(status) ? 'unreachable' : 'refused';
+  const failure =
+    error.code && SQLSTATE.test(error.code)
+      ? classifyPostgresError(error)
+      : isRetryableStatus(status)
+        ? 'unreachable'
+        : 'refused';
   const detail = `HTTP ${status} ${error.code ?? ''} ${error.message}`.replace(/\s+/g, ' ').trim();
-  if (failure === 'refused') return new AppError('invalid_request', `Supabase refused ${fn}: ${detail}`, { cause: error });
-  return new AppError(failure === 'timeout' ? 'timeout' : 'unavailable', `Supabase could not run ${fn} now (${detail}).`, { cause: error, retryable: true });
+  if (failure === 'refused')
+    return new AppError('invalid_request', `Supabase refused ${fn}: ${detail}`, { cause: error });
+  return new AppError(
+    failure === 'timeout' ? 'timeout' : 'unavailable',
+    `Supabase could not run ${fn} now (${detail}).`,
+    { cause: error, retryable: true },
+  );
 }

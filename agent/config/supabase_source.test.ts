@@ -62,7 +62,11 @@ interface Started {
 }
 
 /** Starts a source; unless `live` is false (delivery cannot come up), waits until it is live and refetched. */
-async function startSource(backend: Partial<SupabaseBackendOptions> = {}, options: CachedConfigSourceOptions = {}, live = true): Promise<Started> {
+async function startSource(
+  backend: Partial<SupabaseBackendOptions> = {},
+  options: CachedConfigSourceOptions = {},
+  live = true,
+): Promise<Started> {
   const supabase = new SupabaseConfigBackend({
     supabaseUrl: fake.url,
     serviceRoleKey: fake.serviceRoleKey,
@@ -108,7 +112,10 @@ describe.each(SERVERS)('Supabase config source, on $server', (mode) => {
     expect(next.config?.system_prompt).toBe('Speak like a pirate.');
     expect(next.config?.version).toBe(2);
     expect(fake.realtime.stats.messagesSent).toBeGreaterThan(sent);
-    expect(logger.entries.find((e) => e.message === 'config change applied')?.fields).toMatchObject({ version: 2, config_id: agent.configId });
+    expect(logger.entries.find((e) => e.message === 'config change applied')?.fields).toMatchObject({
+      version: 2,
+      config_id: agent.configId,
+    });
   });
 
   it('answers a warm resolve with zero rpc round trips', async () => {
@@ -142,7 +149,10 @@ describe.each(SERVERS)('Supabase config source, on $server', (mode) => {
     const seen: ResolvedAgentConfig[] = [];
     source.watch(target.e164, (next) => seen.push(next));
     await db.sql`update public.agent_configs set system_prompt = 'Preloaded, still live.' where id = ${target.configId}`;
-    expect((await eventually(() => seen[0])).config).toMatchObject({ system_prompt: 'Preloaded, still live.', version: 2 });
+    expect((await eventually(() => seen[0])).config).toMatchObject({
+      system_prompt: 'Preloaded, still live.',
+      version: 2,
+    });
     expect(await source.resolve(target.e164)).toMatchObject({ origin: 'cache', resolved: { config: { version: 2 } } });
   });
 
@@ -179,23 +189,24 @@ describe.each(SERVERS)('Supabase config source, on $server', (mode) => {
     expect(next.config?.llm_model).toBe('gpt-4.1-mini');
   });
 
-  if (!mode.honorWait) it('refetches on the ready message when the server does not hold the join (changes in the gap)', async () => {
-    const agent = await seedAgent(db);
-    fake.realtime.knobs.readyDelayMs = 400;
-    const sentChanges: string[] = [];
-    fake.realtime.onChangeSent = (change) => sentChanges.push(change.table);
-    try {
-      const { source } = await startSource();
-      const seen = await watched(source, agent);
-      expect(fake.realtime.readyChannels()).toBe(0);
-      await db.sql`update public.agent_configs set greeting = 'Early bird' where id = ${agent.configId}`;
-      const next = await eventually(() => seen[0]);
-      expect(next.config?.greeting).toBe('Early bird');
-      expect(sentChanges).toEqual([]); // delivered by the refetch, not by Realtime
-    } finally {
-      fake.realtime.onChangeSent = undefined;
-    }
-  });
+  if (!mode.honorWait)
+    it('refetches on the ready message when the server does not hold the join (changes in the gap)', async () => {
+      const agent = await seedAgent(db);
+      fake.realtime.knobs.readyDelayMs = 400;
+      const sentChanges: string[] = [];
+      fake.realtime.onChangeSent = (change) => sentChanges.push(change.table);
+      try {
+        const { source } = await startSource();
+        const seen = await watched(source, agent);
+        expect(fake.realtime.readyChannels()).toBe(0);
+        await db.sql`update public.agent_configs set greeting = 'Early bird' where id = ${agent.configId}`;
+        const next = await eventually(() => seen[0]);
+        expect(next.config?.greeting).toBe('Early bird');
+        expect(sentChanges).toEqual([]); // delivered by the refetch, not by Realtime
+      } finally {
+        fake.realtime.onChangeSent = undefined;
+      }
+    });
 
   it('never lets an older answer replace a newer one', async () => {
     const agent = await seedAgent(db);
@@ -245,7 +256,12 @@ describe.each(SERVERS)('Supabase config source, on $server', (mode) => {
     await fake.stop();
     const started = Date.now();
     const source = new CachedConfigSource(
-      new SupabaseConfigBackend({ supabaseUrl: fake.url, serviceRoleKey: fake.serviceRoleKey, reconnectDelaysMs: [50], startTimeoutMs: 300 }),
+      new SupabaseConfigBackend({
+        supabaseUrl: fake.url,
+        serviceRoleKey: fake.serviceRoleKey,
+        reconnectDelaysMs: [50],
+        startTimeoutMs: 300,
+      }),
       { reconcileIntervalMs: 0, fetchTimeoutMs: 300 },
     );
     open.push(source);
@@ -289,14 +305,20 @@ describe.each(SERVERS)('Supabase config source, on $server', (mode) => {
     const logger = recordingLogger();
     await db.sql`alter publication supabase_realtime drop table public.agent_configs`;
     try {
-      const { source, backend } = await startSource({ startTimeoutMs: 300, recreateDelaysMs: [50, 100, 200] }, { logger }, false);
+      const { source, backend } = await startSource(
+        { startTimeoutMs: 300, recreateDelaysMs: [50, 100, 200] },
+        { logger },
+        false,
+      );
       const seen = await watched(source, agent);
       // Realtime says so (a rejected join, or an ok join and then a system error): delivery is
       // lost, said at error level with the server's words, and the channel is recreated.
       await eventually(() => backend.channelsCreated >= 3 || undefined);
       expect(source.stats.deliveryLive).toBe(false);
       expect(source.stats.deliveryProblem).toBe('realtime_subscription_failed');
-      const error = logger.entries.find((e) => e.level === 'error' && e.fields.problem === 'realtime_subscription_failed');
+      const error = logger.entries.find(
+        (e) => e.level === 'error' && e.fields.problem === 'realtime_subscription_failed',
+      );
       expect(error?.fields.detail).toMatch(/Unable to subscribe to changes.*table: agent_configs/);
       expect(await source.resolve(agent.e164)).toMatchObject({ origin: 'database' }); // never a stale cache hit
 
@@ -363,13 +385,19 @@ describe.each(SERVERS)('Supabase config source, on $server', (mode) => {
     const { source } = await startSource({ startTimeoutMs: 300 }, { logger }, false);
     await eventually(() => source.stats.deliveryProblem === 'realtime_private_only' || undefined);
     const errors = logger.entries.filter((e) => e.level === 'error' && e.fields.problem === 'realtime_private_only');
-    expect(errors[0]?.fields).toMatchObject({ detail: expect.stringContaining('PrivateOnly'), fix: expect.stringContaining('private') });
+    expect(errors[0]?.fields).toMatchObject({
+      detail: expect.stringContaining('PrivateOnly'),
+      fix: expect.stringContaining('private'),
+    });
     for (let i = 0; i < 3; i += 1) expect((await source.resolve(agent.e164)).origin).toBe('database');
     expect(errors).toHaveLength(1); // once per episode, not once per retry
     // The operator sees it where the SIP doctor and sip-status look: an open config issue.
     const openIssue = () => db.sql`select code, severity from public.config_issues
       where subject_type = 'worker' and subject_id = 'realtime' and resolved_at is null`;
-    expect(await until(async () => (await openIssue())[0])).toEqual({ code: 'realtime_private_only', severity: 'error' });
+    expect(await until(async () => (await openIssue())[0])).toEqual({
+      code: 'realtime_private_only',
+      severity: 'error',
+    });
 
     fake.realtime.knobs.privateOnly = false;
     await eventually(() => source.stats.deliveryLive || undefined);

@@ -26,7 +26,13 @@ export interface CallMessageRow {
   urgent: boolean;
 }
 
-export type CallOutcomeKind = 'message_taken' | 'transferred' | 'question_answered' | 'spam' | 'caller_hung_up_early' | 'other';
+export type CallOutcomeKind =
+  | 'message_taken'
+  | 'transferred'
+  | 'question_answered'
+  | 'spam'
+  | 'caller_hung_up_early'
+  | 'other';
 
 export const CALL_OUTCOMES: readonly CallOutcomeKind[] = [
   'message_taken',
@@ -39,7 +45,13 @@ export const CALL_OUTCOMES: readonly CallOutcomeKind[] = [
 
 /** The post-call analysis, with the call's LLM token totals (the analysis's own tokens included). */
 export type CallAnalysisRow =
-  | { status: 'done'; summary: string; outcome: CallOutcomeKind; llm_prompt_tokens: number; llm_completion_tokens: number }
+  | {
+      status: 'done';
+      summary: string;
+      outcome: CallOutcomeKind;
+      llm_prompt_tokens: number;
+      llm_completion_tokens: number;
+    }
   | { status: 'failed'; error: string; llm_prompt_tokens: number; llm_completion_tokens: number }
   | { status: 'skipped' };
 
@@ -47,5 +59,9 @@ export type CallAnalysisRow =
 export function callAnalysisRecord(analysis: CallAnalysisRow): Record<string, unknown> {
   if (analysis.status === 'skipped') return { status: 'skipped' };
   const whole = (n: number) => (Number.isFinite(n) ? Math.max(0, Math.round(n)) : null);
-  return { ...analysis, llm_prompt_tokens: whole(analysis.llm_prompt_tokens), llm_completion_tokens: whole(analysis.llm_completion_tokens) };
+  return {
+    ...analysis,
+    llm_prompt_tokens: whole(analysis.llm_prompt_tokens),
+    llm_completion_tokens: whole(analysis.llm_completion_tokens),
+  };
 }

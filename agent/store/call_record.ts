@@ -14,7 +14,9 @@ export function callEndRecord(completion: CallCompletion): Record<string, unknow
     turns: whole(completion.turns) ?? 0,
     latency_p50_ms: whole(completion.latency_p50_ms),
     latency_p90_ms: whole(completion.latency_p90_ms),
-    stt_seconds: Number.isFinite(completion.stt_seconds) ? Math.max(0, Math.round(completion.stt_seconds * 100) / 100) : 0,
+    stt_seconds: Number.isFinite(completion.stt_seconds)
+      ? Math.max(0, Math.round(completion.stt_seconds * 100) / 100)
+      : 0,
     llm_prompt_tokens: whole(completion.llm_prompt_tokens) ?? 0,
     llm_completion_tokens: whole(completion.llm_completion_tokens) ?? 0,
     tts_characters: whole(completion.tts_characters) ?? 0,

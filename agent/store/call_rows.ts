@@ -20,8 +20,15 @@ export interface CallStart {
 }
 
 export type CallEndReason =
-  | 'caller_hangup' | 'agent_hangup' | 'transferred' | 'max_duration' | 'silence_timeout'
-  | 'unknown_number' | 'provider_error' | 'worker_shutdown' | 'error'
+  | 'caller_hangup'
+  | 'agent_hangup'
+  | 'transferred'
+  | 'max_duration'
+  | 'silence_timeout'
+  | 'unknown_number'
+  | 'provider_error'
+  | 'worker_shutdown'
+  | 'error'
   /** Only the sweep writes it: the worker running the call stopped sending heartbeats. */
   | 'worker_lost';
 

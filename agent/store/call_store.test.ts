@@ -26,18 +26,27 @@ interface StoreUnderTest {
 }
 
 const backends: Array<[string, () => Promise<StoreUnderTest>]> = [
-  ['postgres', async () => {
-    const store = new PostgresCallStore({ databaseUrl: db.url });
-    return { store, close: () => store.close() };
-  }],
-  ['supabase', async () => {
-    const fake = await startSupabaseFake({ databaseUrl: db.url });
-    const store = createCallStore({ kind: 'supabase', supabaseUrl: fake.url, serviceRoleKey: fake.serviceRoleKey });
-    return { store, close: async () => {
-      await store.close?.();
-      await fake.close();
-    } };
-  }],
+  [
+    'postgres',
+    async () => {
+      const store = new PostgresCallStore({ databaseUrl: db.url });
+      return { store, close: () => store.close() };
+    },
+  ],
+  [
+    'supabase',
+    async () => {
+      const fake = await startSupabaseFake({ databaseUrl: db.url });
+      const store = createCallStore({ kind: 'supabase', supabaseUrl: fake.url, serviceRoleKey: fake.serviceRoleKey });
+      return {
+        store,
+        close: async () => {
+          await store.close?.();
+          await fake.close();
+        },
+      };
+    },
+  ],
 ];
 
 describe.each(backends)('%s call store', (_name, open) => {
@@ -47,7 +56,10 @@ describe.each(backends)('%s call store', (_name, open) => {
   });
   afterAll(() => subject.close());
 
-  const startOf = (agent: { ownerId: string; configId: string; e164: string }, sipCallId: string | null): CallStart => ({
+  const startOf = (
+    agent: { ownerId: string; configId: string; e164: string },
+    sipCallId: string | null,
+  ): CallStart => ({
     room_name: `call-${crypto.randomUUID()}`,
     livekit_call_id: sipCallId,
     trunk_id: 'ST_trunk',
@@ -62,9 +74,17 @@ describe.each(backends)('%s call store', (_name, open) => {
   });
 
   const endOf = (endReason: CallCompletion['end_reason'], at = '2026-11-25T10:03:00.000Z'): CallCompletion => ({
-    answered_at: '2026-11-25T10:00:01.000Z', ended_at: at, end_reason: endReason,
-    turns: 7, latency_p50_ms: 812.4, latency_p90_ms: 1240.6, stt_seconds: 171.256,
-    llm_prompt_tokens: 5400, llm_completion_tokens: 610, tts_characters: 1893, details: { transferred: false },
+    answered_at: '2026-11-25T10:00:01.000Z',
+    ended_at: at,
+    end_reason: endReason,
+    turns: 7,
+    latency_p50_ms: 812.4,
+    latency_p90_ms: 1240.6,
+    stt_seconds: 171.256,
+    llm_prompt_tokens: 5400,
+    llm_completion_tokens: 610,
+    tts_characters: 1893,
+    details: { transferred: false },
   });
   const rowOf = async (id: string) => (await db.sql`select * from public.calls where id = ${id}`)[0]!;
 
@@ -73,13 +93,26 @@ describe.each(backends)('%s call store', (_name, open) => {
     const callId = crypto.randomUUID();
     const start = startOf(agent, `SCL_${crypto.randomUUID()}`);
     expect(await subject.store.recordCall(callId, start)).toBe(callId);
-    expect(await rowOf(callId)).toMatchObject({ owner_id: agent.ownerId, agent_config_id: agent.configId, config_source: 'cache', ended_at: null, turns: 0 });
+    expect(await rowOf(callId)).toMatchObject({
+      owner_id: agent.ownerId,
+      agent_config_id: agent.configId,
+      config_source: 'cache',
+      ended_at: null,
+      turns: 0,
+    });
 
     expect(await subject.store.recordCall(callId, start, endOf('caller_hangup'))).toBe(callId);
     const done = await rowOf(callId);
     expect(done).toMatchObject({
-      end_reason: 'caller_hangup', turns: 7, latency_p50_ms: 812, latency_p90_ms: 1241, stt_seconds: '171.26',
-      llm_prompt_tokens: 5400, llm_completion_tokens: 610, tts_characters: 1893, details: { transferred: false },
+      end_reason: 'caller_hangup',
+      turns: 7,
+      latency_p50_ms: 812,
+      latency_p90_ms: 1241,
+      stt_seconds: '171.26',
+      llm_prompt_tokens: 5400,
+      llm_completion_tokens: 610,
+      tts_characters: 1893,
+      details: { transferred: false },
     });
     expect(done.ended_at.toISOString()).toBe('2026-11-25T10:03:00.000Z');
     expect(done.answered_at.toISOString()).toBe('2026-11-25T10:00:01.000Z');
@@ -98,7 +131,11 @@ describe.each(backends)('%s call store', (_name, open) => {
     const first = crypto.randomUUID();
     await subject.store.recordCall(first, startOf(agent, sipCallId));
     await subject.store.recordCall(first, startOf(agent, sipCallId));
-    const second = await subject.store.recordCall(crypto.randomUUID(), startOf(agent, sipCallId), endOf('caller_hangup'));
+    const second = await subject.store.recordCall(
+      crypto.randomUUID(),
+      startOf(agent, sipCallId),
+      endOf('caller_hangup'),
+    );
     expect(second).toBe(first);
     const rows = await db.sql`select id, end_reason from public.calls where livekit_call_id = ${sipCallId}`;
     expect(rows).toEqual([{ id: first, end_reason: 'caller_hangup' }]);
@@ -107,14 +144,31 @@ describe.each(backends)('%s call store', (_name, open) => {
   it('records an unknown-number call with no owner or config', async () => {
     const callId = crypto.randomUUID();
     const start: CallStart = {
-      room_name: 'call-unknown', livekit_call_id: null, trunk_id: null, dispatch_rule_id: null, caller_number: null,
-      dialed_number: '+15550001111', owner_id: null, agent_config_id: null, config_version: null, config_source: 'default',
+      room_name: 'call-unknown',
+      livekit_call_id: null,
+      trunk_id: null,
+      dispatch_rule_id: null,
+      caller_number: null,
+      dialed_number: '+15550001111',
+      owner_id: null,
+      agent_config_id: null,
+      config_version: null,
+      config_source: 'default',
       started_at: new Date().toISOString(),
     };
     await subject.store.recordCall(callId, start);
     await subject.store.recordCall(callId, start, {
-      answered_at: null, ended_at: new Date().toISOString(), end_reason: 'unknown_number', turns: 0, latency_p50_ms: null,
-      latency_p90_ms: null, stt_seconds: 0, llm_prompt_tokens: 0, llm_completion_tokens: 0, tts_characters: 0, details: {},
+      answered_at: null,
+      ended_at: new Date().toISOString(),
+      end_reason: 'unknown_number',
+      turns: 0,
+      latency_p50_ms: null,
+      latency_p90_ms: null,
+      stt_seconds: 0,
+      llm_prompt_tokens: 0,
+      llm_completion_tokens: 0,
+      tts_characters: 0,
+      details: {},
     });
     expect(await rowOf(callId)).toMatchObject({ end_reason: 'unknown_number', owner_id: null });
   });
@@ -124,14 +178,23 @@ describe.each(backends)('%s call store', (_name, open) => {
     await db.sql`delete from public.agent_configs where id = ${agent.configId}`;
     const callId = crypto.randomUUID();
     await subject.store.recordCall(callId, startOf(agent, `SCL_${crypto.randomUUID()}`));
-    expect(await rowOf(callId)).toMatchObject({ owner_id: agent.ownerId, agent_config_id: null, config_version: 1, ended_at: null });
+    expect(await rowOf(callId)).toMatchObject({
+      owner_id: agent.ownerId,
+      agent_config_id: null,
+      config_version: 1,
+      ended_at: null,
+    });
   });
 
   it('refuses, for good, a call whose owner was deleted (an account deletion deletes its calls)', async () => {
     const agent = await seedAgent(db);
     await db.sql`delete from auth.users where id = ${agent.ownerId}`;
     const write = subject.store.recordCall(crypto.randomUUID(), startOf(agent, `SCL_${crypto.randomUUID()}`));
-    await expect(write).rejects.toMatchObject({ name: 'AppError', retryable: false, message: expect.stringMatching(/owner_id|foreign key|violates/) });
+    await expect(write).rejects.toMatchObject({
+      name: 'AppError',
+      retryable: false,
+      message: expect.stringMatching(/owner_id|foreign key|violates/),
+    });
   });
 
   it('moves the heartbeat of an open row only', async () => {
@@ -185,7 +248,10 @@ describe('worker RPC grants', () => {
     ]) {
       await expect(db.as(owner, call)).rejects.toThrow(/permission denied for function/);
     }
-    const [row] = await db.as(serviceRolePersona(), (sql) => sql`select jsonb_array_length(public.resolve_agent_configs(array['+15551234567', '555'])) as n`);
+    const [row] = await db.as(
+      serviceRolePersona(),
+      (sql) => sql`select jsonb_array_length(public.resolve_agent_configs(array['+15551234567', '555'])) as n`,
+    );
     expect(row).toEqual({ n: 2 });
   });
 });

@@ -38,17 +38,50 @@ function proxyTo(url: string): Promise<TcpProxy> {
 }
 
 const backends: Array<[string, () => { store: CallStore; proxy: TcpProxy }]> = [
-  ['postgres', () => ({ proxy: dbProxy, store: new PostgresCallStore({ databaseUrl: dbProxy.rewrite(db.url), timeoutMs: TIMEOUT_MS, connectTimeoutMs: 500 }) })],
-  ['supabase', () => ({ proxy: apiProxy, store: new SupabaseCallStore({ supabaseUrl: apiProxy.rewrite(supabase.url), serviceRoleKey: supabase.serviceRoleKey, timeoutMs: TIMEOUT_MS }) })],
+  [
+    'postgres',
+    () => ({
+      proxy: dbProxy,
+      store: new PostgresCallStore({
+        databaseUrl: dbProxy.rewrite(db.url),
+        timeoutMs: TIMEOUT_MS,
+        connectTimeoutMs: 500,
+      }),
+    }),
+  ],
+  [
+    'supabase',
+    () => ({
+      proxy: apiProxy,
+      store: new SupabaseCallStore({
+        supabaseUrl: apiProxy.rewrite(supabase.url),
+        serviceRoleKey: supabase.serviceRoleKey,
+        timeoutMs: TIMEOUT_MS,
+      }),
+    }),
+  ],
 ];
 
 const start = (): CallStart => ({
-  room_name: `call-${crypto.randomUUID()}`, livekit_call_id: null, trunk_id: null, dispatch_rule_id: null, caller_number: null,
-  dialed_number: null, owner_id: null, agent_config_id: null, config_version: null, config_source: 'default',
+  room_name: `call-${crypto.randomUUID()}`,
+  livekit_call_id: null,
+  trunk_id: null,
+  dispatch_rule_id: null,
+  caller_number: null,
+  dialed_number: null,
+  owner_id: null,
+  agent_config_id: null,
+  config_version: null,
+  config_source: 'default',
   started_at: new Date().toISOString(),
 });
 
-const FAULTS: ProxyMode[] = [{ kind: 'refuse' }, { kind: 'reset' }, { kind: 'stall' }, { kind: 'stall_after', bytes: 5 }];
+const FAULTS: ProxyMode[] = [
+  { kind: 'refuse' },
+  { kind: 'reset' },
+  { kind: 'stall' },
+  { kind: 'stall_after', bytes: 5 },
+];
 
 describe.each(backends)('%s call store with a misbehaving database', (name, open) => {
   let store: CallStore;
@@ -61,24 +94,39 @@ describe.each(backends)('%s call store with a misbehaving database', (name, open
     await store.close?.();
   });
 
-  it.each(FAULTS)('settles every request within its deadline when the database does $kind, then works again', async (fault) => {
-    await store.recordCall(crypto.randomUUID(), start()); // a warm pool: the fault hits open connections too
-    await proxy.setMode(fault);
-    for (const request of [() => store.recordCall(crypto.randomUUID(), start()), () => store.heartbeat(crypto.randomUUID()), () => store.sweepLostCalls(60_000)]) {
-      const began = performance.now();
-      const error = await request().then(() => null, (e: unknown) => e);
-      expect(error).toMatchObject({ name: 'AppError', retryable: true });
-      expect(performance.now() - began).toBeLessThan(SETTLES_WITHIN_MS);
-    }
-    await proxy.setMode({ kind: 'pass' });
-    const callId = crypto.randomUUID();
-    expect(await store.recordCall(callId, start())).toBe(callId);
-  }, 20_000);
+  it.each(FAULTS)(
+    'settles every request within its deadline when the database does $kind, then works again',
+    async (fault) => {
+      await store.recordCall(crypto.randomUUID(), start()); // a warm pool: the fault hits open connections too
+      await proxy.setMode(fault);
+      for (const request of [
+        () => store.recordCall(crypto.randomUUID(), start()),
+        () => store.heartbeat(crypto.randomUUID()),
+        () => store.sweepLostCalls(60_000),
+      ]) {
+        const began = performance.now();
+        const error = await request().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toMatchObject({ name: 'AppError', retryable: true });
+        expect(performance.now() - began).toBeLessThan(SETTLES_WITHIN_MS);
+      }
+      await proxy.setMode({ kind: 'pass' });
+      const callId = crypto.randomUUID();
+      expect(await store.recordCall(callId, start())).toBe(callId);
+    },
+    20_000,
+  );
 
-  if (name === 'postgres') it('names the deadline in its error when the database freezes', async () => {
-    await store.recordCall(crypto.randomUUID(), start());
-    await proxy.setMode({ kind: 'stall' });
-    await expect(store.recordCall(crypto.randomUUID(), start())).rejects.toMatchObject({ code: 'timeout', message: `The calls database did not answer record_call within ${TIMEOUT_MS} ms.` });
-    await proxy.setMode({ kind: 'pass' });
-  });
+  if (name === 'postgres')
+    it('names the deadline in its error when the database freezes', async () => {
+      await store.recordCall(crypto.randomUUID(), start());
+      await proxy.setMode({ kind: 'stall' });
+      await expect(store.recordCall(crypto.randomUUID(), start())).rejects.toMatchObject({
+        code: 'timeout',
+        message: `The calls database did not answer record_call within ${TIMEOUT_MS} ms.`,
+      });
+      await proxy.setMode({ kind: 'pass' });
+    });
 });

@@ -27,11 +27,20 @@ afterAll(async () => {
 });
 
 const start = (): CallStart => ({
-  room_name: `call-${crypto.randomUUID()}`, livekit_call_id: null, trunk_id: null, dispatch_rule_id: null, caller_number: null,
-  dialed_number: null, owner_id: null, agent_config_id: null, config_version: null, config_source: 'default',
+  room_name: `call-${crypto.randomUUID()}`,
+  livekit_call_id: null,
+  trunk_id: null,
+  dispatch_rule_id: null,
+  caller_number: null,
+  dialed_number: null,
+  owner_id: null,
+  agent_config_id: null,
+  config_version: null,
+  config_source: 'default',
   started_at: new Date().toISOString(),
 });
-const endReason = async (id: string) => (await db.sql`select end_reason from public.calls where id = ${id}`)[0]!.end_reason as string | null;
+const endReason = async (id: string) =>
+  (await db.sql`select end_reason from public.calls where id = ${id}`)[0]!.end_reason as string | null;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the call sweep', () => {

@@ -56,10 +56,15 @@ export class CallSweep {
       const count = await this.#store.sweepLostCalls(lapseMs, { dryRun: waiting });
       this.#reachableSince ??= startedAt;
       if (waiting) {
-        if (count > 0) this.#log.info({ count, lapse_ms: lapseMs }, 'calls look lost: closing them once the database has been reachable for a full lapse');
+        if (count > 0)
+          this.#log.info(
+            { count, lapse_ms: lapseMs },
+            'calls look lost: closing them once the database has been reachable for a full lapse',
+          );
         return 0;
       }
-      if (count > 0) this.#log.warn({ count, lapse_ms: lapseMs }, 'closed calls whose worker was lost (end_reason worker_lost)');
+      if (count > 0)
+        this.#log.warn({ count, lapse_ms: lapseMs }, 'closed calls whose worker was lost (end_reason worker_lost)');
       return count;
     } catch (error) {
       this.#reachableSince = null;

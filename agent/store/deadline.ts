@@ -20,6 +20,9 @@ export function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, deadl
   return withTimeout(work, {
     timeoutMs: deadline.timeoutMs,
     onExpired: deadline.onExpired,
-    error: () => new AppError('timeout', `The calls database did not answer ${deadline.what} within ${deadline.timeoutMs} ms.`, { retryable: true }),
+    error: () =>
+      new AppError('timeout', `The calls database did not answer ${deadline.what} within ${deadline.timeoutMs} ms.`, {
+        retryable: true,
+      }),
   });
 }

@@ -40,7 +40,7 @@ describe('durable writes', () => {
     expect(await writes.drain(0)).toBe(true);
   });
 
-  it('replaces a waiting write with the newer one of the same key, in the older one\'s place', async () => {
+  it("replaces a waiting write with the newer one of the same key, in the older one's place", async () => {
     const db = database();
     const writes = new DurableWrites(FAST);
     db.state.up = false;
@@ -56,7 +56,18 @@ describe('durable writes', () => {
     const db = database();
     const writes = new DurableWrites(FAST);
     let release!: () => void;
-    const slow: DurableWrite = { key: 'call:1', what: 'slow', apply: () => new Promise<void>((resolve) => (release = () => { db.rows.push('start'); resolve(); })) };
+    const slow: DurableWrite = {
+      key: 'call:1',
+      what: 'slow',
+      apply: () =>
+        new Promise<void>(
+          (resolve) =>
+            (release = () => {
+              db.rows.push('start');
+              resolve();
+            }),
+        ),
+    };
     const start = writes.enqueue(slow);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const end = writes.enqueue(db.write('call:1', 'start+end'));
@@ -70,7 +81,10 @@ describe('durable writes', () => {
     const writes = new DurableWrites({ ...FAST, maxPending: 2 });
     db.state.up = false;
     const kept = [writes.enqueue(db.write('a')), writes.enqueue(db.write('b'))];
-    await expect(writes.enqueue(db.write('c'))).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/queue is full \(2 writes/) });
+    await expect(writes.enqueue(db.write('c'))).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/queue is full \(2 writes/),
+    });
     db.state.up = true;
     await Promise.all(kept);
     expect(db.rows).toEqual(['a', 'b']);
@@ -79,7 +93,13 @@ describe('durable writes', () => {
   it('drops a write the database refuses, and goes on with the next', async () => {
     const db = database();
     const writes = new DurableWrites(FAST);
-    const refused: DurableWrite = { key: 'bad', what: 'bad', apply: async () => { throw new AppError('invalid_request', 'violates a foreign key'); } };
+    const refused: DurableWrite = {
+      key: 'bad',
+      what: 'bad',
+      apply: async () => {
+        throw new AppError('invalid_request', 'violates a foreign key');
+      },
+    };
     const bad = writes.enqueue(refused);
     const good = writes.enqueue(db.write('good'));
     await expect(bad).rejects.toThrow('violates a foreign key');
@@ -91,7 +111,11 @@ describe('durable writes', () => {
     const db = database();
     const writes = new DurableWrites({ ...FAST, attemptTimeoutMs: 20 });
     let calls = 0;
-    const hangsOnce: DurableWrite = { key: 'x', what: 'x', apply: () => (calls++ === 0 ? new Promise<void>(() => {}) : db.write('x').apply()) };
+    const hangsOnce: DurableWrite = {
+      key: 'x',
+      what: 'x',
+      apply: () => (calls++ === 0 ? new Promise<void>(() => {}) : db.write('x').apply()),
+    };
     await writes.enqueue(hangsOnce);
     expect(db.rows).toEqual(['x']);
   });

@@ -91,7 +91,12 @@ export class DurableWrites {
       }
       if (this.#queue.length >= this.#options.maxPending) {
         this.#log.error({ what: write.what, pending: this.#queue.length }, 'durable write refused: the queue is full');
-        reject(new AppError('unavailable', `The write queue is full (${this.#options.maxPending} writes waiting for the database).`));
+        reject(
+          new AppError(
+            'unavailable',
+            `The write queue is full (${this.#options.maxPending} writes waiting for the database).`,
+          ),
+        );
         return;
       }
       this.#queue.push({ write, settle: [{ resolve, reject }] });
@@ -140,7 +145,10 @@ export class DurableWrites {
       return 'done';
     } catch (error) {
       if (error instanceof AppError && error.retryable) {
-        this.#log.warn({ what: write.what, err: errorMessage(error), pending: this.#queue.length }, 'durable write failed: retrying');
+        this.#log.warn(
+          { what: write.what, err: errorMessage(error), pending: this.#queue.length },
+          'durable write failed: retrying',
+        );
         return 'retry';
       }
       this.#log.error({ what: write.what, err: errorMessage(error) }, 'durable write refused: dropped');

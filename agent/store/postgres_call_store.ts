@@ -34,17 +34,27 @@ export class PostgresCallStore implements CallStore {
 
   async recordCall(callId: string, start: CallStart, end?: CallCompletion): Promise<string> {
     const p = end ? { ...callStartRecord(start), ...callEndRecord(end) } : callStartRecord(start);
-    const rows = await this.#run('record_call', (sql) => sql`select public.record_call(${callId}, ${sql.json(p as postgres.JSONValue)}) as id`);
+    const rows = await this.#run(
+      'record_call',
+      (sql) => sql`select public.record_call(${callId}, ${sql.json(p as postgres.JSONValue)}) as id`,
+    );
     return rows[0]!.id as string;
   }
 
   async heartbeat(callId: string): Promise<boolean> {
-    const rows = await this.#run('record_call_heartbeat', (sql) => sql`select public.record_call_heartbeat(${callId}) as live`);
+    const rows = await this.#run(
+      'record_call_heartbeat',
+      (sql) => sql`select public.record_call_heartbeat(${callId}) as live`,
+    );
     return rows[0]!.live === true;
   }
 
   async sweepLostCalls(lapseMs: number, options: { dryRun?: boolean } = {}): Promise<number> {
-    const rows = await this.#run('sweep_lost_calls', (sql) => sql`select public.sweep_lost_calls(${Math.round(lapseMs)}::integer, ${options.dryRun ?? false}) as swept`);
+    const rows = await this.#run(
+      'sweep_lost_calls',
+      (sql) =>
+        sql`select public.sweep_lost_calls(${Math.round(lapseMs)}::integer, ${options.dryRun ?? false}) as swept`,
+    );
     return rows[0]!.swept as number;
   }
 
@@ -55,17 +65,26 @@ export class PostgresCallStore implements CallStore {
 
   async recordMessage(callId: string, message: CallMessageRow): Promise<string> {
     const json = message as unknown as postgres.JSONValue;
-    const rows = await this.#run('record_call_message', (sql) => sql`select public.record_call_message(${callId}, ${sql.json(json)}) as id`);
+    const rows = await this.#run(
+      'record_call_message',
+      (sql) => sql`select public.record_call_message(${callId}, ${sql.json(json)}) as id`,
+    );
     return rows[0]!.id as string;
   }
 
   async recordAnalysis(callId: string, analysis: CallAnalysisRow): Promise<void> {
     const json = callAnalysisRecord(analysis) as postgres.JSONValue;
-    await this.#run('record_call_analysis', (sql) => sql`select public.record_call_analysis(${callId}, ${sql.json(json)})`);
+    await this.#run(
+      'record_call_analysis',
+      (sql) => sql`select public.record_call_analysis(${callId}, ${sql.json(json)})`,
+    );
   }
 
   async reportVoiceNotFound(agentConfigId: string, voiceId: string, source: string): Promise<void> {
-    await this.#run('report_voice_not_found', (sql) => sql`select public.report_voice_not_found(${agentConfigId}, ${voiceId}, ${source})`);
+    await this.#run(
+      'report_voice_not_found',
+      (sql) => sql`select public.report_voice_not_found(${agentConfigId}, ${voiceId}, ${source})`,
+    );
   }
 
   close(): Promise<void> {

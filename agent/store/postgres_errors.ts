@@ -15,8 +15,15 @@ export function toStoreError(error: unknown, what: string): AppError {
     }
     case 'unreachable':
     case 'busy':
-      return new AppError('unavailable', `The calls database is unreachable (${what}: ${String(code)}).`, { cause: error, retryable: true });
+      return new AppError('unavailable', `The calls database is unreachable (${what}: ${String(code)}).`, {
+        cause: error,
+        retryable: true,
+      });
     case 'refused':
-      return new AppError('invalid_request', `The calls database refused ${what}: ${typeof message === 'string' ? message : 'unknown error'}`, { cause: error });
+      return new AppError(
+        'invalid_request',
+        `The calls database refused ${what}: ${typeof message === 'string' ? message : 'unknown error'}`,
+        { cause: error },
+      );
   }
 }

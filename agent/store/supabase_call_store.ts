@@ -43,7 +43,10 @@ export class SupabaseCallStore implements CallStore {
   }
 
   async sweepLostCalls(lapseMs: number, options: { dryRun?: boolean } = {}): Promise<number> {
-    return (await this.#rpc('sweep_lost_calls', { p_lapse_ms: Math.round(lapseMs), p_dry_run: options.dryRun ?? false })) as number;
+    return (await this.#rpc('sweep_lost_calls', {
+      p_lapse_ms: Math.round(lapseMs),
+      p_dry_run: options.dryRun ?? false,
+    })) as number;
   }
 
   async recordTurns(callId: string, turns: readonly CallTurnRow[]): Promise<void> {
@@ -59,7 +62,11 @@ export class SupabaseCallStore implements CallStore {
   }
 
   async reportVoiceNotFound(agentConfigId: string, voiceId: string, source: string): Promise<void> {
-    await this.#rpc('report_voice_not_found', { p_agent_config_id: agentConfigId, p_voice_id: voiceId, p_source: source });
+    await this.#rpc('report_voice_not_found', {
+      p_agent_config_id: agentConfigId,
+      p_voice_id: voiceId,
+      p_source: source,
+    });
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,11 @@ async function main(input: CallProcessInput): Promise<void> {
   const backend = { kind: 'postgres' as const, databaseUrl: input.databaseUrl };
   const configSource = createConfigSource(backend, { reconcileIntervalMs: 0 });
   await configSource.start();
-  const controls = liveKitCallControls({ api: input.livekit, roomName: input.info.roomName, participantIdentity: 'caller' });
+  const controls = liveKitCallControls({
+    api: input.livekit,
+    roomName: input.info.roomName,
+    participantIdentity: 'caller',
+  });
   const call = await runCall(
     input.info,
     {

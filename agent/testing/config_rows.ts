@@ -6,7 +6,16 @@ export const RACHEL = '21m00Tcm4TlvDq8ikWAM';
 export const ADAM = 'pNInz6obpgDQGcFmaJgB';
 
 export function catalogVoice(voiceId: string, isDefault = false): Voice {
-  return { voice_id: voiceId, provider: 'elevenlabs', name: voiceId.slice(0, 6), category: 'premade', labels: {}, preview_url: null, enabled: true, is_default: isDefault };
+  return {
+    voice_id: voiceId,
+    provider: 'elevenlabs',
+    name: voiceId.slice(0, 6),
+    category: 'premade',
+    labels: {},
+    preview_url: null,
+    enabled: true,
+    is_default: isDefault,
+  };
 }
 
 export function testConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
@@ -34,7 +43,9 @@ export function testConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
 export function resolvedFor(number: string, config: AgentConfig | null): ResolvedAgentConfig {
   return {
     dialed_number: number,
-    phone_number: config ? { id: '33333333-3333-4333-8333-333333333333', e164: number, label: '', owner_id: config.owner_id } : null,
+    phone_number: config
+      ? { id: '33333333-3333-4333-8333-333333333333', e164: number, label: '', owner_id: config.owner_id }
+      : null,
     config,
     voice: config ? catalogVoice(config.voice_id, config.voice_id === RACHEL) : null,
     default_voice: catalogVoice(RACHEL, true),

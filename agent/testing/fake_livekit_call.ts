@@ -19,10 +19,31 @@ export interface FakeLiveKitCallOptions {
   withAgent?: boolean;
 }
 
-export function fakeLiveKitCall(livekit: FakeLiveKit, dialed: string, options: FakeLiveKitCallOptions = {}): FakeLiveKitCall {
+export function fakeLiveKitCall(
+  livekit: FakeLiveKit,
+  dialed: string,
+  options: FakeLiveKitCallOptions = {},
+): FakeLiveKitCall {
   const caller = options.caller ?? TEST_CALLER;
-  const roomName = livekit.addCall({ caller, called: dialed, trunkId: 'ST_1', ruleId: 'SDR_1', withAgent: options.withAgent ?? false });
-  const info: CallInfo = { roomName, callId: `SCL_${crypto.randomUUID()}`, dialedNumber: dialed, callerNumber: caller, trunkId: 'ST_1', dispatchRuleId: 'SDR_1' };
-  const controls = liveKitCallControls({ api: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret }, roomName, participantIdentity: `sip_${caller}` });
+  const roomName = livekit.addCall({
+    caller,
+    called: dialed,
+    trunkId: 'ST_1',
+    ruleId: 'SDR_1',
+    withAgent: options.withAgent ?? false,
+  });
+  const info: CallInfo = {
+    roomName,
+    callId: `SCL_${crypto.randomUUID()}`,
+    dialedNumber: dialed,
+    callerNumber: caller,
+    trunkId: 'ST_1',
+    dispatchRuleId: 'SDR_1',
+  };
+  const controls = liveKitCallControls({
+    api: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
+    roomName,
+    participantIdentity: `sip_${caller}`,
+  });
   return { roomName, info, controls };
 }

@@ -15,7 +15,8 @@ export class ToneAudioInput extends voice.AudioInput {
       start: (controller) => {
         this.#timer = setInterval(() => {
           const data = new Int16Array(samplesPerFrame);
-          for (let i = 0; i < samplesPerFrame; i++, n++) data[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * n) / sampleRate));
+          for (let i = 0; i < samplesPerFrame; i++, n++)
+            data[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * n) / sampleRate));
           controller.enqueue(new AudioFrame(data, sampleRate, 1, samplesPerFrame));
         }, 20);
       },

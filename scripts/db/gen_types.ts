@@ -32,7 +32,11 @@ export function generateTypes(databaseUrl: string): Promise<string> {
     child.on('close', (code) =>
       code === 0 && out.includes('export type Database')
         ? resolve(HEADER + out)
-        : reject(new Error(`type generation failed (exit ${code}): ${err.split('\n').slice(0, 5).join(' ')}. Run npm install to set up tools/typegen.`)),
+        : reject(
+            new Error(
+              `type generation failed (exit ${code}): ${err.split('\n').slice(0, 5).join(' ')}. Run npm install to set up tools/typegen.`,
+            ),
+          ),
     );
   });
 }

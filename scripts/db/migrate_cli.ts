@@ -4,7 +4,9 @@ import { migrateDatabase } from './migrate.ts';
 
 const url = process.env.DATABASE_URL;
 if (!url) {
-  console.error('DATABASE_URL is not set. Example: DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/switchboard npm run db:migrate');
+  console.error(
+    'DATABASE_URL is not set. Example: DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/switchboard npm run db:migrate',
+  );
   process.exit(3);
 }
 try {

@@ -17,7 +17,8 @@ const CHECK_TIMEOUT_MS = 5_000;
 export function postgresServerUser(): PostgresUser | null {
   if (userInfo().uid !== 0) return null;
   try {
-    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { timeout: CHECK_TIMEOUT_MS, encoding: 'utf8' }).trim());
+    const id = (flag: string) =>
+      Number(execFileSync('id', [flag, 'postgres'], { timeout: CHECK_TIMEOUT_MS, encoding: 'utf8' }).trim());
     return { uid: id('-u'), gid: id('-g') };
   } catch {
     // No such user yet: the library creates it (createPostgresUser) before initdb.

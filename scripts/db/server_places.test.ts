@@ -55,7 +55,9 @@ describe.runIf(asRoot)('embedded Postgres under a folder only root can enter', (
   it('removes the cluster folder of a process that was killed before it could clean up', async () => {
     const { mkdirSync, existsSync } = await import('node:fs');
     const { spawnSync } = await import('node:child_process');
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
     const parent = throwawayDataParent(postgresServerUser());
     const orphan = path.join(path.dirname(parent), `cluster-${dead}-left`);
     mkdirSync(orphan);

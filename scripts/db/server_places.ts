@@ -2,7 +2,19 @@
 // can reach it (the usual case, and always when we are not root); otherwise in a folder under
 // /var/tmp that this module prepares for that user, so `npm test` and `npm run dev` work in a
 // clone under /root as they do anywhere else, with nothing to chmod by hand.
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -16,7 +28,8 @@ const SHARED_ROOT_CANDIDATES = ['/var/tmp', tmpdir()];
 export function reachableBinaries(user: PostgresUser | null): string {
   const installed = installedBinariesPackage();
   if (canReach(user, path.join(installed, 'native', 'bin', 'postgres'))) return installed;
-  const version = (JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as { version: string })
+    .version;
   const copy = path.join(sharedRoot(user), `postgres-${process.platform}-${process.arch}-${version}`);
   if (!existsSync(path.join(copy, 'native', 'bin', 'postgres'))) copyOnce(installed, copy);
   return copy;

@@ -13,14 +13,22 @@ const STOP_TIMEOUT_MS = 5_000;
 export const DISPATCHER_DEV_SERVICE: DevService = {
   name: 'webhooks',
   async start({ databaseUrl, env }) {
-    const childEnv = { WEBHOOKS_ALLOW_HTTP: '1', WEBHOOKS_ALLOW_PRIVATE: '1', ...env, DATABASE_URL: env.DATABASE_URL ?? databaseUrl };
+    const childEnv = {
+      WEBHOOKS_ALLOW_HTTP: '1',
+      WEBHOOKS_ALLOW_PRIVATE: '1',
+      ...env,
+      DATABASE_URL: env.DATABASE_URL ?? databaseUrl,
+    };
     let parsed;
     try {
       parsed = loadDispatcherEnv(childEnv);
     } catch (error) {
       return { skipped: error instanceof Error ? error.message : String(error) };
     }
-    const child: ChildProcess = spawn(process.execPath, [MAIN], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child: ChildProcess = spawn(process.execPath, [MAIN], {
+      env: childEnv,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     const local = parsed.WEBHOOKS_ALLOW_PRIVATE ? ', http and local addresses allowed' : '';
     return {
       summary: `dispatcher (pid ${child.pid}), ${parsed.WEBHOOKS_CONCURRENCY} deliveries at a time${local}`,

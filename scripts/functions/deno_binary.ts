@@ -7,10 +7,21 @@ import { PROJECT_ROOT } from '../db/migrate.ts';
 export function denoBinary(): string {
   const exe = process.platform === 'win32' ? 'deno.exe' : 'deno';
   const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
-  const platformPackage = process.platform === 'linux' ? `linux-${arch}-glibc` : process.platform === 'darwin' ? `darwin-${arch}` : `win32-${arch}`;
-  const candidates = [path.join(PROJECT_ROOT, 'node_modules/deno', exe), path.join(PROJECT_ROOT, 'node_modules/@deno', platformPackage, exe)];
+  const platformPackage =
+    process.platform === 'linux'
+      ? `linux-${arch}-glibc`
+      : process.platform === 'darwin'
+        ? `darwin-${arch}`
+        : `win32-${arch}`;
+  const candidates = [
+    path.join(PROJECT_ROOT, 'node_modules/deno', exe),
+    path.join(PROJECT_ROOT, 'node_modules/@deno', platformPackage, exe),
+  ];
   const found = candidates.find((candidate) => existsSync(candidate));
-  if (!found) throw new Error(`Deno is not installed (looked in ${candidates.map((c) => path.relative(PROJECT_ROOT, c)).join(', ')}). Run npm install.`);
+  if (!found)
+    throw new Error(
+      `Deno is not installed (looked in ${candidates.map((c) => path.relative(PROJECT_ROOT, c)).join(', ')}). Run npm install.`,
+    );
   return found;
 }
 

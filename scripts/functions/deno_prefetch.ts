@@ -36,7 +36,11 @@ export function prefetchFunctionDependencies(options: PrefetchOptions): Promise<
   const started = Date.now();
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const args = ['cache', '--frozen', ...functionEntryPoints().map((entry) => path.relative(PROJECT_ROOT, entry))];
-  const child = spawn(denoBinary(), args, { cwd: PROJECT_ROOT, env: { ...options.env, ...DENO_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(denoBinary(), args, {
+    cwd: PROJECT_ROOT,
+    env: { ...options.env, ...DENO_ENV },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let downloads = 0;
   let last = '';
   const tail: string[] = [];
@@ -46,7 +50,7 @@ export function prefetchFunctionDependencies(options: PrefetchOptions): Promise<
       if (tail.length > 5) tail.shift();
       const fetched = /^Download\s+(\S+)/.exec(line);
       if (!fetched) continue;
-      if (downloads === 0) options.report('fetching the functions\' Deno dependencies (first start only) ...');
+      if (downloads === 0) options.report("fetching the functions' Deno dependencies (first start only) ...");
       downloads++;
       last = fetched[1]!.replace(/^https?:\/\/[^/]+\//, '');
     }
@@ -55,12 +59,18 @@ export function prefetchFunctionDependencies(options: PrefetchOptions): Promise<
   child.stderr.on('data', onData);
   const progress = setInterval(() => {
     const seconds = Math.round((Date.now() - started) / 1000);
-    options.report(`still fetching Deno dependencies: ${downloads} downloads, ${seconds} s (last: ${last || 'resolving'})`);
+    options.report(
+      `still fetching Deno dependencies: ${downloads} downloads, ${seconds} s (last: ${last || 'resolving'})`,
+    );
   }, PROGRESS_EVERY_MS);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
-      reject(new Error(`Deno could not fetch the functions' dependencies within ${Math.round(deadlineMs / 1000)} s (${downloads} downloads; last: ${last || 'none'}). Check that the npm registry is reachable, then run npm run dev again.`));
+      reject(
+        new Error(
+          `Deno could not fetch the functions' dependencies within ${Math.round(deadlineMs / 1000)} s (${downloads} downloads; last: ${last || 'none'}). Check that the npm registry is reachable, then run npm run dev again.`,
+        ),
+      );
     }, deadlineMs);
     const finish = () => {
       clearTimeout(timer);

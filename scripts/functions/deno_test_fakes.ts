@@ -16,14 +16,20 @@ export const DENO_TEST_FAKES: DenoTestFake[] = [
     name: 'elevenlabs',
     async start() {
       const fake = await startElevenLabsFake();
-      return { env: { ELEVENLABS_FAKE_URL: fake.baseUrl, ELEVENLABS_FAKE_KEY: fake.apiKey }, close: () => fake.close() };
+      return {
+        env: { ELEVENLABS_FAKE_URL: fake.baseUrl, ELEVENLABS_FAKE_KEY: fake.apiKey },
+        close: () => fake.close(),
+      };
     },
   },
   {
     name: 'livekit',
     async start() {
       const fake = await FakeLiveKit.start();
-      return { env: { LIVEKIT_FAKE_URL: fake.url, LIVEKIT_FAKE_API_KEY: fake.apiKey, LIVEKIT_FAKE_API_SECRET: fake.apiSecret }, close: () => fake.close() };
+      return {
+        env: { LIVEKIT_FAKE_URL: fake.url, LIVEKIT_FAKE_API_KEY: fake.apiKey, LIVEKIT_FAKE_API_SECRET: fake.apiSecret },
+        close: () => fake.close(),
+      };
     },
   },
   {
@@ -42,4 +48,3 @@ export const DENO_TEST_FAKES: DenoTestFake[] = [
     },
   },
 ];
-

@@ -40,8 +40,12 @@ export const FUNCTIONS_DEV_SERVICE: DevService = {
       WEBHOOKS_ALLOW_PRIVATE: childEnv.WEBHOOKS_ALLOW_PRIVATE ?? '1',
     });
     try {
-      const fetched = await prefetchFunctionDependencies({ env: childEnv, report: (line) => console.log(`functions: ${line}`) });
-      if (fetched.downloads > 0) console.log(`functions: fetched ${fetched.downloads} Deno downloads in ${(fetched.ms / 1000).toFixed(1)} s`);
+      const fetched = await prefetchFunctionDependencies({
+        env: childEnv,
+        report: (line) => console.log(`functions: ${line}`),
+      });
+      if (fetched.downloads > 0)
+        console.log(`functions: fetched ${fetched.downloads} Deno downloads in ${(fetched.ms / 1000).toFixed(1)} s`);
     } catch (error) {
       await fake?.close();
       throw error;
@@ -57,7 +61,9 @@ export const FUNCTIONS_DEV_SERVICE: DevService = {
       await fake?.close();
       throw new Error(ready.reason);
     }
-    const loaded = ready.lines.filter((l) => l.includes(' ready')).map((l) => l.replace(/^functions: /, '').replace(/ ready$/, ''));
+    const loaded = ready.lines
+      .filter((l) => l.includes(' ready'))
+      .map((l) => l.replace(/^functions: /, '').replace(/ ready$/, ''));
     const failed = ready.lines.filter((l) => l.includes('failed to load'));
     const parts = [`http://127.0.0.1:${port}/functions/v1/<name> (${loaded.join(', ') || 'no functions'})`];
     if (failed.length > 0) parts.push(`; NOT loaded: ${failed.map((l) => l.replace(/^functions: /, '')).join('; ')}`);
@@ -87,7 +93,10 @@ function waitForListening(child: ChildProcess): Promise<{ ok: true; lines: strin
         resolve(result);
       }
     };
-    const timer = setTimeout(() => finish({ ok: false, reason: `Deno did not start listening within ${START_TIMEOUT_MS} ms` }), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => finish({ ok: false, reason: `Deno did not start listening within ${START_TIMEOUT_MS} ms` }),
+      START_TIMEOUT_MS,
+    );
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         if (settled) console.log(line.startsWith('functions:') ? line : `functions: ${line}`);
@@ -97,13 +106,17 @@ function waitForListening(child: ChildProcess): Promise<{ ok: true; lines: strin
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.on('exit', (code) => finish({ ok: false, reason: `Deno exited with code ${code}: ${lines.slice(-3).join(' | ')}` }));
+    child.on('exit', (code) =>
+      finish({ ok: false, reason: `Deno exited with code ${code}: ${lines.slice(-3).join(' | ')}` }),
+    );
     child.on('error', (error) => finish({ ok: false, reason: error.message }));
   });
 }
 
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== ''));
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== ''),
+  );
 }
 
 /** KEY=VALUE lines, # comments, optional quotes: the format `supabase functions serve --env-file` reads. */

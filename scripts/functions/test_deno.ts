@@ -17,7 +17,10 @@ async function main(): Promise<number> {
   try {
     await pg.createDatabase(TEMPLATE);
     await migrateDatabase(pg.urlFor(TEMPLATE));
-    const env: Record<string, string> = { SWITCHBOARD_TEST_DB_ADMIN_URL: pg.adminUrl, SWITCHBOARD_TEST_DB_TEMPLATE: TEMPLATE };
+    const env: Record<string, string> = {
+      SWITCHBOARD_TEST_DB_ADMIN_URL: pg.adminUrl,
+      SWITCHBOARD_TEST_DB_TEMPLATE: TEMPLATE,
+    };
     for (const fake of DENO_TEST_FAKES) {
       const started = await fake.start();
       running.push(started);
@@ -26,11 +29,15 @@ async function main(): Promise<number> {
     const args = process.argv.slice(2);
     const targets = args.some((arg) => !arg.startsWith('-')) ? [] : ['supabase/functions'];
     return await new Promise<number>((resolve) => {
-      const child = spawn(denoBinary(), ['test', '--allow-env', '--allow-net', '--allow-read', '--allow-sys', ...args, ...targets], {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, ...DENO_ENV, ...env },
-        stdio: 'inherit',
-      });
+      const child = spawn(
+        denoBinary(),
+        ['test', '--allow-env', '--allow-net', '--allow-read', '--allow-sys', ...args, ...targets],
+        {
+          cwd: PROJECT_ROOT,
+          env: { ...process.env, ...DENO_ENV, ...env },
+          stdio: 'inherit',
+        },
+      );
       child.on('error', (error) => {
         console.error(`test:deno: could not start deno: ${error.message}`);
         resolve(1);

@@ -18,13 +18,20 @@ async function main(argv: string[]): Promise<number> {
     const { values } = parseArgs({
       args: argv,
       strict: true,
-      options: { email: { type: 'string', default: 'dev@example.test' }, admin: { type: 'boolean', default: false }, hours: { type: 'string', default: '1' } },
+      options: {
+        email: { type: 'string', default: 'dev@example.test' },
+        admin: { type: 'boolean', default: false },
+        hours: { type: 'string', default: '1' },
+      },
     });
     ({ email, admin } = values);
     hours = Number(values.hours);
-    if (!(hours > 0)) throw new Error(`--hours must be a positive number of hours, not ${JSON.stringify(values.hours)}.`);
+    if (!(hours > 0))
+      throw new Error(`--hours must be a positive number of hours, not ${JSON.stringify(values.hours)}.`);
   } catch (error) {
-    console.error(`functions:token: ${(error instanceof Error ? error.message : String(error)).replace(/\.$/, '')}. ${USAGE}`);
+    console.error(
+      `functions:token: ${(error instanceof Error ? error.message : String(error)).replace(/\.$/, '')}. ${USAGE}`,
+    );
     return EXIT_CODE.usage;
   }
   let databaseUrl: string;
@@ -34,13 +41,17 @@ async function main(argv: string[]): Promise<number> {
     // The functions accept user tokens only from <SUPABASE_URL>/auth/v1, as Supabase Auth signs them.
     issuer = `${(process.env.SUPABASE_URL ?? devFunctionsUrl(process.env)).replace(/\/$/, '')}/auth/v1`;
   } catch (error) {
-    console.error(`functions:token: ${(error as Error).message}. Set it to the port npm run dev uses, or set DATABASE_URL.`);
+    console.error(
+      `functions:token: ${(error as Error).message}. Set it to the port npm run dev uses, or set DATABASE_URL.`,
+    );
     return EXIT_CODE.config;
   }
   const sql = operatorConnection(databaseUrl);
   try {
     const appMetadata = { provider: 'email', ...(admin ? { role: 'admin' } : {}) };
-    const [existing] = await sql<{ id: string }[]>`select id from auth.users where email = ${email} order by created_at limit 1`;
+    const [existing] = await sql<
+      { id: string }[]
+    >`select id from auth.users where email = ${email} order by created_at limit 1`;
     const [user] = existing
       ? [existing]
       : await sql<{ id: string }[]>`
@@ -50,7 +61,13 @@ async function main(argv: string[]): Promise<number> {
     await sql`update auth.users set raw_app_meta_data = ${sql.json(appMetadata)} where id = ${user!.id}`;
     const now = Math.floor(Date.now() / 1000);
     const secret = process.env.JWT_SECRET ?? DEV_JWT_SECRET;
-    const token = await new SignJWT({ role: 'authenticated', aud: 'authenticated', email, app_metadata: appMetadata, user_metadata: {} })
+    const token = await new SignJWT({
+      role: 'authenticated',
+      aud: 'authenticated',
+      email,
+      app_metadata: appMetadata,
+      user_metadata: {},
+    })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user!.id)
       .setIssuer(issuer)
@@ -60,7 +77,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(token);
     return EXIT_CODE.ok;
   } catch (error) {
-    console.error(`functions:token: could not reach the dev database (${error instanceof Error ? error.message : String(error)}). Start it with npm run dev, or set DATABASE_URL.`);
+    console.error(
+      `functions:token: could not reach the dev database (${error instanceof Error ? error.message : String(error)}). Start it with npm run dev, or set DATABASE_URL.`,
+    );
     return EXIT_CODE.unreachable;
   } finally {
     await sql.end({ timeout: 2 });

@@ -47,14 +47,26 @@ describe('npm run voices -- sync', () => {
   });
 
   it('explains what to fix, with exit codes from scripts/exit_code.ts', async () => {
-    expect(await run(['sink'])).toMatchObject({ code: EXIT_CODE.usage, err: [expect.stringContaining('usage: npm run voices -- sync')] });
-    expect(await run(['sync'], { ELEVEN_API_KEY: undefined })).toMatchObject({ code: EXIT_CODE.config, err: [expect.stringContaining('ELEVEN_API_KEY is not set')] });
-    expect(await run(['sync'], { ELEVEN_API_KEY: 'wrong' })).toMatchObject({ code: EXIT_CODE.config, err: [expect.stringContaining('ELEVEN_API_KEY')] });
+    expect(await run(['sink'])).toMatchObject({
+      code: EXIT_CODE.usage,
+      err: [expect.stringContaining('usage: npm run voices -- sync')],
+    });
+    expect(await run(['sync'], { ELEVEN_API_KEY: undefined })).toMatchObject({
+      code: EXIT_CODE.config,
+      err: [expect.stringContaining('ELEVEN_API_KEY is not set')],
+    });
+    expect(await run(['sync'], { ELEVEN_API_KEY: 'wrong' })).toMatchObject({
+      code: EXIT_CODE.config,
+      err: [expect.stringContaining('ELEVEN_API_KEY')],
+    });
     expect(await run(['sync'], { DATABASE_URL: 'postgresql://postgres:postgres@127.0.0.1:9/x' })).toMatchObject({
       code: EXIT_CODE.unreachable,
       err: [expect.stringContaining('cannot reach the database at 127.0.0.1:9')],
     });
-    expect(await run(['sync'], { ELEVENLABS_BASE_URL: 'http://127.0.0.1:9' })).toMatchObject({ code: EXIT_CODE.unreachable, err: [expect.stringContaining('Could not reach the voice service')] });
+    expect(await run(['sync'], { ELEVENLABS_BASE_URL: 'http://127.0.0.1:9' })).toMatchObject({
+      code: EXIT_CODE.unreachable,
+      err: [expect.stringContaining('Could not reach the voice service')],
+    });
   });
 
   it('ends within the connect deadline when the database accepts and then says nothing', async () => {

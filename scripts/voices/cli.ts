@@ -37,13 +37,17 @@ export async function runVoicesCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT_CODE.usage;
   }
   if (command !== 'sync' || extra.length > 0) {
-    io.err(`voices: ${command === undefined ? 'no command' : command !== 'sync' ? `unknown command ${command}` : `unexpected argument ${extra[0]}`}. ${USAGE}`);
+    io.err(
+      `voices: ${command === undefined ? 'no command' : command !== 'sync' ? `unknown command ${command}` : `unexpected argument ${extra[0]}`}. ${USAGE}`,
+    );
     return EXIT_CODE.usage;
   }
   const dryRun = flags['dry-run'] === true;
   const apiKey = io.env.ELEVEN_API_KEY;
   if (!apiKey) {
-    io.err('voices: ELEVEN_API_KEY is not set. Export your ElevenLabs API key (ELEVEN_API_KEY, not ELEVENLABS_API_KEY) and run again.');
+    io.err(
+      'voices: ELEVEN_API_KEY is not set. Export your ElevenLabs API key (ELEVEN_API_KEY, not ELEVENLABS_API_KEY) and run again.',
+    );
     return EXIT_CODE.config;
   }
   let databaseUrl: string;
@@ -58,10 +62,11 @@ export async function runVoicesCli(argv: string[], io: CliIo): Promise<number> {
     const client = createElevenLabsClient({ apiKey, baseUrl: io.env.ELEVENLABS_BASE_URL, timeoutMs: 15_000 });
     const listed = await client.listAllVoices();
     const result = await syncVoiceCatalog(
-      (work) => sql.begin(async (tx) => {
-        await tx`select set_config('role', 'service_role', true)`;
-        return work(tx);
-      }) as never,
+      (work) =>
+        sql.begin(async (tx) => {
+          await tx`select set_config('role', 'service_role', true)`;
+          return work(tx);
+        }) as never,
       listed,
       { dryRun },
     );
@@ -92,5 +97,9 @@ function isConnectionError(error: unknown): boolean {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  runVoicesCli(process.argv.slice(2), { env: process.env, out: (l) => console.log(l), err: (l) => console.error(l) }).then((code) => process.exit(code));
+  runVoicesCli(process.argv.slice(2), {
+    env: process.env,
+    out: (l) => console.log(l),
+    err: (l) => console.error(l),
+  }).then((code) => process.exit(code));
 }

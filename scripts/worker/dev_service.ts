@@ -27,7 +27,10 @@ export const WORKER_DEV_SERVICE: DevService = {
     } catch (error) {
       return { skipped: error instanceof Error ? error.message : String(error) };
     }
-    const child: ChildProcess = spawn(process.execPath, [MAIN, 'start'], { env: workerEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child: ChildProcess = spawn(process.execPath, [MAIN, 'start'], {
+      env: workerEnv,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     return {
       summary: `"${parsed.agentName}" on ${parsed.livekit.url}, health http://127.0.0.1:${parsed.port}/ (pid ${child.pid})`,
       stop: () => stopChild(child),

@@ -29,7 +29,10 @@ const backupSchema = z.object({
 export function parseBackup(raw: unknown, source: string): SipBackup {
   const parsed = backupSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new AppError('invalid_request', `${source} is not a Switchboard SIP backup (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}). Use a file written by \`npm run sip -- backup\` or apply.`);
+    throw new AppError(
+      'invalid_request',
+      `${source} is not a Switchboard SIP backup (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}). Use a file written by \`npm run sip -- backup\` or apply.`,
+    );
   }
   return parsed.data as SipBackup;
 }
@@ -41,10 +44,12 @@ export function comparable(value: Record<string, unknown>): string {
   const strip = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(strip);
     if (v && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>)
-        .filter(([k]) => !VOLATILE.has(k))
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, x]) => [k, strip(x)]));
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+          .filter(([k]) => !VOLATILE.has(k))
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, x]) => [k, strip(x)]),
+      );
     }
     return v;
   };
@@ -62,7 +67,10 @@ export type RestoreRuleAction =
  * Trunks to recreate or put back. A trunk that is gone but has an identical twin (an earlier
  * restore) is not recreated again: `trunkIds` maps its old id to the twin's.
  */
-export function planRestoreTrunks(backup: SipBackup, live: readonly InboundTrunk[]): { actions: RestoreTrunkAction[]; trunkIds: Map<string, string> } {
+export function planRestoreTrunks(
+  backup: SipBackup,
+  live: readonly InboundTrunk[],
+): { actions: RestoreTrunkAction[]; trunkIds: Map<string, string> } {
   const actions: RestoreTrunkAction[] = [];
   const trunkIds = new Map<string, string>();
   for (const trunk of backup.trunks) {
@@ -77,7 +85,11 @@ export function planRestoreTrunks(backup: SipBackup, live: readonly InboundTrunk
 }
 
 /** `trunkIds` maps backed-up trunk ids to the ids they have now (recreated trunks get new ones). */
-export function planRestoreRules(backup: SipBackup, live: readonly DispatchRule[], trunkIds: ReadonlyMap<string, string>): RestoreRuleAction[] {
+export function planRestoreRules(
+  backup: SipBackup,
+  live: readonly DispatchRule[],
+  trunkIds: ReadonlyMap<string, string>,
+): RestoreRuleAction[] {
   const actions: RestoreRuleAction[] = [];
   for (const original of backup.rules) {
     const rule: DispatchRule = { ...original, trunkIds: (original.trunkIds ?? []).map((id) => trunkIds.get(id) ?? id) };

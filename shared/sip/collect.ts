@@ -7,7 +7,14 @@ import { DeadlineExceeded, withTimeout } from '../deadline.ts';
 import { classifyLiveKitError } from './livekit_errors.ts';
 import { redactSecrets } from './snapshot.ts';
 import type {
-  DatabasePart, DispatchRule, InboundTrunk, LiveKitPart, ProviderKeys, SipSnapshot, WorkerInfo, WorkerPart,
+  DatabasePart,
+  DispatchRule,
+  InboundTrunk,
+  LiveKitPart,
+  ProviderKeys,
+  SipSnapshot,
+  WorkerInfo,
+  WorkerPart,
 } from './types.ts';
 
 export const DEFAULT_WORKER_HEALTH_URL = 'http://127.0.0.1:8081';
@@ -44,7 +51,9 @@ export function sipClient(access: LiveKitAccess, timeoutMs: number): SipClient {
 export async function collectSnapshot(options: CollectOptions): Promise<SipSnapshot> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const [livekit, worker, database] = await Promise.all([
-    options.skipLiveKit ? ({ status: 'unknown', reason: options.skipLiveKit } as const) : readLiveKit(options.livekit, timeoutMs),
+    options.skipLiveKit
+      ? ({ status: 'unknown', reason: options.skipLiveKit } as const)
+      : readLiveKit(options.livekit, timeoutMs),
     readWorker(options.workerUrl ?? DEFAULT_WORKER_HEALTH_URL, timeoutMs),
     readDatabase(options, timeoutMs),
   ]);
@@ -64,14 +73,19 @@ export async function collectSnapshot(options: CollectOptions): Promise<SipSnaps
 export async function readLiveKit(access: LiveKitAccess, timeoutMs: number): Promise<LiveKitPart> {
   try {
     const sip = sipClient(access, timeoutMs);
-    const [trunks, rules] = await withTimeout(Promise.all([sip.listSipInboundTrunk(), sip.listSipDispatchRule()]), { timeoutMs });
+    const [trunks, rules] = await withTimeout(Promise.all([sip.listSipInboundTrunk(), sip.listSipDispatchRule()]), {
+      timeoutMs,
+    });
     return {
       status: 'ok',
       trunks: trunks.map((t) => redactSecrets(t.toJson() as InboundTrunk)),
       rules: rules.map((r) => r.toJson() as DispatchRule),
     };
   } catch (error) {
-    return { status: 'unknown', reason: classifyLiveKitError(error, { host: access.host, timeoutMs, action: 'list trunks and rules' }).line };
+    return {
+      status: 'unknown',
+      reason: classifyLiveKitError(error, { host: access.host, timeoutMs, action: 'list trunks and rules' }).line,
+    };
   }
 }
 
@@ -93,9 +107,10 @@ export async function readWorker(url: string, timeoutMs: number): Promise<Worker
     return { status: 'ok', url: base, health: { httpStatus: health.status, body }, info: workerInfo };
   } catch (error) {
     const e = error as { name?: string; message?: string; cause?: { code?: string } };
-    const reason = e.name === 'TimeoutError' || e.name === 'AbortError'
-      ? `no answer within ${timeoutMs} ms`
-      : e.cause?.code ?? e.message ?? String(error);
+    const reason =
+      e.name === 'TimeoutError' || e.name === 'AbortError'
+        ? `no answer within ${timeoutMs} ms`
+        : (e.cause?.code ?? e.message ?? String(error));
     return { status: 'unknown', url: base, reason };
   }
 }
@@ -106,7 +121,10 @@ async function readDatabase(options: CollectOptions, timeoutMs: number): Promise
     return { status: 'ok', ...(await withTimeout(options.readDatabase(), { timeoutMs })) };
   } catch (error) {
     const e = error as { message?: string };
-    const reason = error instanceof DeadlineExceeded ? `no answer within ${timeoutMs} ms` : (e.message ?? String(error)).split('\n')[0]!;
+    const reason =
+      error instanceof DeadlineExceeded
+        ? `no answer within ${timeoutMs} ms`
+        : (e.message ?? String(error)).split('\n')[0]!;
     return { status: 'unknown', reason };
   }
 }

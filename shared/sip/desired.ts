@@ -60,16 +60,21 @@ export function buildDesiredState(config: TelephonyConfig, env: TelephonyEnv): D
     throw new AppError('invalid_config', 'Set both SIP_AUTH_USERNAME and SIP_AUTH_PASSWORD, or neither.');
   }
   const addresses = env.SIP_ALLOWED_ADDRESSES?.trim()
-    ? env.SIP_ALLOWED_ADDRESSES.split(',').map((a) => a.trim()).filter(Boolean)
+    ? env.SIP_ALLOWED_ADDRESSES.split(',')
+        .map((a) => a.trim())
+        .filter(Boolean)
     : config.trunk.allowedAddresses;
   const invalid = addresses.filter((mask) => !isValidAddressMask(mask));
   if (invalid.length > 0) {
-    throw new AppError('invalid_config', `LiveKit would ignore these allowed addresses: ${invalid.join(', ')}. Write an IP, a CIDR or a hostname per entry.`);
+    throw new AppError(
+      'invalid_config',
+      `LiveKit would ignore these allowed addresses: ${invalid.join(', ')}. Write an IP, a CIDR or a hostname per entry.`,
+    );
   }
   if (admitsEveryAddress(addresses) && username === '') {
     throw new AppError(
       'invalid_config',
-      'The trunk would accept calls from any address with no credentials (toll-fraud risk): list SignalWire\'s signaling addresses in telephony.json trunk.allowedAddresses (or SIP_ALLOWED_ADDRESSES), or set SIP_AUTH_USERNAME and SIP_AUTH_PASSWORD.',
+      "The trunk would accept calls from any address with no credentials (toll-fraud risk): list SignalWire's signaling addresses in telephony.json trunk.allowedAddresses (or SIP_ALLOWED_ADDRESSES), or set SIP_AUTH_USERNAME and SIP_AUTH_PASSWORD.",
     );
   }
   const trunk: InboundTrunk = {

@@ -7,11 +7,18 @@ import type { DispatchRule, InboundTrunk, SipSnapshot } from './types.ts';
 
 const NUMBER = '+15551230001';
 const TRUNK: InboundTrunk = {
-  sipTrunkId: 'ST_main', name: 'Switchboard inbound (SignalWire)', allowedAddresses: ['203.0.113.0/24'], krispEnabled: true, ringingTimeout: '30s',
+  sipTrunkId: 'ST_main',
+  name: 'Switchboard inbound (SignalWire)',
+  allowedAddresses: ['203.0.113.0/24'],
+  krispEnabled: true,
+  ringingTimeout: '30s',
 };
 const RULE: DispatchRule = {
-  sipDispatchRuleId: 'SDR_main', name: 'Switchboard calls', rule: { dispatchRuleIndividual: { roomPrefix: 'call-' } },
-  trunkIds: ['ST_main'], roomConfig: { agents: [{ agentName: DEFAULT_AGENT_NAME }] },
+  sipDispatchRuleId: 'SDR_main',
+  name: 'Switchboard calls',
+  rule: { dispatchRuleIndividual: { roomPrefix: 'call-' } },
+  trunkIds: ['ST_main'],
+  roomConfig: { agents: [{ agentName: DEFAULT_AGENT_NAME }] },
 };
 
 function healthy(): SipSnapshot {
@@ -21,8 +28,17 @@ function healthy(): SipSnapshot {
     expectedAgentName: DEFAULT_AGENT_NAME,
     desired: { trunkName: TRUNK.name!, ruleName: RULE.name!, roomPrefix: 'call-' },
     livekit: { status: 'ok', trunks: [TRUNK], rules: [RULE] },
-    database: { status: 'ok', phoneNumbers: [{ e164: NUMBER, agent_config_id: '6f1c0c2e-0000-4000-8000-000000000001', label: 'Main line' }], configIssues: [] },
-    worker: { status: 'ok', url: 'http://127.0.0.1:8081', health: { httpStatus: 200, body: 'OK' }, info: { agent_name: DEFAULT_AGENT_NAME } },
+    database: {
+      status: 'ok',
+      phoneNumbers: [{ e164: NUMBER, agent_config_id: '6f1c0c2e-0000-4000-8000-000000000001', label: 'Main line' }],
+      configIssues: [],
+    },
+    worker: {
+      status: 'ok',
+      url: 'http://127.0.0.1:8081',
+      health: { httpStatus: 200, body: 'OK' },
+      info: { agent_name: DEFAULT_AGENT_NAME },
+    },
     providerKeys: { ELEVEN_API_KEY: true, DEEPGRAM_API_KEY: true, OPENAI_API_KEY: true },
   } satisfies SipSnapshot);
 }
@@ -53,7 +69,10 @@ const SCENARIOS: Record<FindingCode, { broken: Mutation; fixed: Mutation }> = {
     broken: (s) => (s.database = { status: 'unknown', reason: 'ECONNREFUSED' }),
     fixed: (s) => (s.database = healthy().database),
   },
-  no_phone_numbers: { broken: (s) => (db(s).phoneNumbers = []), fixed: (s) => (db(s).phoneNumbers = healthy().database.status === 'ok' ? db(healthy()).phoneNumbers : []) },
+  no_phone_numbers: {
+    broken: (s) => (db(s).phoneNumbers = []),
+    fixed: (s) => (db(s).phoneNumbers = healthy().database.status === 'ok' ? db(healthy()).phoneNumbers : []),
+  },
   number_without_config: {
     broken: (s) => (db(s).phoneNumbers[0]!.agent_config_id = null),
     fixed: (s) => (db(s).phoneNumbers[0]!.agent_config_id = '6f1c0c2e-0000-4000-8000-000000000002'),
@@ -67,8 +86,14 @@ const SCENARIOS: Record<FindingCode, { broken: Mutation; fixed: Mutation }> = {
     broken: (s) => lk(s).trunks.push({ sipTrunkId: 'ST_old', name: 'old', allowedAddresses: ['198.51.100.7'] }),
     fixed: (s) => (lk(s).trunks = lk(s).trunks.filter((t) => t.sipTrunkId !== 'ST_old')),
   },
-  trunk_allowed_numbers_are_dialed_numbers: { broken: (s) => (trunk(s).allowedNumbers = [NUMBER]), fixed: (s) => (trunk(s).allowedNumbers = []) },
-  trunk_allowed_numbers_restrict_callers: { broken: (s) => (trunk(s).allowedNumbers = ['+15557770000']), fixed: (s) => (trunk(s).allowedNumbers = []) },
+  trunk_allowed_numbers_are_dialed_numbers: {
+    broken: (s) => (trunk(s).allowedNumbers = [NUMBER]),
+    fixed: (s) => (trunk(s).allowedNumbers = []),
+  },
+  trunk_allowed_numbers_restrict_callers: {
+    broken: (s) => (trunk(s).allowedNumbers = ['+15557770000']),
+    fixed: (s) => (trunk(s).allowedNumbers = []),
+  },
   trunk_open_to_all: {
     broken: (s) => (trunk(s).allowedAddresses = ['0.0.0.0/0']),
     fixed: (s) => Object.assign(trunk(s), { authUsername: 'signalwire', authPassword: 'secret' }),
@@ -82,11 +107,23 @@ const SCENARIOS: Record<FindingCode, { broken: Mutation; fixed: Mutation }> = {
     fixed: (s) => Object.assign(trunk(s), { authUsername: '', authPassword: '' }),
   },
   rule_missing: { broken: (s) => (lk(s).rules = []), fixed: (s) => (lk(s).rules = [structuredClone(RULE)]) },
-  number_dropped: { broken: (s) => (rule(s).inboundNumbers = ['+15557770000']), fixed: (s) => (rule(s).inboundNumbers = []) },
+  number_dropped: {
+    broken: (s) => (rule(s).inboundNumbers = ['+15557770000']),
+    fixed: (s) => (rule(s).inboundNumbers = []),
+  },
   rule_wildcard: { broken: (s) => (rule(s).trunkIds = []), fixed: (s) => (rule(s).trunkIds = ['ST_main']) },
-  rule_inbound_numbers_prefix: { broken: (s) => (rule(s).inboundNumbers = ['+1']), fixed: (s) => (rule(s).inboundNumbers = []) },
-  rule_inbound_numbers_restrict_callers: { broken: (s) => (rule(s).inboundNumbers = ['+15557770000']), fixed: (s) => (rule(s).inboundNumbers = []) },
-  rule_numbers_exclude_number: { broken: (s) => (rule(s).numbers = ['+15550000000']), fixed: (s) => (rule(s).numbers = ['+15550000000', NUMBER]) },
+  rule_inbound_numbers_prefix: {
+    broken: (s) => (rule(s).inboundNumbers = ['+1']),
+    fixed: (s) => (rule(s).inboundNumbers = []),
+  },
+  rule_inbound_numbers_restrict_callers: {
+    broken: (s) => (rule(s).inboundNumbers = ['+15557770000']),
+    fixed: (s) => (rule(s).inboundNumbers = []),
+  },
+  rule_numbers_exclude_number: {
+    broken: (s) => (rule(s).numbers = ['+15550000000']),
+    fixed: (s) => (rule(s).numbers = ['+15550000000', NUMBER]),
+  },
   rule_conflict: {
     broken: (s) => lk(s).rules.push({ ...structuredClone(RULE), sipDispatchRuleId: 'SDR_dup', name: 'dashboard copy' }),
     fixed: (s) => (lk(s).rules = lk(s).rules.filter((r) => r.sipDispatchRuleId !== 'SDR_dup')),
@@ -95,7 +132,10 @@ const SCENARIOS: Record<FindingCode, { broken: Mutation; fixed: Mutation }> = {
     broken: (s) => (rule(s).rule = { dispatchRuleIndividual: { roomPrefix: 'call-', pin: '1234' } }),
     fixed: (s) => (rule(s).rule = { dispatchRuleIndividual: { roomPrefix: 'call-' } }),
   },
-  rule_hides_phone_number: { broken: (s) => (rule(s).hidePhoneNumber = true), fixed: (s) => (rule(s).hidePhoneNumber = false) },
+  rule_hides_phone_number: {
+    broken: (s) => (rule(s).hidePhoneNumber = true),
+    fixed: (s) => (rule(s).hidePhoneNumber = false),
+  },
   rule_shared_room: {
     broken: (s) => (rule(s).rule = { dispatchRuleDirect: { roomName: 'lobby' } }),
     fixed: (s) => (rule(s).rule = { dispatchRuleIndividual: { roomPrefix: 'call-' } }),
@@ -104,7 +144,10 @@ const SCENARIOS: Record<FindingCode, { broken: Mutation; fixed: Mutation }> = {
     broken: (s) => (rule(s).rule = { dispatchRuleIndividual: { roomPrefix: 'sw-' } }),
     fixed: (s) => (s.desired.roomPrefix = 'sw-'),
   },
-  rule_no_agent: { broken: (s) => delete rule(s).roomConfig, fixed: (s) => (rule(s).roomConfig = { agents: [{ agentName: DEFAULT_AGENT_NAME }] }) },
+  rule_no_agent: {
+    broken: (s) => delete rule(s).roomConfig,
+    fixed: (s) => (rule(s).roomConfig = { agents: [{ agentName: DEFAULT_AGENT_NAME }] }),
+  },
   rule_agent_name_mismatch: {
     broken: (s) => (rule(s).roomConfig = { agents: [{ agentName: 'SW Telephony Agent ' }] }),
     fixed: (s) => (rule(s).roomConfig = { agents: [{ agentName: DEFAULT_AGENT_NAME }] }),
@@ -122,7 +165,14 @@ const SCENARIOS: Record<FindingCode, { broken: Mutation; fixed: Mutation }> = {
     fixed: (s) => (worker(s).info = { agent_name: DEFAULT_AGENT_NAME }),
   },
   config_issue_open: {
-    broken: (s) => db(s).configIssues.push({ subject_type: 'agent_config', subject_id: 'c1', code: 'voice_disabled', severity: 'error', message: 'The voice is disabled.' }),
+    broken: (s) =>
+      db(s).configIssues.push({
+        subject_type: 'agent_config',
+        subject_id: 'c1',
+        code: 'voice_disabled',
+        severity: 'error',
+        message: 'The voice is disabled.',
+      }),
     fixed: (s) => (db(s).configIssues = []),
   },
   provider_keys_not_checked: {
@@ -130,8 +180,20 @@ const SCENARIOS: Record<FindingCode, { broken: Mutation; fixed: Mutation }> = {
     fixed: (s) => (s.providerKeys = healthy().providerKeys),
   },
   provider_key_missing: {
-    broken: (s) => (s.providerKeys = { ELEVEN_API_KEY: false, ELEVENLABS_API_KEY: true, DEEPGRAM_API_KEY: true, OPENAI_API_KEY: true }),
-    fixed: (s) => (s.providerKeys = { ELEVEN_API_KEY: true, ELEVENLABS_API_KEY: true, DEEPGRAM_API_KEY: true, OPENAI_API_KEY: true }),
+    broken: (s) =>
+      (s.providerKeys = {
+        ELEVEN_API_KEY: false,
+        ELEVENLABS_API_KEY: true,
+        DEEPGRAM_API_KEY: true,
+        OPENAI_API_KEY: true,
+      }),
+    fixed: (s) =>
+      (s.providerKeys = {
+        ELEVEN_API_KEY: true,
+        ELEVENLABS_API_KEY: true,
+        DEEPGRAM_API_KEY: true,
+        OPENAI_API_KEY: true,
+      }),
   },
 };
 
@@ -165,11 +227,25 @@ describe('diagnose', () => {
 
   it('diagnoses the runbook configuration: open trunk, and "+1" admits only a caller literally named +1', () => {
     const s = healthy();
-    lk(s).trunks = [{ sipTrunkId: 'ST_eDVUAafvDeF6', name: 'SignalWire Inbound', allowedAddresses: ['0.0.0.0/0'], allowedNumbers: [] }];
-    lk(s).rules = [{
-      sipDispatchRuleId: 'SDR_yFiprRssooJC', name: 'Sw-calls', trunkIds: ['ST_eDVUAafvDeF6'], hidePhoneNumber: false, inboundNumbers: ['+1'],
-      rule: { dispatchRuleIndividual: { roomPrefix: 'call-', pin: '' } }, roomConfig: { agents: [{ agentName: 'SW Telephony Agent', metadata: '' }] },
-    }];
+    lk(s).trunks = [
+      {
+        sipTrunkId: 'ST_eDVUAafvDeF6',
+        name: 'SignalWire Inbound',
+        allowedAddresses: ['0.0.0.0/0'],
+        allowedNumbers: [],
+      },
+    ];
+    lk(s).rules = [
+      {
+        sipDispatchRuleId: 'SDR_yFiprRssooJC',
+        name: 'Sw-calls',
+        trunkIds: ['ST_eDVUAafvDeF6'],
+        hidePhoneNumber: false,
+        inboundNumbers: ['+1'],
+        rule: { dispatchRuleIndividual: { roomPrefix: 'call-', pin: '' } },
+        roomConfig: { agents: [{ agentName: 'SW Telephony Agent', metadata: '' }] },
+      },
+    ];
     const findings = diagnose(s);
     expect(findings.map((f) => [f.code, f.severity, f.subject])).toEqual([
       ['trunk_open_to_all', 'warn', 'ST_eDVUAafvDeF6'],
@@ -183,7 +259,9 @@ describe('diagnose', () => {
   it('tells a one-character agent-name difference apart from a different name', () => {
     const s = healthy();
     rule(s).roomConfig = { agents: [{ agentName: 'sw telephony agent' }] };
-    expect(diagnose(s).find((f) => f.code === 'rule_agent_name_mismatch')!.message).toContain('only in letter case or spaces');
+    expect(diagnose(s).find((f) => f.code === 'rule_agent_name_mismatch')!.message).toContain(
+      'only in letter case or spaces',
+    );
     rule(s).roomConfig = { agents: [{ agentName: 'Receptionist' }] };
     expect(diagnose(s).find((f) => f.code === 'rule_agent_name_mismatch')!.message).toContain('"Receptionist"');
   });

@@ -63,7 +63,7 @@ export const FINDING_CATALOG = {
   trunk_excludes_number: {
     stage: 'trunk',
     severity: 'fail',
-    fix: 'Add the number to the trunk\'s numbers, or leave numbers empty so the trunk takes every number (telephony.json, then `npm run sip -- apply`).',
+    fix: "Add the number to the trunk's numbers, or leave numbers empty so the trunk takes every number (telephony.json, then `npm run sip -- apply`).",
   },
   trunk_conflict: {
     stage: 'trunk',
@@ -73,17 +73,17 @@ export const FINDING_CATALOG = {
   trunk_allowed_numbers_are_dialed_numbers: {
     stage: 'trunk',
     severity: 'fail',
-    fix: 'Empty the trunk\'s allowedNumbers (it filters callers, not the numbers they dial): `npm run sip -- apply`.',
+    fix: "Empty the trunk's allowedNumbers (it filters callers, not the numbers they dial): `npm run sip -- apply`.",
   },
   trunk_allowed_numbers_restrict_callers: {
     stage: 'trunk',
     severity: 'warn',
-    fix: 'Empty the trunk\'s allowedNumbers unless only those callers may reach the agent.',
+    fix: "Empty the trunk's allowedNumbers unless only those callers may reach the agent.",
   },
   trunk_open_to_all: {
     stage: 'trunk',
     severity: 'warn',
-    fix: 'Restrict the trunk to SignalWire: list SignalWire\'s signaling addresses in telephony.json allowedAddresses, or set SIP_AUTH_USERNAME/SIP_AUTH_PASSWORD and the same credentials in the SWML connect; then `npm run sip -- apply`.',
+    fix: "Restrict the trunk to SignalWire: list SignalWire's signaling addresses in telephony.json allowedAddresses, or set SIP_AUTH_USERNAME/SIP_AUTH_PASSWORD and the same credentials in the SWML connect; then `npm run sip -- apply`.",
   },
   trunk_invalid_address: {
     stage: 'trunk',
@@ -108,22 +108,22 @@ export const FINDING_CATALOG = {
   rule_wildcard: {
     stage: 'dispatch_rule',
     severity: 'warn',
-    fix: 'Set the rule\'s trunkIds to your trunk; `npm run sip -- apply --prune` replaces wildcard rules with the managed one.',
+    fix: "Set the rule's trunkIds to your trunk; `npm run sip -- apply --prune` replaces wildcard rules with the managed one.",
   },
   rule_inbound_numbers_prefix: {
     stage: 'dispatch_rule',
     severity: 'fail',
-    fix: 'Empty the rule\'s inboundNumbers: it matches the caller by exact string, there are no prefixes or wildcards.',
+    fix: "Empty the rule's inboundNumbers: it matches the caller by exact string, there are no prefixes or wildcards.",
   },
   rule_inbound_numbers_restrict_callers: {
     stage: 'dispatch_rule',
     severity: 'warn',
-    fix: 'Empty the rule\'s inboundNumbers unless only those callers may reach the agent.',
+    fix: "Empty the rule's inboundNumbers unless only those callers may reach the agent.",
   },
   rule_numbers_exclude_number: {
     stage: 'dispatch_rule',
     severity: 'fail',
-    fix: 'Add the number exactly as SignalWire sends it (+1...) to the rule\'s numbers, or empty the list.',
+    fix: "Add the number exactly as SignalWire sends it (+1...) to the rule's numbers, or empty the list.",
   },
   rule_conflict: {
     stage: 'dispatch_rule',
@@ -133,7 +133,7 @@ export const FINDING_CATALOG = {
   rule_pin_required: {
     stage: 'dispatch_rule',
     severity: 'warn',
-    fix: 'Remove the rule\'s PIN unless callers are meant to type one before the agent answers.',
+    fix: "Remove the rule's PIN unless callers are meant to type one before the agent answers.",
   },
   rule_hides_phone_number: {
     stage: 'dispatch_rule',
@@ -153,12 +153,12 @@ export const FINDING_CATALOG = {
   rule_no_agent: {
     stage: 'agent',
     severity: 'fail',
-    fix: 'Dispatch the agent from the rule\'s roomConfig.agents (`npm run sip -- apply` does it by read-modify-write).',
+    fix: "Dispatch the agent from the rule's roomConfig.agents (`npm run sip -- apply` does it by read-modify-write).",
   },
   rule_agent_name_mismatch: {
     stage: 'agent',
     severity: 'fail',
-    fix: 'Dispatch exactly the worker\'s name (`npm run sip -- apply`); a *Fields update cannot change roomConfig.',
+    fix: "Dispatch exactly the worker's name (`npm run sip -- apply`); a *Fields update cannot change roomConfig.",
   },
   worker_unreachable: {
     stage: 'agent',
@@ -168,7 +168,7 @@ export const FINDING_CATALOG = {
   worker_not_connected: {
     stage: 'agent',
     severity: 'fail',
-    fix: 'Check the worker\'s LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET and its logs; it must reach LiveKit to get jobs.',
+    fix: "Check the worker's LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET and its logs; it must reach LiveKit to get jobs.",
   },
   worker_name_mismatch: {
     stage: 'agent',
@@ -188,7 +188,7 @@ export const FINDING_CATALOG = {
   provider_key_missing: {
     stage: 'providers',
     severity: 'fail',
-    fix: 'Set the key in the worker\'s environment and restart it.',
+    fix: "Set the key in the worker's environment and restart it.",
   },
 } as const satisfies Record<string, CatalogEntry>;
 

@@ -41,13 +41,28 @@ const asDurationMs: Normalizer = (v) => {
 };
 const asRuleKind: Normalizer = (v) => {
   const r = (v ?? {}) as DispatchRule['rule'] & object;
-  if (r.dispatchRuleIndividual) return { individual: { roomPrefix: r.dispatchRuleIndividual.roomPrefix ?? '', pin: r.dispatchRuleIndividual.pin ?? '', noRandomness: r.dispatchRuleIndividual.noRandomness ?? false } };
-  if (r.dispatchRuleDirect) return { direct: { roomName: r.dispatchRuleDirect.roomName ?? '', pin: r.dispatchRuleDirect.pin ?? '' } };
-  if (r.dispatchRuleCallee) return { callee: { roomPrefix: r.dispatchRuleCallee.roomPrefix ?? '', pin: r.dispatchRuleCallee.pin ?? '', randomize: r.dispatchRuleCallee.randomize ?? false } };
+  if (r.dispatchRuleIndividual)
+    return {
+      individual: {
+        roomPrefix: r.dispatchRuleIndividual.roomPrefix ?? '',
+        pin: r.dispatchRuleIndividual.pin ?? '',
+        noRandomness: r.dispatchRuleIndividual.noRandomness ?? false,
+      },
+    };
+  if (r.dispatchRuleDirect)
+    return { direct: { roomName: r.dispatchRuleDirect.roomName ?? '', pin: r.dispatchRuleDirect.pin ?? '' } };
+  if (r.dispatchRuleCallee)
+    return {
+      callee: {
+        roomPrefix: r.dispatchRuleCallee.roomPrefix ?? '',
+        pin: r.dispatchRuleCallee.pin ?? '',
+        randomize: r.dispatchRuleCallee.randomize ?? false,
+      },
+    };
   return null;
 };
 const asAgents: Normalizer = (v) => {
-  const agents = ((v as DispatchRule['roomConfig'])?.agents ?? []);
+  const agents = (v as DispatchRule['roomConfig'])?.agents ?? [];
   return agents.map((a) => ({ agentName: a.agentName ?? '', metadata: a.metadata ?? '' }));
 };
 
@@ -75,21 +90,31 @@ const SECRET_FIELDS = new Set(['authPassword']);
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-export function diffFields<T extends Record<string, unknown>>(live: T, desired: T, fields: Record<string, Normalizer>): FieldChange[] {
+export function diffFields<T extends Record<string, unknown>>(
+  live: T,
+  desired: T,
+  fields: Record<string, Normalizer>,
+): FieldChange[] {
   const changes: FieldChange[] = [];
   for (const [field, normalize] of Object.entries(fields)) {
     const from = normalize(live[field]);
     const to = normalize(desired[field]);
     if (same(from, to)) continue;
-    changes.push(SECRET_FIELDS.has(field)
-      ? { field, from: from === '' ? '(empty)' : '(set)', to: to === '' ? '(empty)' : '(new value)' }
-      : { field, from, to });
+    changes.push(
+      SECRET_FIELDS.has(field)
+        ? { field, from: from === '' ? '(empty)' : '(set)', to: to === '' ? '(empty)' : '(new value)' }
+        : { field, from, to },
+    );
   }
   return changes;
 }
 
 /** The live object with the managed fields taken from `desired`; everything else kept. */
-export function mergeManaged<T extends Record<string, unknown>>(live: T, desired: T, fields: Record<string, Normalizer>): T {
+export function mergeManaged<T extends Record<string, unknown>>(
+  live: T,
+  desired: T,
+  fields: Record<string, Normalizer>,
+): T {
   const next: Record<string, unknown> = { ...live };
   for (const field of Object.keys(fields)) {
     if (field === 'roomConfig') {
@@ -114,8 +139,12 @@ function trunksOverlap(a: InboundTrunk, b: InboundTrunk): boolean {
 }
 
 function isOpenRuleOn(rule: DispatchRule, trunkId: string): boolean {
-  return (rule.trunkIds ?? []).includes(trunkId) && rulePin(rule) === ''
-    && (rule.inboundNumbers ?? []).length === 0 && (rule.numbers ?? []).length === 0;
+  return (
+    (rule.trunkIds ?? []).includes(trunkId) &&
+    rulePin(rule) === '' &&
+    (rule.inboundNumbers ?? []).length === 0 &&
+    (rule.numbers ?? []).length === 0
+  );
 }
 
 export function desiredRuleFor(desired: DesiredState, trunkId: string): DispatchRule {
@@ -130,7 +159,10 @@ export function planChanges(
   const actions: PlanAction[] = [];
   const named = live.trunks.filter((t) => t.name === desired.trunk.name);
   if (named.length > 1) {
-    throw new AppError('invalid_config', `${named.length} trunks are named ${JSON.stringify(desired.trunk.name)} (${named.map((t) => t.sipTrunkId).join(', ')}): delete the extras or rename one, then plan again.`);
+    throw new AppError(
+      'invalid_config',
+      `${named.length} trunks are named ${JSON.stringify(desired.trunk.name)} (${named.map((t) => t.sipTrunkId).join(', ')}): delete the extras or rename one, then plan again.`,
+    );
   }
   const overlapping = live.trunks.filter((t) => trunksOverlap(t, desired.trunk));
   const liveTrunk = named[0] ?? (overlapping.length === 1 ? overlapping[0] : undefined);
@@ -138,31 +170,57 @@ export function planChanges(
 
   const namedRules = live.rules.filter((r) => r.name === desired.rule.name);
   if (namedRules.length > 1) {
-    throw new AppError('invalid_config', `${namedRules.length} dispatch rules are named ${JSON.stringify(desired.rule.name)} (${namedRules.map((r) => r.sipDispatchRuleId).join(', ')}): delete the extras, then plan again.`);
+    throw new AppError(
+      'invalid_config',
+      `${namedRules.length} dispatch rules are named ${JSON.stringify(desired.rule.name)} (${namedRules.map((r) => r.sipDispatchRuleId).join(', ')}): delete the extras, then plan again.`,
+    );
   }
   const openOnTrunk = trunkId ? live.rules.filter((r) => isOpenRuleOn(r, trunkId)) : [];
   const liveRule = namedRules[0] ?? (openOnTrunk.length === 1 ? openOnTrunk[0] : undefined);
 
   const unmanaged: Plan['unmanaged'] = [
-    ...live.rules.filter((r) => r !== liveRule).map((r) => ({ kind: 'rule' as const, id: r.sipDispatchRuleId ?? '', label: ruleLabel(r) })),
-    ...live.trunks.filter((t) => t !== liveTrunk).map((t) => ({ kind: 'trunk' as const, id: t.sipTrunkId ?? '', label: trunkLabel(t) })),
+    ...live.rules
+      .filter((r) => r !== liveRule)
+      .map((r) => ({ kind: 'rule' as const, id: r.sipDispatchRuleId ?? '', label: ruleLabel(r) })),
+    ...live.trunks
+      .filter((t) => t !== liveTrunk)
+      .map((t) => ({ kind: 'trunk' as const, id: t.sipTrunkId ?? '', label: trunkLabel(t) })),
   ];
   if (options.prune) {
-    for (const u of unmanaged) actions.push(u.kind === 'rule' ? { kind: 'delete_rule', id: u.id, label: u.label } : { kind: 'delete_trunk', id: u.id, label: u.label });
+    for (const u of unmanaged)
+      actions.push(
+        u.kind === 'rule'
+          ? { kind: 'delete_rule', id: u.id, label: u.label }
+          : { kind: 'delete_trunk', id: u.id, label: u.label },
+      );
   }
 
   if (!liveTrunk) {
     actions.push({ kind: 'create_trunk', trunk: desired.trunk });
   } else {
     const changes = diffFields(liveTrunk, desired.trunk, MANAGED_TRUNK_FIELDS);
-    if (changes.length > 0) actions.push({ kind: 'update_trunk', id: trunkId!, label: trunkLabel(liveTrunk), changes, adopted: named.length === 0 });
+    if (changes.length > 0)
+      actions.push({
+        kind: 'update_trunk',
+        id: trunkId!,
+        label: trunkLabel(liveTrunk),
+        changes,
+        adopted: named.length === 0,
+      });
   }
   const wantedRule = desiredRuleFor(desired, trunkId ?? '(new trunk)');
   if (!liveRule) {
     actions.push({ kind: 'create_rule', rule: wantedRule });
   } else {
     const changes = diffFields(liveRule, wantedRule, MANAGED_RULE_FIELDS);
-    if (changes.length > 0) actions.push({ kind: 'update_rule', id: liveRule.sipDispatchRuleId ?? '', label: ruleLabel(liveRule), changes, adopted: namedRules.length === 0 });
+    if (changes.length > 0)
+      actions.push({
+        kind: 'update_rule',
+        id: liveRule.sipDispatchRuleId ?? '',
+        label: ruleLabel(liveRule),
+        changes,
+        adopted: namedRules.length === 0,
+      });
   }
   return { actions, unmanaged: options.prune ? [] : unmanaged, trunkId, ruleId: liveRule?.sipDispatchRuleId ?? null };
 }
@@ -174,14 +232,20 @@ export function renderPlan(plan: Plan): string {
   for (const a of plan.actions) {
     switch (a.kind) {
       case 'create_trunk':
-        lines.push(`+ create trunk ${show(a.trunk.name)}: numbers ${show(a.trunk.numbers ?? [])}, allowedAddresses ${show(a.trunk.allowedAddresses ?? [])}, auth ${a.trunk.authUsername ? 'on' : 'off'}, ringingTimeout ${a.trunk.ringingTimeout ?? 'default'}`);
+        lines.push(
+          `+ create trunk ${show(a.trunk.name)}: numbers ${show(a.trunk.numbers ?? [])}, allowedAddresses ${show(a.trunk.allowedAddresses ?? [])}, auth ${a.trunk.authUsername ? 'on' : 'off'}, ringingTimeout ${a.trunk.ringingTimeout ?? 'default'}`,
+        );
         break;
       case 'create_rule':
-        lines.push(`+ create dispatch rule ${show(a.rule.name)}: individual rooms ${show(a.rule.rule?.dispatchRuleIndividual?.roomPrefix)}, trunkIds ${show(a.rule.trunkIds)}, agent ${show(a.rule.roomConfig?.agents?.[0]?.agentName)}`);
+        lines.push(
+          `+ create dispatch rule ${show(a.rule.name)}: individual rooms ${show(a.rule.rule?.dispatchRuleIndividual?.roomPrefix)}, trunkIds ${show(a.rule.trunkIds)}, agent ${show(a.rule.roomConfig?.agents?.[0]?.agentName)}`,
+        );
         break;
       case 'update_trunk':
       case 'update_rule':
-        lines.push(`~ update ${a.kind === 'update_trunk' ? 'trunk' : 'dispatch rule'} ${a.label}${a.adopted ? ' (adopted: it is the object telephony.json describes)' : ''}`);
+        lines.push(
+          `~ update ${a.kind === 'update_trunk' ? 'trunk' : 'dispatch rule'} ${a.label}${a.adopted ? ' (adopted: it is the object telephony.json describes)' : ''}`,
+        );
         for (const c of a.changes) lines.push(`    ${c.field}: ${show(c.from)} -> ${show(c.to)}`);
         break;
       case 'delete_rule':
@@ -192,7 +256,8 @@ export function renderPlan(plan: Plan): string {
         break;
     }
   }
-  for (const u of plan.unmanaged) lines.push(`  keep unmanaged ${u.kind === 'rule' ? 'dispatch rule' : 'trunk'} ${u.label} (--prune deletes it)`);
+  for (const u of plan.unmanaged)
+    lines.push(`  keep unmanaged ${u.kind === 'rule' ? 'dispatch rule' : 'trunk'} ${u.label} (--prune deletes it)`);
   if (plan.actions.length === 0) lines.unshift('No changes: LiveKit matches telephony.json.');
   return lines.join('\n');
 }

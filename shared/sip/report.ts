@@ -31,11 +31,16 @@ export function buildReport(snapshot: SipSnapshot, findings: Finding[]): SipRepo
   const stages = STAGES.map(({ stage, title }) => {
     const own = findings.filter((f) => f.stage === stage);
     // A stage whose source was not read has nothing to be ok about, even with no findings of its own.
-    const status: StageReport['status'] = unread.has(stage) || own.some((f) => f.status === 'unknown')
-      ? 'unknown'
-      : own.some((f) => f.severity === 'fail') ? 'fail'
-      : own.some((f) => f.severity === 'warn') ? 'warn'
-      : own.length > 0 ? 'info' : 'ok';
+    const status: StageReport['status'] =
+      unread.has(stage) || own.some((f) => f.status === 'unknown')
+        ? 'unknown'
+        : own.some((f) => f.severity === 'fail')
+          ? 'fail'
+          : own.some((f) => f.severity === 'warn')
+            ? 'warn'
+            : own.length > 0
+              ? 'info'
+              : 'ok';
     return { stage, title, status, summary: summaries[stage], findings: own };
   });
   return {
@@ -63,17 +68,33 @@ function unreadStages(s: SipSnapshot): Set<Stage> {
   return out;
 }
 
-const COLOURS = { red: '\u001b[31m', yellow: '\u001b[33m', green: '\u001b[32m', cyan: '\u001b[36m', dim: '\u001b[2m', bold: '\u001b[1m', reset: '\u001b[0m' };
+const COLOURS = {
+  red: '\u001b[31m',
+  yellow: '\u001b[33m',
+  green: '\u001b[32m',
+  cyan: '\u001b[36m',
+  dim: '\u001b[2m',
+  bold: '\u001b[1m',
+  reset: '\u001b[0m',
+};
 type Colour = keyof typeof COLOURS;
 
-const MARK = { ok: ['ok', 'green'], info: ['info', 'cyan'], warn: ['WARN', 'yellow'], fail: ['FAIL', 'red'], unknown: ['????', 'yellow'] } as const;
+const MARK = {
+  ok: ['ok', 'green'],
+  info: ['info', 'cyan'],
+  warn: ['WARN', 'yellow'],
+  fail: ['FAIL', 'red'],
+  unknown: ['????', 'yellow'],
+} as const;
 
 export function renderReport(report: SipReport, options: { colour?: boolean } = {}): string {
   const paint = (colour: Colour, text: string) => (options.colour ? `${COLOURS[colour]}${text}${COLOURS.reset}` : text);
   const lines: string[] = [paint('bold', `Switchboard SIP doctor (${report.takenAt})`), ''];
   for (const stage of report.stages) {
     const [label, colour] = MARK[stage.status];
-    lines.push(`${paint(colour, `[${label.padEnd(4)}]`)} ${paint('bold', stage.title)} ${paint('dim', `- ${stage.summary}`)}`);
+    lines.push(
+      `${paint(colour, `[${label.padEnd(4)}]`)} ${paint('bold', stage.title)} ${paint('dim', `- ${stage.summary}`)}`,
+    );
     for (const f of stage.findings) {
       const [mark, c] = f.status === 'unknown' ? MARK.unknown : MARK[f.severity];
       lines.push(`  ${paint(c, mark.padEnd(4))} ${f.code} (${f.subject})`);
@@ -86,8 +107,15 @@ export function renderReport(report: SipReport, options: { colour?: boolean } = 
   const notChecked = titles.length > 0 ? ` ${titles.length} stage(s) not checked: ${titles.join(', ')}.` : '';
   lines.push('');
   if (report.result === 'ok' && titles.length === 0) lines.push(paint('green', `All clear: ${info} note(s).`));
-  else if (report.result === 'ok') lines.push(paint('yellow', `Nothing wrong in what could be read, ${info} note(s).${notChecked}`));
-  else lines.push(paint(report.result === 'fail' ? 'red' : 'yellow', `${fail} failure(s), ${warn} warning(s), ${info} note(s).${notChecked}`));
+  else if (report.result === 'ok')
+    lines.push(paint('yellow', `Nothing wrong in what could be read, ${info} note(s).${notChecked}`));
+  else
+    lines.push(
+      paint(
+        report.result === 'fail' ? 'red' : 'yellow',
+        `${fail} failure(s), ${warn} warning(s), ${info} note(s).${notChecked}`,
+      ),
+    );
   return lines.join('\n');
 }
 
@@ -97,18 +125,43 @@ function summarize(s: SipSnapshot): Record<Stage, string> {
   const notRead = (part: string) => `not read: ${part} could not be read`;
   const worker = s.worker;
   return {
-    pstn: db ? `${db.phoneNumbers.length} number(s) in phone_numbers, ${db.phoneNumbers.filter((n) => !n.agent_config_id).length} without a config` : notRead('the database'),
+    pstn: db
+      ? `${db.phoneNumbers.length} number(s) in phone_numbers, ${db.phoneNumbers.filter((n) => !n.agent_config_id).length} without a config`
+      : notRead('the database'),
     trunk: lk
-      ? lk.trunks.length === 0 ? 'no inbound trunk' : lk.trunks.map((t) => `${trunkLabel(t)}: ${(t.numbers ?? []).length ? `${t.numbers!.length} number(s)` : 'any number'}, ${t.authUsername ? 'credentials' : `${(t.allowedAddresses ?? []).length} allowed address(es)`}`).join('; ')
+      ? lk.trunks.length === 0
+        ? 'no inbound trunk'
+        : lk.trunks
+            .map(
+              (t) =>
+                `${trunkLabel(t)}: ${(t.numbers ?? []).length ? `${t.numbers!.length} number(s)` : 'any number'}, ${t.authUsername ? 'credentials' : `${(t.allowedAddresses ?? []).length} allowed address(es)`}`,
+            )
+            .join('; ')
       : notRead('LiveKit'),
     dispatch_rule: lk
-      ? lk.rules.length === 0 ? 'no dispatch rule' : lk.rules.map((r) => `${ruleLabel(r)} -> ${(r.trunkIds ?? []).length ? (r.trunkIds ?? []).join(', ') : 'every trunk (wildcard)'}`).join('; ')
+      ? lk.rules.length === 0
+        ? 'no dispatch rule'
+        : lk.rules
+            .map(
+              (r) =>
+                `${ruleLabel(r)} -> ${(r.trunkIds ?? []).length ? (r.trunkIds ?? []).join(', ') : 'every trunk (wildcard)'}`,
+            )
+            .join('; ')
       : notRead('LiveKit'),
     room: lk ? `rooms named ${s.desired.roomPrefix}_<caller>_<random>, one per call` : notRead('LiveKit'),
-    agent: (worker.status === 'ok'
-      ? `expects ${JSON.stringify(s.expectedAgentName)}; worker at ${worker.url} registered ${worker.info ? JSON.stringify(worker.info.agent_name) : '(unknown)'}, ${worker.health.httpStatus === 200 ? 'connected' : 'not connected'}`
-      : `expects ${JSON.stringify(s.expectedAgentName)}; worker at ${worker.url} not reachable`)
-      + (lk ? '' : '; the rules\' agent names not read (LiveKit)'),
-    providers: s.providerKeys === null ? 'not checked here' : `set: ${Object.entries(s.providerKeys).filter(([, set]) => set).map(([k]) => k).join(', ') || 'none'}`,
+    agent:
+      (worker.status === 'ok'
+        ? `expects ${JSON.stringify(s.expectedAgentName)}; worker at ${worker.url} registered ${worker.info ? JSON.stringify(worker.info.agent_name) : '(unknown)'}, ${worker.health.httpStatus === 200 ? 'connected' : 'not connected'}`
+        : `expects ${JSON.stringify(s.expectedAgentName)}; worker at ${worker.url} not reachable`) +
+      (lk ? '' : "; the rules' agent names not read (LiveKit)"),
+    providers:
+      s.providerKeys === null
+        ? 'not checked here'
+        : `set: ${
+            Object.entries(s.providerKeys)
+              .filter(([, set]) => set)
+              .map(([k]) => k)
+              .join(', ') || 'none'
+          }`,
   };
 }

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { SipSnapshot } from './types.ts';
 
-export const PHONE_NUMBERS_SQL = 'select e164, agent_config_id::text as agent_config_id, label from public.phone_numbers order by e164';
+export const PHONE_NUMBERS_SQL =
+  'select e164, agent_config_id::text as agent_config_id, label from public.phone_numbers order by e164';
 export const OPEN_CONFIG_ISSUES_SQL =
   'select subject_type, subject_id, code, severity, message from public.config_issues where resolved_at is null order by opened_at, id';
 
@@ -23,7 +24,15 @@ const snapshotSchema = z.object({
     z.object({
       status: z.literal('ok'),
       phoneNumbers: z.array(z.object({ e164: z.string(), agent_config_id: z.string().nullable(), label: z.string() })),
-      configIssues: z.array(z.object({ subject_type: z.string(), subject_id: z.string(), code: z.string(), severity: z.string(), message: z.string() })),
+      configIssues: z.array(
+        z.object({
+          subject_type: z.string(),
+          subject_id: z.string(),
+          code: z.string(),
+          severity: z.string(),
+          message: z.string(),
+        }),
+      ),
     }),
     unknownPart,
   ]),
@@ -43,7 +52,10 @@ export function parseSnapshot(raw: unknown, source: string): SipSnapshot {
   const parsed = snapshotSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AppError('invalid_request', `${source} is not a SIP snapshot (${issue?.path.join('.')}: ${issue?.message}). Write one with \`npm run sip -- snapshot --out FILE\`.`);
+    throw new AppError(
+      'invalid_request',
+      `${source} is not a SIP snapshot (${issue?.path.join('.')}: ${issue?.message}). Write one with \`npm run sip -- snapshot --out FILE\`.`,
+    );
   }
   return parsed.data as SipSnapshot;
 }

@@ -44,7 +44,7 @@ export function isPublicAddress(address: string): boolean {
 function classifyV4(value: number): AddressClass {
   for (const [base, bits, kind] of V4_RANGES) {
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    if (((value & mask) >>> 0) === base) return kind;
+    if ((value & mask) >>> 0 === base) return kind;
   }
   return 'public';
 }
@@ -52,14 +52,16 @@ function classifyV4(value: number): AddressClass {
 /** 8 groups of 16 bits. */
 function classifyV6(groups: number[], zoned: boolean): AddressClass {
   const [g0, g1, g2, g3, g4, g5, g6, g7] = groups as [number, number, number, number, number, number, number, number];
-  const embedded = (((g6 << 16) | g7) >>> 0);
+  const embedded = ((g6 << 16) | g7) >>> 0;
   if (zoned) return 'link_local';
   if (groups.every((g) => g === 0)) return 'reserved';
   if (groups.slice(0, 7).every((g) => g === 0) && g7 === 1) return 'loopback';
-  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && (g5 === 0xffff || g5 === 0)) return classifyV4(embedded);
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && (g5 === 0xffff || g5 === 0))
+    return classifyV4(embedded);
   if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return classifyV4(embedded);
   if (g0 === 0x2002) return classifyV4(((g1 << 16) | g2) >>> 0);
-  if (g0 === 0xfd00 && g1 === 0x0ec2 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0 && g6 === 0 && g7 === 0x254) return 'metadata';
+  if (g0 === 0xfd00 && g1 === 0x0ec2 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0 && g6 === 0 && g7 === 0x254)
+    return 'metadata';
   if ((g0 & 0xfe00) === 0xfc00) return 'private';
   if ((g0 & 0xffc0) === 0xfe80) return 'link_local';
   if ((g0 & 0xffc0) === 0xfec0) return 'private';

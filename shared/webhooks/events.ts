@@ -30,7 +30,13 @@ export interface StoredWebhookEvent {
 
 /** The exact bytes that are signed and sent; retries of a delivery send the same bytes. */
 export function envelopeBody(event: StoredWebhookEvent): string {
-  const envelope = { type: event.type, version: event.version, id: event.id, created_at: event.created_at.toISOString(), data: event.data };
+  const envelope = {
+    type: event.type,
+    version: event.version,
+    id: event.id,
+    created_at: event.created_at.toISOString(),
+    data: event.data,
+  };
   return JSON.stringify(envelope);
 }
 

@@ -18,7 +18,8 @@ export type WebhookUrlCheck = { ok: true; url: URL } | { ok: false; problem: str
 const LOCAL_NAMES = /(^|\.)(localhost|local|internal|home\.arpa|localdomain)$/i;
 
 export function checkWebhookUrl(text: string, policy: WebhookUrlPolicy): WebhookUrlCheck {
-  if (text.length > MAX_WEBHOOK_URL_LENGTH) return refuse(`url is ${text.length} characters long; the limit is ${MAX_WEBHOOK_URL_LENGTH}`);
+  if (text.length > MAX_WEBHOOK_URL_LENGTH)
+    return refuse(`url is ${text.length} characters long; the limit is ${MAX_WEBHOOK_URL_LENGTH}`);
   let url: URL;
   try {
     url = new URL(text);
@@ -28,12 +29,15 @@ export function checkWebhookUrl(text: string, policy: WebhookUrlPolicy): Webhook
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp)) {
     return refuse(`url must start with https:// (got ${url.protocol.slice(0, 20)}//)`);
   }
-  if (url.username || url.password) return refuse('url must not contain a user name or password; check the signature instead');
+  if (url.username || url.password)
+    return refuse('url must not contain a user name or password; check the signature instead');
   if (policy.allowPrivate) return { ok: true, url };
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (parseIPv4(host) !== null || parseIPv6(host) !== null) {
     const kind = classifyAddress(host);
-    return kind === 'public' ? { ok: true, url } : refuse(`url points at a ${describe(kind)} address (${host}); webhooks go to public addresses only`);
+    return kind === 'public'
+      ? { ok: true, url }
+      : refuse(`url points at a ${describe(kind)} address (${host}); webhooks go to public addresses only`);
   }
   if (LOCAL_NAMES.test(host) || !host.includes('.')) {
     return refuse(`url host ${host} is a local name; webhooks go to public addresses only`);

@@ -15,16 +15,22 @@ beforeAll(async () => {
   db = await createTestDatabase();
   setup = await createOwnedSetup(db);
   stranger = await db.createUser('stranger@example.test');
-  const [call] = await db.as(worker, (sql) =>
-    sql`insert into public.calls (room_name, owner_id, agent_config_id, config_source)
-        values ('call-outcomes', ${setup.owner.userId!}, ${setup.configId}, 'database') returning id`);
+  const [call] = await db.as(
+    worker,
+    (sql) =>
+      sql`insert into public.calls (room_name, owner_id, agent_config_id, config_source)
+        values ('call-outcomes', ${setup.owner.userId!}, ${setup.configId}, 'database') returning id`,
+  );
   callId = call!.id;
 });
 afterAll(() => db.close());
 
 const insertTurn = (seq: number, role: string, text: string, extra: Record<string, unknown> = {}) =>
-  db.as(worker, (sql) => sql`insert into public.call_turns ${sql({ call_id: callId, seq, role, text, ...extra } as never)}
-                             on conflict (call_id, seq) do nothing returning id`);
+  db.as(
+    worker,
+    (sql) => sql`insert into public.call_turns ${sql({ call_id: callId, seq, role, text, ...extra } as never)}
+                             on conflict (call_id, seq) do nothing returning id`,
+  );
 
 describe('call_turns', () => {
   it('are written by the worker, filed under the call owner, and a retried batch adds nothing', async () => {
@@ -40,18 +46,31 @@ describe('call_turns', () => {
 
   it('are invisible to other users, and no user may write one', async () => {
     expect(await db.as(stranger, (sql) => sql`select 1 from public.call_turns`)).toHaveLength(0);
-    await expect(db.as(setup.owner, (sql) => sql`insert into public.call_turns (call_id, seq, role, text) values (${callId}, 9, 'caller', 'x')`))
-      .rejects.toMatchObject({ code: '42501' });
+    await expect(
+      db.as(
+        setup.owner,
+        (sql) => sql`insert into public.call_turns (call_id, seq, role, text) values (${callId}, 9, 'caller', 'x')`,
+      ),
+    ).rejects.toMatchObject({ code: '42501' });
   });
 
   it('refuse a tool row without its name, and offsets that run backwards, with the rule named', async () => {
     await expect(insertTurn(5, 'tool', '')).rejects.toMatchObject({ constraint_name: 'call_turns_tool_check' });
-    await expect(insertTurn(6, 'agent', 'x', { started_ms: 500, ended_ms: 100 })).rejects.toMatchObject({ constraint_name: 'call_turns_offsets_check' });
+    await expect(insertTurn(6, 'agent', 'x', { started_ms: 500, ended_ms: 100 })).rejects.toMatchObject({
+      constraint_name: 'call_turns_offsets_check',
+    });
   });
 
   it('keep tool calls with their arguments and result', async () => {
-    await insertTurn(2, 'tool', '', { tool_name: 'take_message', tool_arguments: { urgent: true }, tool_result: { ok: true } });
-    const [row] = await db.as(setup.owner, (sql) => sql`select tool_name, tool_arguments, tool_result from public.call_turns where seq = 2`);
+    await insertTurn(2, 'tool', '', {
+      tool_name: 'take_message',
+      tool_arguments: { urgent: true },
+      tool_result: { ok: true },
+    });
+    const [row] = await db.as(
+      setup.owner,
+      (sql) => sql`select tool_name, tool_arguments, tool_result from public.call_turns where seq = 2`,
+    );
     expect(row).toEqual({ tool_name: 'take_message', tool_arguments: { urgent: true }, tool_result: { ok: true } });
   });
 });
@@ -59,18 +78,25 @@ describe('call_turns', () => {
 describe('transcript retention', () => {
   it('purges only turns older than the owner chose to keep, and keeps everything when unset', async () => {
     await db.sql`update public.call_turns set created_at = now() - interval '40 days' where call_id = ${callId} and seq = 0`;
-    expect(await db.as(worker, async (sql) => (await sql`select public.purge_expired_transcripts() as n`)[0]!.n)).toBe(0);
+    expect(await db.as(worker, async (sql) => (await sql`select public.purge_expired_transcripts() as n`)[0]!.n)).toBe(
+      0,
+    );
     await db.as(setup.owner, (sql) => sql`insert into public.owner_settings (transcript_retention_days) values (30)`);
-    expect(await db.as(worker, async (sql) => (await sql`select public.purge_expired_transcripts() as n`)[0]!.n)).toBe(1);
+    expect(await db.as(worker, async (sql) => (await sql`select public.purge_expired_transcripts() as n`)[0]!.n)).toBe(
+      1,
+    );
     const left = await db.sql`select seq from public.call_turns where call_id = ${callId} order by seq`;
     expect(left.map((r) => r.seq)).toEqual([1, 2]);
   });
 
-  it('is an owner setting others cannot read, and purging is the worker\'s act', async () => {
+  it("is an owner setting others cannot read, and purging is the worker's act", async () => {
     expect(await db.as(stranger, (sql) => sql`select 1 from public.owner_settings`)).toHaveLength(0);
-    await expect(db.as(setup.owner, (sql) => sql`select public.purge_expired_transcripts()`)).rejects.toMatchObject({ code: '42501' });
-    await expect(db.as(setup.owner, (sql) => sql`update public.owner_settings set transcript_retention_days = 0`))
-      .rejects.toMatchObject({ constraint_name: 'owner_settings_retention_check' });
+    await expect(db.as(setup.owner, (sql) => sql`select public.purge_expired_transcripts()`)).rejects.toMatchObject({
+      code: '42501',
+    });
+    await expect(
+      db.as(setup.owner, (sql) => sql`update public.owner_settings set transcript_retention_days = 0`),
+    ).rejects.toMatchObject({ constraint_name: 'owner_settings_retention_check' });
   });
 });
 
@@ -78,10 +104,14 @@ describe('messages', () => {
   let messageId: string;
 
   it('are filed by the worker under the call owner; a retried tool call files nothing twice', async () => {
-    const write = () => db.as(worker, (sql) => sql`
+    const write = () =>
+      db.as(
+        worker,
+        (sql) => sql`
       insert into public.messages (call_id, caller_name, callback_number, body, urgent)
       values (${callId}, 'Ann', '+14155550100', 'Please call me back about the invoice.', true)
-      on conflict do nothing returning id`);
+      on conflict do nothing returning id`,
+      );
     const [first] = await write();
     messageId = first!.id;
     expect(await write()).toHaveLength(0);
@@ -94,17 +124,26 @@ describe('messages', () => {
     const [row] = await db.sql`select status, handled_at from public.messages where id = ${messageId}`;
     expect(row!.status).toBe('handled');
     expect(row!.handled_at).toBeInstanceOf(Date);
-    await expect(db.as(setup.owner, (sql) => sql`update public.messages set body = 'changed' where id = ${messageId}`))
-      .rejects.toMatchObject({ code: '42501' });
-    const touched = await db.as(stranger, (sql) => sql`update public.messages set status = 'new' where id = ${messageId} returning id`);
+    await expect(
+      db.as(setup.owner, (sql) => sql`update public.messages set body = 'changed' where id = ${messageId}`),
+    ).rejects.toMatchObject({ code: '42501' });
+    const touched = await db.as(
+      stranger,
+      (sql) => sql`update public.messages set status = 'new' where id = ${messageId} returning id`,
+    );
     expect(touched).toHaveLength(0);
   });
 
   it('refuse an empty message or a callback number that is not E.164, naming the rule', async () => {
-    await expect(db.as(worker, (sql) => sql`insert into public.messages (call_id, body) values (${callId}, '   ')`))
-      .rejects.toMatchObject({ constraint_name: 'messages_body_check' });
-    await expect(db.as(worker, (sql) => sql`insert into public.messages (call_id, body, callback_number) values (${callId}, 'hi', '555-0100')`))
-      .rejects.toMatchObject({ constraint_name: 'messages_callback_number_check' });
+    await expect(
+      db.as(worker, (sql) => sql`insert into public.messages (call_id, body) values (${callId}, '   ')`),
+    ).rejects.toMatchObject({ constraint_name: 'messages_body_check' });
+    await expect(
+      db.as(
+        worker,
+        (sql) => sql`insert into public.messages (call_id, body, callback_number) values (${callId}, 'hi', '555-0100')`,
+      ),
+    ).rejects.toMatchObject({ constraint_name: 'messages_callback_number_check' });
   });
 });
 
@@ -112,15 +151,22 @@ describe('analysis', () => {
   it('starts pending, and a done analysis must name an outcome from the list', async () => {
     const [call] = await db.sql`select analysis_status, outcome from public.calls where id = ${callId}`;
     expect(call).toEqual({ analysis_status: 'pending', outcome: null });
-    await expect(db.as(worker, (sql) => sql`update public.calls set analysis_status = 'done' where id = ${callId}`))
-      .rejects.toMatchObject({ constraint_name: 'calls_analysis_done_check' });
-    await expect(db.as(worker, (sql) => sql`update public.calls set outcome = 'happy' where id = ${callId}`))
-      .rejects.toMatchObject({ constraint_name: 'calls_outcome_check' });
-    await db.as(worker, (sql) => sql`update public.calls set analysis_status = 'done', outcome = 'message_taken', summary = 'Ann wants a call back.' where id = ${callId}`);
+    await expect(
+      db.as(worker, (sql) => sql`update public.calls set analysis_status = 'done' where id = ${callId}`),
+    ).rejects.toMatchObject({ constraint_name: 'calls_analysis_done_check' });
+    await expect(
+      db.as(worker, (sql) => sql`update public.calls set outcome = 'happy' where id = ${callId}`),
+    ).rejects.toMatchObject({ constraint_name: 'calls_outcome_check' });
+    await db.as(
+      worker,
+      (sql) =>
+        sql`update public.calls set analysis_status = 'done', outcome = 'message_taken', summary = 'Ann wants a call back.' where id = ${callId}`,
+    );
   });
 
   it('is on by default for every config, with take_message', async () => {
-    const [config] = await db.sql`select take_messages, post_call_analysis from public.agent_configs where id = ${setup.configId}`;
+    const [config] =
+      await db.sql`select take_messages, post_call_analysis from public.agent_configs where id = ${setup.configId}`;
     expect(config).toEqual({ take_messages: true, post_call_analysis: true });
   });
 });

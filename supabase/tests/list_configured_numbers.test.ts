@@ -23,14 +23,25 @@ beforeAll(async () => {
 afterAll(() => db.close());
 
 const list = (limit: number | null, persona: Persona = serviceRolePersona()) =>
-  db.as(persona, async (sql) => (await sql<{ numbers: string[] }[]>`select public.list_configured_numbers(${limit}::integer) as numbers`)[0]!.numbers);
+  db.as(
+    persona,
+    async (sql) =>
+      (await sql<{ numbers: string[] }[]>`select public.list_configured_numbers(${limit}::integer) as numbers`)[0]!
+        .numbers,
+  );
 
 describe('list_configured_numbers', () => {
   it('lists the numbers a config answers, the most recently updated first', async () => {
     expect(await list(10)).toEqual([third.e164, second.e164, first.e164]);
-    await db.as(first.owner, (sql) => sql`update public.agent_configs set greeting = 'Updated' where id = ${first.configId}`);
+    await db.as(
+      first.owner,
+      (sql) => sql`update public.agent_configs set greeting = 'Updated' where id = ${first.configId}`,
+    );
     expect(await list(10)).toEqual([first.e164, third.e164, second.e164]);
-    await db.as(second.owner, (sql) => sql`update public.phone_numbers set label = 'Renamed' where id = ${second.numberId}`);
+    await db.as(
+      second.owner,
+      (sql) => sql`update public.phone_numbers set label = 'Renamed' where id = ${second.numberId}`,
+    );
     expect(await list(10)).toEqual([second.e164, first.e164, third.e164]);
     expect(await list(10)).not.toContain(unassigned);
   });
@@ -41,7 +52,10 @@ describe('list_configured_numbers', () => {
   });
 
   it('refuses a missing or negative limit with a hint', async () => {
-    await expect(list(-1)).rejects.toMatchObject({ code: '22023', hint: expect.stringContaining('most numbers to list') });
+    await expect(list(-1)).rejects.toMatchObject({
+      code: '22023',
+      hint: expect.stringContaining('most numbers to list'),
+    });
     await expect(list(null)).rejects.toMatchObject({ code: '22023' });
   });
 

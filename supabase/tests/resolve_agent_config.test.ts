@@ -22,18 +22,33 @@ const resolve = async (dialed: string) => {
 };
 
 describe('resolve_agent_config', () => {
-  it.each(['+15551234567', '(555) 123-4567', '+1 555 123 4567', '1-555-123-4567', '555.123.4567', 'tel:+15551234567', ' +1 (555) 123-4567 '])(
-    'resolves %j to the owner\'s config, voice and default voice',
-    async (dialed) => {
-      const result = await resolve(dialed);
-      expect(result.dialed_number).toBe('+15551234567');
-      expect(result.phone_number).toMatchObject({ id: setup.numberId, e164: '+15551234567', owner_id: setup.owner.userId });
-      expect(result.config).toMatchObject({ id: setup.configId, owner_id: setup.owner.userId, voice_id: RACHEL, version: 1, greeting: 'Thanks for calling Acme.' });
-      expect(result.voice).toMatchObject({ voice_id: RACHEL, name: 'Rachel', enabled: true });
-      expect(result.default_voice).toMatchObject({ voice_id: RACHEL, is_default: true });
-      expect(toE164(dialed)).toBe('+15551234567');
-    },
-  );
+  it.each([
+    '+15551234567',
+    '(555) 123-4567',
+    '+1 555 123 4567',
+    '1-555-123-4567',
+    '555.123.4567',
+    'tel:+15551234567',
+    ' +1 (555) 123-4567 ',
+  ])("resolves %j to the owner's config, voice and default voice", async (dialed) => {
+    const result = await resolve(dialed);
+    expect(result.dialed_number).toBe('+15551234567');
+    expect(result.phone_number).toMatchObject({
+      id: setup.numberId,
+      e164: '+15551234567',
+      owner_id: setup.owner.userId,
+    });
+    expect(result.config).toMatchObject({
+      id: setup.configId,
+      owner_id: setup.owner.userId,
+      voice_id: RACHEL,
+      version: 1,
+      greeting: 'Thanks for calling Acme.',
+    });
+    expect(result.voice).toMatchObject({ voice_id: RACHEL, name: 'Rachel', enabled: true });
+    expect(result.default_voice).toMatchObject({ voice_id: RACHEL, is_default: true });
+    expect(toE164(dialed)).toBe('+15551234567');
+  });
 
   it("reads the real tables whatever the caller's search_path and temp tables say", async () => {
     const [row] = await db.as(serviceRolePersona(), async (sql) => {
@@ -76,7 +91,18 @@ describe('resolve_agent_config', () => {
 });
 
 describe('normalize_e164 agrees with shared/phone.ts', () => {
-  const inputs = ['+442071838750', '0044 20 7183 8750', '+1 (212) 555-0100', '2125550100', '12125550100', '555-0100', '+0123', 'abc', '', 'sip:+15551234567@sip.example.com'];
+  const inputs = [
+    '+442071838750',
+    '0044 20 7183 8750',
+    '+1 (212) 555-0100',
+    '2125550100',
+    '12125550100',
+    '555-0100',
+    '+0123',
+    'abc',
+    '',
+    'sip:+15551234567@sip.example.com',
+  ];
   it.each(inputs)('%j', async (raw) => {
     const [row] = await db.sql`select public.normalize_e164(${raw}) as e164`;
     expect(toE164(raw)).toBe(row!.e164);

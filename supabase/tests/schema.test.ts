@@ -37,11 +37,19 @@ describe('schema', () => {
   it('lets authenticated users write only their configs, numbers, settings, message status and webhook endpoints', async () => {
     const rows = await db.sql`select distinct table_name from information_schema.role_table_grants
       where grantee = 'authenticated' and table_schema = 'public' and privilege_type in ('INSERT', 'UPDATE', 'DELETE') order by 1`;
-    expect(rows.map((r) => r.table_name)).toEqual(['agent_configs', 'owner_settings', 'phone_numbers', 'webhook_endpoints']);
+    expect(rows.map((r) => r.table_name)).toEqual([
+      'agent_configs',
+      'owner_settings',
+      'phone_numbers',
+      'webhook_endpoints',
+    ]);
     const columns = await db.sql`select table_name, column_name from information_schema.column_privileges
       where grantee = 'authenticated' and table_schema = 'public' and table_name in ('messages', 'owner_settings')
         and privilege_type = 'UPDATE' order by 1, 2`;
-    expect(columns.map((r) => `${r.table_name}.${r.column_name}`)).toEqual(['messages.status', 'owner_settings.transcript_retention_days']);
+    expect(columns.map((r) => `${r.table_name}.${r.column_name}`)).toEqual([
+      'messages.status',
+      'owner_settings.transcript_retention_days',
+    ]);
   });
 
   it('lets authenticated users update only agent_config_id and label on numbers; inserts are refused by RLS', async () => {
@@ -52,14 +60,17 @@ describe('schema', () => {
     const columns = await db.sql`select column_name from information_schema.column_privileges
       where grantee = 'authenticated' and table_schema = 'public' and table_name = 'phone_numbers' and privilege_type = 'UPDATE' order by 1`;
     expect(columns.map((r) => r.column_name)).toEqual(['agent_config_id', 'label']);
-    const policies = await db.sql`select cmd from pg_policies where schemaname = 'public' and tablename = 'phone_numbers' and 'authenticated' = any (roles) order by 1`;
+    const policies =
+      await db.sql`select cmd from pg_policies where schemaname = 'public' and tablename = 'phone_numbers' and 'authenticated' = any (roles) order by 1`;
     expect(policies.map((r) => r.cmd)).toEqual(['SELECT', 'UPDATE']);
   });
 
   it('publishes the live config tables to Realtime with full replica identity', async () => {
-    const published = await db.sql`select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by 1`;
+    const published =
+      await db.sql`select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by 1`;
     expect(published.map((r) => r.tablename)).toEqual(['agent_configs', 'phone_numbers', 'voices']);
-    const identity = await db.sql`select relname, relreplident from pg_class where relname in ('agent_configs', 'phone_numbers', 'voices') order by 1`;
+    const identity =
+      await db.sql`select relname, relreplident from pg_class where relname in ('agent_configs', 'phone_numbers', 'voices') order by 1`;
     expect(identity.map((r) => r.relreplident)).toEqual(['f', 'f', 'f']);
   });
 
@@ -90,19 +101,30 @@ describe('schema', () => {
 
   it('stores typed numbers in E.164 and explains numbers it cannot read', async () => {
     const owner = await db.createUser();
-    const [row] = await db.sql`insert into public.phone_numbers (e164, owner_id) values ('(555) 222-3333', ${owner.userId!}) returning e164`;
+    const [row] =
+      await db.sql`insert into public.phone_numbers (e164, owner_id) values ('(555) 222-3333', ${owner.userId!}) returning e164`;
     expect(row!.e164).toBe('+15552223333');
-    await expect(db.sql`insert into public.phone_numbers (e164, owner_id) values ('call me', ${owner.userId!})`).rejects.toMatchObject({
+    await expect(
+      db.sql`insert into public.phone_numbers (e164, owner_id) values ('call me', ${owner.userId!})`,
+    ).rejects.toMatchObject({
       message: expect.stringContaining("phone_numbers.e164 'call me' is not a phone number"),
       hint: expect.stringContaining('+15551234567'),
     });
-    await expect(db.sql`insert into public.phone_numbers (e164, owner_id) values ('+1 555 222 3333', ${owner.userId!})`).rejects.toMatchObject({ code: '23505' });
+    await expect(
+      db.sql`insert into public.phone_numbers (e164, owner_id) values ('+1 555 222 3333', ${owner.userId!})`,
+    ).rejects.toMatchObject({ code: '23505' });
   });
 
   it('refuses call rows that contradict themselves', async () => {
-    await expect(db.sql`insert into public.calls (room_name, config_source, ended_at) values ('r', 'database', now())`).rejects.toMatchObject({ code: '23514' });
-    await expect(db.sql`insert into public.calls (room_name, config_source, latency_p50_ms, latency_p90_ms) values ('r', 'database', 900, 400)`).rejects.toMatchObject({ code: '23514' });
-    await expect(db.sql`insert into public.calls (room_name, config_source) values ('r', 'guess')`).rejects.toMatchObject({ code: '23514' });
+    await expect(
+      db.sql`insert into public.calls (room_name, config_source, ended_at) values ('r', 'database', now())`,
+    ).rejects.toMatchObject({ code: '23514' });
+    await expect(
+      db.sql`insert into public.calls (room_name, config_source, latency_p50_ms, latency_p90_ms) values ('r', 'database', 900, 400)`,
+    ).rejects.toMatchObject({ code: '23514' });
+    await expect(
+      db.sql`insert into public.calls (room_name, config_source) values ('r', 'guess')`,
+    ).rejects.toMatchObject({ code: '23514' });
   });
 });
 

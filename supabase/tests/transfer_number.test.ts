@@ -15,9 +15,12 @@ beforeAll(async () => {
 afterAll(() => db.close());
 
 const insertConfig = (transferNumber: string | null) =>
-  db.as(owner, (sql) => sql<{ id: string; transfer_number: string | null }[]>`
+  db.as(
+    owner,
+    (sql) => sql<{ id: string; transfer_number: string | null }[]>`
     insert into public.agent_configs (name, transfer_number) values ('Front desk', ${transferNumber})
-    returning id, transfer_number`);
+    returning id, transfer_number`,
+  );
 
 describe('agent_configs.transfer_number', () => {
   const typed: Array<[string, string]> = [
@@ -39,9 +42,12 @@ describe('agent_configs.transfer_number', () => {
 
   it('normalizes on update too, and an update to the same number in another format is no change', async () => {
     const [row] = await insertConfig('+14155550100');
-    const [updated] = await db.as(owner, (sql) => sql<{ transfer_number: string; version: number }[]>`
+    const [updated] = await db.as(
+      owner,
+      (sql) => sql<{ transfer_number: string; version: number }[]>`
       update public.agent_configs set transfer_number = '+1 (415) 555-0100' where id = ${row!.id}
-      returning transfer_number, version`);
+      returning transfer_number, version`,
+    );
     expect(updated).toEqual({ transfer_number: '+14155550100', version: 1 });
   });
 
@@ -55,10 +61,13 @@ describe('agent_configs.transfer_number', () => {
     it(`refuses ${JSON.stringify(value)}, naming the column, the value and the expected form`, async () => {
       const error = await insertConfig(value).then(
         () => null,
-        (e: unknown) => e as { message: string; hint: string; code: string; column_name: string; constraint_name: string },
+        (e: unknown) =>
+          e as { message: string; hint: string; code: string; column_name: string; constraint_name: string },
       );
       expect(error).not.toBeNull();
-      expect(error!.message).toBe(`agent_configs.transfer_number '${value}' is not a phone number that can be written in E.164.`);
+      expect(error!.message).toBe(
+        `agent_configs.transfer_number '${value}' is not a phone number that can be written in E.164.`,
+      );
       expect(error!.hint).toMatch(/international form with the country code, e\.g\. \+14155550100/);
       expect(error!.code).toBe('23514');
       expect(error!.column_name).toBe('transfer_number');
@@ -69,9 +78,15 @@ describe('agent_configs.transfer_number', () => {
   it("flags a formatted transfer number that is one of the owner's own numbers", async () => {
     const [config] = await insertConfig(null);
     await provisionNumber(db, owner, '+14155550199', { agentConfigId: config!.id });
-    await db.as(owner, (sql) => sql`update public.agent_configs set transfer_number = '(415) 555-0199' where id = ${config!.id}`);
-    const issues = await db.as(owner, (sql) => sql<{ code: string }[]>`
-      select code from public.config_issues where subject_id = ${config!.id}::text and resolved_at is null`);
+    await db.as(
+      owner,
+      (sql) => sql`update public.agent_configs set transfer_number = '(415) 555-0199' where id = ${config!.id}`,
+    );
+    const issues = await db.as(
+      owner,
+      (sql) => sql<{ code: string }[]>`
+      select code from public.config_issues where subject_id = ${config!.id}::text and resolved_at is null`,
+    );
     expect(issues.map((i) => i.code)).toContain('transfer_to_own_number');
   });
 });

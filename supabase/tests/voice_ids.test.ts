@@ -17,7 +17,11 @@ beforeAll(async () => {
 afterAll(() => db.close());
 
 const insertConfig = (voiceId: string) =>
-  db.as(owner, (sql) => sql`insert into public.agent_configs (name, voice_id) values ('Front desk', ${voiceId}) returning voice_id`);
+  db.as(
+    owner,
+    (sql) =>
+      sql`insert into public.agent_configs (name, voice_id) values ('Front desk', ${voiceId}) returning voice_id`,
+  );
 
 describe('agent_configs.voice_id', () => {
   const bad: Array<[string, string, RegExp]> = [
@@ -35,7 +39,10 @@ describe('agent_configs.voice_id', () => {
   ];
   for (const [label, value, reason] of bad) {
     it(`refuses ${label} (${JSON.stringify(value)}), naming the column, the value and the catalog`, async () => {
-      const error = await insertConfig(value).then(() => null, (e: unknown) => e as { message: string; hint: string; code: string; column_name: string });
+      const error = await insertConfig(value).then(
+        () => null,
+        (e: unknown) => e as { message: string; hint: string; code: string; column_name: string },
+      );
       expect(error).not.toBeNull();
       expect(error!.message).toMatch(reason);
       expect(error!.message).toContain('agent_configs.voice_id');
@@ -49,15 +56,22 @@ describe('agent_configs.voice_id', () => {
   }
 
   it('tells a person who typed a voice name which ID that voice has', async () => {
-    await expect(insertConfig('rachel')).rejects.toMatchObject({ hint: expect.stringContaining(`its voice ID is ${RACHEL}`) });
+    await expect(insertConfig('rachel')).rejects.toMatchObject({
+      hint: expect.stringContaining(`its voice ID is ${RACHEL}`),
+    });
     await expect(insertConfig('11labs-Adam')).rejects.toMatchObject({ hint: expect.stringContaining(ADAM) });
   });
 
   it('tells a person whose ID has stray whitespace to remove it, not that it is a name', async () => {
     for (const value of [` ${RACHEL}`, `${RACHEL} `, `\t${RACHEL}\n`]) {
-      const error = await insertConfig(value).then(() => null, (e: unknown) => e as { message: string; hint: string; code: string });
+      const error = await insertConfig(value).then(
+        () => null,
+        (e: unknown) => e as { message: string; hint: string; code: string },
+      );
       expect(error).toMatchObject({ code: '23514', message: expect.stringContaining('contains whitespace') });
-      expect(error!.hint).toBe(`Remove the whitespace: the voice ID of Rachel is ${RACHEL}. Valid IDs are the voice_id values in public.voices.`);
+      expect(error!.hint).toBe(
+        `Remove the whitespace: the voice ID of Rachel is ${RACHEL}. Valid IDs are the voice_id values in public.voices.`,
+      );
     }
   });
 
@@ -69,17 +83,38 @@ describe('agent_configs.voice_id', () => {
 
   it('names the right ID for a voice ID typed in the wrong case', async () => {
     for (const value of [RACHEL.toUpperCase(), RACHEL.toLowerCase()]) {
-      const error = await insertConfig(value).then(() => null, (e: unknown) => e as { message: string; hint: string; code: string });
-      expect(error).toMatchObject({ code: '23503', message: `agent_configs.voice_id '${value}' is not in the voice catalog.` });
-      expect(error!.hint).toBe(`Voice IDs are case-sensitive: the voice ID of Rachel is ${RACHEL}. Valid IDs are the voice_id values in public.voices.`);
+      const error = await insertConfig(value).then(
+        () => null,
+        (e: unknown) => e as { message: string; hint: string; code: string },
+      );
+      expect(error).toMatchObject({
+        code: '23503',
+        message: `agent_configs.voice_id '${value}' is not in the voice catalog.`,
+      });
+      expect(error!.hint).toBe(
+        `Voice IDs are case-sensitive: the voice ID of Rachel is ${RACHEL}. Valid IDs are the voice_id values in public.voices.`,
+      );
     }
   });
 
   it('gives the same advice as shared/voice_id.ts for every kind of mistake', async () => {
-    const catalog = await db.sql<{ voice_id: string; name: string; enabled: boolean }[]>`select voice_id, name, enabled from public.voices`;
-    for (const value of [` ${RACHEL}`, `11labs-${RACHEL}`, RACHEL.toUpperCase(), 'rachel', '11labs-Adam', RACHEL, 'Kate', '']) {
+    const catalog = await db.sql<
+      { voice_id: string; name: string; enabled: boolean }[]
+    >`select voice_id, name, enabled from public.voices`;
+    for (const value of [
+      ` ${RACHEL}`,
+      `11labs-${RACHEL}`,
+      RACHEL.toUpperCase(),
+      'rachel',
+      '11labs-Adam',
+      RACHEL,
+      'Kate',
+      '',
+    ]) {
       const [row] = await db.sql<{ hint: string | null }[]>`select private.voice_id_hint(${value}) as hint`;
-      expect(row!.hint?.replace('voice ID', 'voice_id') ?? null, JSON.stringify(value)).toBe(voiceIdHint(value, catalog));
+      expect(row!.hint?.replace('voice ID', 'voice_id') ?? null, JSON.stringify(value)).toBe(
+        voiceIdHint(value, catalog),
+      );
     }
   });
 
@@ -107,7 +142,10 @@ describe('agent_configs.voice_id', () => {
       expect(row!.voice_id).toBe(voice_id);
       expect(voiceIdProblem(voice_id)).toBeNull();
     }
-    const [row] = await db.as(owner, (sql) => sql`insert into public.agent_configs (name) values ('Defaults') returning voice_id`);
+    const [row] = await db.as(
+      owner,
+      (sql) => sql`insert into public.agent_configs (name) values ('Defaults') returning voice_id`,
+    );
     expect(row!.voice_id).toBe(RACHEL);
   });
 });
@@ -120,11 +158,15 @@ describe('voices catalog', () => {
   });
 
   it('keeps exactly one enabled default', async () => {
-    await expect(db.sql`update public.voices set is_default = true where voice_id = ${ADAM}`).rejects.toMatchObject({ code: '23505' });
+    await expect(db.sql`update public.voices set is_default = true where voice_id = ${ADAM}`).rejects.toMatchObject({
+      code: '23505',
+    });
     await expect(db.sql`update public.voices set is_default = false where voice_id = ${RACHEL}`).rejects.toMatchObject({
       message: expect.stringContaining('exactly one enabled default'),
     });
-    await expect(db.sql`update public.voices set enabled = false where voice_id = ${RACHEL}`).rejects.toMatchObject({ code: '23514' });
+    await expect(db.sql`update public.voices set enabled = false where voice_id = ${RACHEL}`).rejects.toMatchObject({
+      code: '23514',
+    });
     // moving the default inside one transaction is allowed
     await db.sql.begin(async (tx) => {
       await tx`update public.voices set is_default = false where voice_id = ${RACHEL}`;

@@ -16,17 +16,28 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-interface Setup { owner: Persona; endpointId: string; deliveryId: string }
+interface Setup {
+  owner: Persona;
+  endpointId: string;
+  deliveryId: string;
+}
 async function pendingDelivery(): Promise<Setup> {
   const owner = await db.createUser();
   const { id: endpointId } = await createEndpoint(db, owner, { events: ['call.started'] });
   await startCall(db, owner.userId!);
-  const [row] = await db.sql<{ id: string }[]>`select id from public.webhook_deliveries where endpoint_id = ${endpointId}`;
+  const [row] = await db.sql<
+    { id: string }[]
+  >`select id from public.webhook_deliveries where endpoint_id = ${endpointId}`;
   return { owner, endpointId, deliveryId: row!.id };
 }
 
-function record(deliveryId: string, outcome: { ok: boolean; next?: Date | null; disableAfterMs?: number; body?: string }) {
-  return db.sql<{ status: string | null }[]>`select private.record_webhook_attempt(${deliveryId}, ${outcome.ok}, ${outcome.ok ? 204 : 500}, 12,
+function record(
+  deliveryId: string,
+  outcome: { ok: boolean; next?: Date | null; disableAfterMs?: number; body?: string },
+) {
+  return db.sql<
+    { status: string | null }[]
+  >`select private.record_webhook_attempt(${deliveryId}, ${outcome.ok}, ${outcome.ok ? 204 : 500}, 12,
     ${outcome.ok ? null : 'HTTP 500'}, ${outcome.body ?? null}, ${outcome.next ?? null}, ${outcome.disableAfterMs ?? DAY_MS}) as status`;
 }
 const delivery = async (id: string) => (await db.sql`select * from public.webhook_deliveries where id = ${id}`)[0]!;
@@ -37,7 +48,14 @@ describe('record_webhook_attempt', () => {
     const { endpointId, deliveryId } = await pendingDelivery();
     const next = new Date(Date.now() + 5_000);
     expect((await record(deliveryId, { ok: false, next, body: 'busy' }))[0]!.status).toBe('pending');
-    expect(await delivery(deliveryId)).toMatchObject({ status: 'pending', attempts: 1, status_code: 500, error: 'HTTP 500', response_body: 'busy', duration_ms: 12 });
+    expect(await delivery(deliveryId)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      status_code: 500,
+      error: 'HTTP 500',
+      response_body: 'busy',
+      duration_ms: 12,
+    });
     const [job] = await db.sql`select run_at from graphile_worker.jobs where key = ${`webhook_delivery:${deliveryId}`}`;
     expect(job!.run_at.getTime()).toBe(next.getTime());
     expect((await endpoint(endpointId)).failing_since).not.toBeNull();
@@ -66,7 +84,9 @@ describe('record_webhook_attempt', () => {
 
   it('refuses a response body over 1 KB', async () => {
     const { deliveryId } = await pendingDelivery();
-    await expect(record(deliveryId, { ok: false, next: new Date(), body: 'x'.repeat(1025) })).rejects.toMatchObject({ code: '23514' });
+    await expect(record(deliveryId, { ok: false, next: new Date(), body: 'x'.repeat(1025) })).rejects.toMatchObject({
+      code: '23514',
+    });
   });
 });
 
@@ -80,7 +100,10 @@ describe('an endpoint failing for too long', () => {
     expect(await endpoint(endpointId)).toMatchObject({ enabled: false, disabled_reason: 'failing' });
     const statuses = await db.sql`select status from public.webhook_deliveries where endpoint_id = ${endpointId}`;
     expect(statuses.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
-    const issues = await db.as(owner, (sql) => sql`select code, subject_type, message from public.config_issues where resolved_at is null`);
+    const issues = await db.as(
+      owner,
+      (sql) => sql`select code, subject_type, message from public.config_issues where resolved_at is null`,
+    );
     expect(issues).toEqual([expect.objectContaining({ code: 'webhook_disabled', subject_type: 'webhook_endpoint' })]);
     expect(issues[0]!.message).toContain('https://hooks.example.test/switchboard');
   });
@@ -91,7 +114,8 @@ describe('an endpoint failing for too long', () => {
     expect((await endpoint(endpointId)).enabled).toBe(false);
     await db.as(owner, (sql) => sql`update public.webhook_endpoints set enabled = true where id = ${endpointId}`);
     expect(await endpoint(endpointId)).toMatchObject({ enabled: true, disabled_reason: null, failing_since: null });
-    const open = await db.sql`select 1 from public.config_issues where subject_id = ${endpointId} and resolved_at is null`;
+    const open =
+      await db.sql`select 1 from public.config_issues where subject_id = ${endpointId} and resolved_at is null`;
     expect(open).toEqual([]);
   });
 

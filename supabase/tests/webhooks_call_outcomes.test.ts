@@ -29,26 +29,46 @@ async function ownerWithEndpoint(events: string[]): Promise<{ owner: Persona; en
   return { owner, endpointId: id };
 }
 const endCall = (callId: string, extra: Record<string, unknown> = {}) =>
-  db.as(worker, (sql) => sql`select public.record_call_end(${callId}, ${sql.json({ ended_at: new Date().toISOString(), end_reason: 'caller_hangup', turns: 2, ...extra } as never)})`);
+  db.as(
+    worker,
+    (sql) =>
+      sql`select public.record_call_end(${callId}, ${sql.json({ ended_at: new Date().toISOString(), end_reason: 'caller_hangup', turns: 2, ...extra } as never)})`,
+  );
 const setAnalysis = (callId: string, fields: Record<string, unknown>) =>
   db.as(worker, (sql) => sql`update public.calls set ${sql(fields as never)} where id = ${callId}`);
 const addTurn = (callId: string, seq: number, role: string, text: string, extra: Record<string, unknown> = {}) =>
-  db.as(worker, (sql) => sql`insert into public.call_turns ${sql({ call_id: callId, seq, role, text, ...extra } as never)}`);
+  db.as(
+    worker,
+    (sql) => sql`insert into public.call_turns ${sql({ call_id: callId, seq, role, text, ...extra } as never)}`,
+  );
 const addMessage = (callId: string, body: string, extra: Record<string, unknown> = {}) =>
-  db.as(worker, (sql) => sql`insert into public.messages ${sql({ call_id: callId, body, ...extra } as never)} on conflict do nothing returning id, created_at`);
+  db.as(
+    worker,
+    (sql) =>
+      sql`insert into public.messages ${sql({ call_id: callId, body, ...extra } as never)} on conflict do nothing returning id, created_at`,
+  );
 
 describe('message.created', () => {
   it('is enqueued when the worker files a message, with the documented fields', async () => {
     const { owner } = await ownerWithEndpoint(['message.created']);
     const callId = await startCall(db, owner.userId!);
-    const [row] = await addMessage(callId, 'Please call me back about the invoice.', { caller_name: 'Ann', callback_number: '+14155550100', urgent: true });
+    const [row] = await addMessage(callId, 'Please call me back about the invoice.', {
+      caller_name: 'Ann',
+      callback_number: '+14155550100',
+      urgent: true,
+    });
     const events = await eventsOf(owner.userId!);
     expect(events).toHaveLength(1);
     expect(events[0]!.type).toBe('message.created');
     expect(events[0]!.data).toEqual({
       message: {
-        id: row!.id, call_id: callId, caller_name: 'Ann', callback_number: '+14155550100',
-        body: 'Please call me back about the invoice.', urgent: true, created_at: (row!.created_at as Date).toISOString(),
+        id: row!.id,
+        call_id: callId,
+        caller_name: 'Ann',
+        callback_number: '+14155550100',
+        body: 'Please call me back about the invoice.',
+        urgent: true,
+        created_at: (row!.created_at as Date).toISOString(),
       },
     });
   });
@@ -58,10 +78,12 @@ describe('message.created', () => {
     const callId = await startCall(db, owner.userId!);
     await addMessage(callId, 'Twice?');
     expect(await addMessage(callId, 'Twice?')).toHaveLength(0);
-    await expect(db.sql.begin(async (sql) => {
-      await sql`insert into public.messages (call_id, body) values (${callId}, 'Never mind')`;
-      throw new Error('rollback');
-    })).rejects.toThrow('rollback');
+    await expect(
+      db.sql.begin(async (sql) => {
+        await sql`insert into public.messages (call_id, body) values (${callId}, 'Never mind')`;
+        throw new Error('rollback');
+      }),
+    ).rejects.toThrow('rollback');
     expect((await eventsOf(owner.userId!)).map((e) => e.data.message.body)).toEqual(['Twice?']);
   });
 });
@@ -72,7 +94,11 @@ describe('call.ended', () => {
     const callId = await startCall(db, owner.userId!);
     await addTurn(callId, 1, 'caller', 'Hi, this is Ann.', { started_ms: 1200, ended_ms: 2000 });
     await addTurn(callId, 0, 'agent', 'Thanks for calling.', { started_ms: 0, ended_ms: 900, interrupted: true });
-    await addTurn(callId, 2, 'tool', '', { tool_name: 'take_message', tool_arguments: { urgent: true }, tool_result: { ok: true } });
+    await addTurn(callId, 2, 'tool', '', {
+      tool_name: 'take_message',
+      tool_arguments: { urgent: true },
+      tool_result: { ok: true },
+    });
     const [message] = await addMessage(callId, 'Call Ann back.', { caller_name: 'Ann' });
     await endCall(callId);
     expect(await eventsOf(owner.userId!)).toEqual([]);
@@ -83,18 +109,69 @@ describe('call.ended', () => {
     expect(events).toHaveLength(1);
     const data = events[0]!.data;
     expect(Object.keys(data).sort()).toEqual(['analysis', 'call', 'messages', 'transcript', 'transcript_truncated']);
-    expect(data.call).toMatchObject({ id: callId, end_reason: 'caller_hangup', summary: 'Ann wants a call back.', outcome: 'message_taken', analysis_status: 'done' });
+    expect(data.call).toMatchObject({
+      id: callId,
+      end_reason: 'caller_hangup',
+      summary: 'Ann wants a call back.',
+      outcome: 'message_taken',
+      analysis_status: 'done',
+    });
     expect(data.transcript).toEqual([
-      { seq: 0, role: 'agent', text: 'Thanks for calling.', started_ms: 0, ended_ms: 900, interrupted: true, truncated: false, tool_name: null, tool_arguments: null, tool_result: null },
-      { seq: 1, role: 'caller', text: 'Hi, this is Ann.', started_ms: 1200, ended_ms: 2000, interrupted: false, truncated: false, tool_name: null, tool_arguments: null, tool_result: null },
-      { seq: 2, role: 'tool', text: '', started_ms: null, ended_ms: null, interrupted: false, truncated: false, tool_name: 'take_message', tool_arguments: { urgent: true }, tool_result: { ok: true } },
+      {
+        seq: 0,
+        role: 'agent',
+        text: 'Thanks for calling.',
+        started_ms: 0,
+        ended_ms: 900,
+        interrupted: true,
+        truncated: false,
+        tool_name: null,
+        tool_arguments: null,
+        tool_result: null,
+      },
+      {
+        seq: 1,
+        role: 'caller',
+        text: 'Hi, this is Ann.',
+        started_ms: 1200,
+        ended_ms: 2000,
+        interrupted: false,
+        truncated: false,
+        tool_name: null,
+        tool_arguments: null,
+        tool_result: null,
+      },
+      {
+        seq: 2,
+        role: 'tool',
+        text: '',
+        started_ms: null,
+        ended_ms: null,
+        interrupted: false,
+        truncated: false,
+        tool_name: 'take_message',
+        tool_arguments: { urgent: true },
+        tool_result: { ok: true },
+      },
     ]);
     expect(data.transcript_truncated).toBe(false);
-    expect(data.messages).toEqual([{
-      id: message!.id, call_id: callId, caller_name: 'Ann', callback_number: null, body: 'Call Ann back.', urgent: false,
-      created_at: (message!.created_at as Date).toISOString(),
-    }]);
-    expect(data.analysis).toEqual({ status: 'done', summary: 'Ann wants a call back.', outcome: 'message_taken', error: null });
+    expect(data.messages).toEqual([
+      {
+        id: message!.id,
+        call_id: callId,
+        caller_name: 'Ann',
+        callback_number: null,
+        body: 'Call Ann back.',
+        urgent: false,
+        created_at: (message!.created_at as Date).toISOString(),
+      },
+    ]);
+    expect(data.analysis).toEqual({
+      status: 'done',
+      summary: 'Ann wants a call back.',
+      outcome: 'message_taken',
+      error: null,
+    });
   });
 
   it('goes out at the end when the analysis was settled first, and at once for a call that ends skipped', async () => {
@@ -104,7 +181,11 @@ describe('call.ended', () => {
     expect(await eventsOf(owner.userId!)).toEqual([]);
     await endCall(early);
     const skipped = await startCall(db, owner.userId!);
-    await db.as(worker, (sql) => sql`update public.calls set ended_at = now(), end_reason = 'unknown_number', analysis_status = 'skipped' where id = ${skipped}`);
+    await db.as(
+      worker,
+      (sql) =>
+        sql`update public.calls set ended_at = now(), end_reason = 'unknown_number', analysis_status = 'skipped' where id = ${skipped}`,
+    );
     const events = await eventsOf(owner.userId!);
     expect(events.map((e) => [e.data.call.id, e.data.analysis.status, e.data.analysis.error])).toEqual([
       [early, 'failed', 'llm timeout'],
@@ -123,7 +204,8 @@ describe('call.ended', () => {
   it('cuts a transcript over about 256 KB, keeping the turns in order and marking the cut', async () => {
     const { owner } = await ownerWithEndpoint(['call.ended']);
     const callId = await startCall(db, owner.userId!);
-    for (let seq = 0; seq < 40; seq += 1) await addTurn(callId, seq, seq % 2 ? 'caller' : 'agent', `${seq}:`.padEnd(8000, 'é'));
+    for (let seq = 0; seq < 40; seq += 1)
+      await addTurn(callId, seq, seq % 2 ? 'caller' : 'agent', `${seq}:`.padEnd(8000, 'é'));
     await endCall(callId, {});
     await setAnalysis(callId, { analysis_status: 'done', outcome: 'other' });
     const [event] = await eventsOf(owner.userId!);
@@ -150,7 +232,10 @@ describe('call.ended', () => {
     expect(text.endsWith(MARKER)).toBe(true);
     expect(Buffer.byteLength(text.slice(0, -MARKER.length))).toBeLessThanOrEqual(500 - 200 - Buffer.byteLength(MARKER));
     const [tool] = await db.sql`select private.webhook_transcript(${callId}, 1000) as t`;
-    expect(tool!.t).toEqual({ turns: [expect.objectContaining({ seq: 0, text: 'ü'.repeat(300), truncated: false })], truncated: true });
+    expect(tool!.t).toEqual({
+      turns: [expect.objectContaining({ seq: 0, text: 'ü'.repeat(300), truncated: false })],
+      truncated: true,
+    });
   });
 
   it('an analysis that never arrives is settled after the deadline, so call.ended still goes out', async () => {
@@ -166,7 +251,12 @@ describe('call.ended', () => {
     expect(run!.n).toBe(2);
     const events = await eventsOf(setup.owner.userId!, 'call.ended');
     expect(Object.fromEntries(events.map((e) => [e.data.call.id, e.data.analysis]))).toEqual({
-      [analysed!.id]: { status: 'failed', summary: null, outcome: null, error: 'no analysis arrived within 600 s of the end of the call' },
+      [analysed!.id]: {
+        status: 'failed',
+        summary: null,
+        outcome: null,
+        error: 'no analysis arrived within 600 s of the end of the call',
+      },
       [unconfigured]: { status: 'skipped', summary: null, outcome: null, error: null },
     });
     const [again] = await db.sql`select private.expire_pending_analyses(600000) as n`;
@@ -184,7 +274,9 @@ describe('retention', () => {
     await db.sql`update public.call_turns set created_at = now() - interval '8 days' where call_id = ${callId}`;
     await db.sql`update public.webhook_events set created_at = now() - interval '8 days' where owner_id = ${owner.userId!}`;
     await db.as(owner, (sql) => sql`insert into public.owner_settings (transcript_retention_days) values (7)`);
-    expect(await db.as(worker, async (sql) => (await sql`select public.purge_expired_transcripts() as n`)[0]!.n)).toBe(1);
+    expect(await db.as(worker, async (sql) => (await sql`select public.purge_expired_transcripts() as n`)[0]!.n)).toBe(
+      1,
+    );
     const [event] = await eventsOf(owner.userId!);
     expect(event!.data).toMatchObject({ transcript: [], transcript_purged: true, call: { id: callId } });
   });

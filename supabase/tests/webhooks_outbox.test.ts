@@ -15,9 +15,13 @@ beforeAll(async () => {
 afterAll(() => db.close());
 
 const eventsOf = (ownerId: string) =>
-  db.sql<{ id: string; type: string; data: Record<string, any> }[]>`select id, type, data from public.webhook_events where owner_id = ${ownerId} order by created_at, type`;
+  db.sql<
+    { id: string; type: string; data: Record<string, any> }[]
+  >`select id, type, data from public.webhook_events where owner_id = ${ownerId} order by created_at, type`;
 const deliveriesOf = (endpointId: string) =>
-  db.sql<{ id: string; status: string; event_id: string }[]>`select id, status, event_id from public.webhook_deliveries where endpoint_id = ${endpointId} order by created_at`;
+  db.sql<
+    { id: string; status: string; event_id: string }[]
+  >`select id, status, event_id from public.webhook_deliveries where endpoint_id = ${endpointId} order by created_at`;
 
 async function ownerWithEndpoint(events?: string[]): Promise<{ owner: Persona; endpointId: string }> {
   const owner = await db.createUser();
@@ -28,21 +32,31 @@ async function ownerWithEndpoint(events?: string[]): Promise<{ owner: Persona; e
 describe('events from calls', () => {
   it('call.started is enqueued by the worker inserting the call, with the call in data', async () => {
     const { owner, endpointId } = await ownerWithEndpoint();
-    const [row] = await db.as(serviceRolePersona(), (sql) =>
-      sql`select public.record_call_start(${sql.json({ room_name: 'call-_1', owner_id: owner.userId!, config_source: 'database', caller_number: '+15550001111', dialed_number: '+15550100' })}) as id`);
+    const [row] = await db.as(
+      serviceRolePersona(),
+      (sql) =>
+        sql`select public.record_call_start(${sql.json({ room_name: 'call-_1', owner_id: owner.userId!, config_source: 'database', caller_number: '+15550001111', dialed_number: '+15550100' })}) as id`,
+    );
     const [event] = await eventsOf(owner.userId!);
     expect(event!.type).toBe('call.started');
-    expect(event!.data.call).toMatchObject({ id: row!.id, caller_number: '+15550001111', dialed_number: '+15550100', ended_at: null });
+    expect(event!.data.call).toMatchObject({
+      id: row!.id,
+      caller_number: '+15550001111',
+      dialed_number: '+15550100',
+      ended_at: null,
+    });
     expect(event!.data.call.started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(await deliveriesOf(endpointId)).toMatchObject([{ status: 'pending', event_id: event!.id }]);
   });
 
   it('a rolled-back call leaves no event and no delivery', async () => {
     const { owner, endpointId } = await ownerWithEndpoint();
-    await expect(db.sql.begin(async (sql) => {
-      await sql`insert into public.calls (room_name, owner_id, config_source) values ('r', ${owner.userId!}, 'database')`;
-      throw new Error('rollback');
-    })).rejects.toThrow('rollback');
+    await expect(
+      db.sql.begin(async (sql) => {
+        await sql`insert into public.calls (room_name, owner_id, config_source) values ('r', ${owner.userId!}, 'database')`;
+        throw new Error('rollback');
+      }),
+    ).rejects.toThrow('rollback');
     expect(await eventsOf(owner.userId!)).toEqual([]);
     expect(await deliveriesOf(endpointId)).toEqual([]);
   });
@@ -78,11 +92,19 @@ describe('events from calls', () => {
 describe('other events', () => {
   it('config_issue.opened when an issue opens, not when it is seen again', async () => {
     const { owner } = await ownerWithEndpoint(['config_issue.opened']);
-    const [config] = await db.as(owner, (sql) => sql`insert into public.agent_configs (name, system_prompt) values ('Empty', '') returning id`);
+    const [config] = await db.as(
+      owner,
+      (sql) => sql`insert into public.agent_configs (name, system_prompt) values ('Empty', '') returning id`,
+    );
     await db.as(owner, (sql) => sql`update public.agent_configs set name = 'Still empty' where id = ${config!.id}`);
     const events = await eventsOf(owner.userId!);
     expect(events).toHaveLength(1);
-    expect(events[0]!.data.issue).toMatchObject({ code: 'prompt_empty', subject_type: 'agent_config', subject_id: config!.id, severity: 'warning' });
+    expect(events[0]!.data.issue).toMatchObject({
+      code: 'prompt_empty',
+      subject_type: 'agent_config',
+      subject_id: config!.id,
+      severity: 'warning',
+    });
   });
 
   it('message.created goes through the outbox helper a messages writer calls', async () => {
@@ -107,7 +129,10 @@ describe('endpoint input', () => {
     ['javascript:alert(1)', 'must start with https://'],
     [`https://hooks.example.test/${'a'.repeat(2048)}`, 'the limit is 2048'],
   ])('refuses the URL %s', async (url, message) => {
-    await expect(create(url, ['call.started'])).rejects.toMatchObject({ code: '23514', message: expect.stringContaining(message) });
+    await expect(create(url, ['call.started'])).rejects.toMatchObject({
+      code: '23514',
+      message: expect.stringContaining(message),
+    });
   });
 
   it('refuses an event that does not exist, naming it and listing the real ones', async () => {
@@ -116,7 +141,9 @@ describe('endpoint input', () => {
       message: "webhook_endpoints.events 'call.finished' is not an event",
       hint: expect.stringContaining('call.started, call.ended, message.created, config_issue.opened'),
     });
-    await expect(create('https://hooks.example.test', [])).rejects.toMatchObject({ message: 'webhook_endpoints.events is empty' });
+    await expect(create('https://hooks.example.test', [])).rejects.toMatchObject({
+      message: 'webhook_endpoints.events is empty',
+    });
   });
 
   it('stores events sorted without duplicates', async () => {
@@ -127,7 +154,9 @@ describe('endpoint input', () => {
   it('caps endpoints per owner at 20', async () => {
     const busy = await db.createUser();
     for (let i = 0; i < 20; i += 1) await createEndpoint(db, busy);
-    await expect(createEndpoint(db, busy)).rejects.toMatchObject({ message: 'an owner can have at most 20 webhook endpoints' });
+    await expect(createEndpoint(db, busy)).rejects.toMatchObject({
+      message: 'an owner can have at most 20 webhook endpoints',
+    });
   });
 });
 
@@ -141,7 +170,8 @@ describe('queue jobs', () => {
     expect(first[0]!.result.scheduled).toBeGreaterThanOrEqual(1);
     const second = await db.sql`select private.sweep_webhook_jobs(60000) as result`;
     expect(second[0]!.result.scheduled).toBe(0);
-    const jobs = await db.sql`select task_identifier from graphile_worker.jobs where key = ${`webhook_delivery:${delivery!.id}`}`;
+    const jobs =
+      await db.sql`select task_identifier from graphile_worker.jobs where key = ${`webhook_delivery:${delivery!.id}`}`;
     expect(jobs.map((j) => j.task_identifier)).toEqual(['webhooks.deliver']);
   });
 
@@ -149,7 +179,8 @@ describe('queue jobs', () => {
     const { owner, endpointId } = await ownerWithEndpoint();
     await startCall(db, owner.userId!);
     const [delivery] = await deliveriesOf(endpointId);
-    const jobs = await db.sql`select payload from graphile_worker._private_jobs where key = ${`webhook_delivery:${delivery!.id}`}`;
+    const jobs =
+      await db.sql`select payload from graphile_worker._private_jobs where key = ${`webhook_delivery:${delivery!.id}`}`;
     expect(jobs.map((j) => j.payload)).toEqual([{ delivery_id: delivery!.id }]);
   });
 });

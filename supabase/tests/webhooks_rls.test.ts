@@ -17,7 +17,9 @@ beforeAll(async () => {
   stranger = await db.createUser();
   endpoint = await createEndpoint(db, owner);
   await startCall(db, owner.userId!);
-  const [delivery] = await db.sql<{ id: string }[]>`select id from public.webhook_deliveries where endpoint_id = ${endpoint.id}`;
+  const [delivery] = await db.sql<
+    { id: string }[]
+  >`select id from public.webhook_deliveries where endpoint_id = ${endpoint.id}`;
   deliveryId = delivery!.id;
 });
 afterAll(() => db.close());
@@ -53,7 +55,9 @@ describe('webhook secrets', () => {
     ['anon', () => anonPersona()],
     ['service_role', () => serviceRolePersona()],
   ])('%s cannot read them', async (_name, persona) => {
-    await expect(db.as(persona(), (sql) => sql`select secret from private.webhook_secrets`)).rejects.toMatchObject({ code: '42501' });
+    await expect(db.as(persona(), (sql) => sql`select secret from private.webhook_secrets`)).rejects.toMatchObject({
+      code: '42501',
+    });
   });
 
   it('are not a column of any API-visible table', async () => {
@@ -75,42 +79,89 @@ describe('webhook secrets', () => {
   });
 
   it("a stranger cannot rotate the owner's secret", async () => {
-    await expect(db.as(stranger, (sql) => sql`select public.rotate_webhook_secret(${endpoint.id})`)).rejects.toMatchObject({ code: 'P0002' });
+    await expect(
+      db.as(stranger, (sql) => sql`select public.rotate_webhook_secret(${endpoint.id})`),
+    ).rejects.toMatchObject({ code: 'P0002' });
   });
 
   it('anon cannot create endpoints or rotate secrets', async () => {
-    await expect(db.as(anonPersona(), (sql) => sql`select public.create_webhook_endpoint('https://x.example.test', '{call.started}')`)).rejects.toMatchObject({ code: '42501' });
-    await expect(db.as(anonPersona(), (sql) => sql`select public.rotate_webhook_secret(${endpoint.id})`)).rejects.toMatchObject({ code: '42501' });
+    await expect(
+      db.as(
+        anonPersona(),
+        (sql) => sql`select public.create_webhook_endpoint('https://x.example.test', '{call.started}')`,
+      ),
+    ).rejects.toMatchObject({ code: '42501' });
+    await expect(
+      db.as(anonPersona(), (sql) => sql`select public.rotate_webhook_secret(${endpoint.id})`),
+    ).rejects.toMatchObject({ code: '42501' });
   });
 });
 
 describe('webhook writes', () => {
   it('the owner updates and deletes their own endpoint', async () => {
     const mine = await createEndpoint(db, owner, { url: 'https://temp.example.test/' });
-    const updated = await db.as(owner, (sql) => sql`update public.webhook_endpoints set events = '{call.ended}', enabled = false where id = ${mine.id} returning events`);
+    const updated = await db.as(
+      owner,
+      (sql) =>
+        sql`update public.webhook_endpoints set events = '{call.ended}', enabled = false where id = ${mine.id} returning events`,
+    );
     expect(updated[0]!.events).toEqual(['call.ended']);
-    const deleted = await db.as(owner, (sql) => sql`delete from public.webhook_endpoints where id = ${mine.id} returning id`);
+    const deleted = await db.as(
+      owner,
+      (sql) => sql`delete from public.webhook_endpoints where id = ${mine.id} returning id`,
+    );
     expect(deleted).toHaveLength(1);
   });
 
   it("a stranger's update and delete of the owner's endpoint change nothing", async () => {
-    expect(await db.as(stranger, (sql) => sql`update public.webhook_endpoints set url = 'https://evil.example.test' where id = ${endpoint.id} returning id`)).toEqual([]);
-    expect(await db.as(stranger, (sql) => sql`delete from public.webhook_endpoints where id = ${endpoint.id} returning id`)).toEqual([]);
+    expect(
+      await db.as(
+        stranger,
+        (sql) =>
+          sql`update public.webhook_endpoints set url = 'https://evil.example.test' where id = ${endpoint.id} returning id`,
+      ),
+    ).toEqual([]);
+    expect(
+      await db.as(stranger, (sql) => sql`delete from public.webhook_endpoints where id = ${endpoint.id} returning id`),
+    ).toEqual([]);
     const [row] = await db.sql`select url from public.webhook_endpoints where id = ${endpoint.id}`;
     expect(row!.url).toBe('https://hooks.example.test/switchboard');
   });
 
   it('owners cannot insert endpoints, events or deliveries directly, nor set failure fields', async () => {
-    await expect(db.as(owner, (sql) => sql`insert into public.webhook_endpoints (owner_id, url, events) values (${owner.userId!}, 'https://x.example.test', '{call.started}')`)).rejects.toMatchObject({ code: '42501' });
-    await expect(db.as(owner, (sql) => sql`insert into public.webhook_deliveries (owner_id, endpoint_id, event_id) select owner_id, endpoint_id, event_id from public.webhook_deliveries`)).rejects.toMatchObject({ code: '42501' });
-    await expect(db.as(owner, (sql) => sql`update public.webhook_endpoints set failing_since = null, disabled_reason = null where id = ${endpoint.id}`)).rejects.toMatchObject({ code: '42501' });
-    await expect(db.as(owner, (sql) => sql`update public.webhook_deliveries set status = 'succeeded' where id = ${deliveryId}`)).rejects.toMatchObject({ code: '42501' });
+    await expect(
+      db.as(
+        owner,
+        (sql) =>
+          sql`insert into public.webhook_endpoints (owner_id, url, events) values (${owner.userId!}, 'https://x.example.test', '{call.started}')`,
+      ),
+    ).rejects.toMatchObject({ code: '42501' });
+    await expect(
+      db.as(
+        owner,
+        (sql) =>
+          sql`insert into public.webhook_deliveries (owner_id, endpoint_id, event_id) select owner_id, endpoint_id, event_id from public.webhook_deliveries`,
+      ),
+    ).rejects.toMatchObject({ code: '42501' });
+    await expect(
+      db.as(
+        owner,
+        (sql) =>
+          sql`update public.webhook_endpoints set failing_since = null, disabled_reason = null where id = ${endpoint.id}`,
+      ),
+    ).rejects.toMatchObject({ code: '42501' });
+    await expect(
+      db.as(owner, (sql) => sql`update public.webhook_deliveries set status = 'succeeded' where id = ${deliveryId}`),
+    ).rejects.toMatchObject({ code: '42501' });
   });
 
   it("replays only the owner's own deliveries", async () => {
-    await expect(db.as(stranger, (sql) => sql`select public.replay_webhook_delivery(${deliveryId})`)).rejects.toMatchObject({ code: 'P0002' });
+    await expect(
+      db.as(stranger, (sql) => sql`select public.replay_webhook_delivery(${deliveryId})`),
+    ).rejects.toMatchObject({ code: 'P0002' });
     const [row] = await db.as(owner, (sql) => sql`select public.replay_webhook_delivery(${deliveryId}) as id`);
-    const [replay] = await db.sql`select replay_of, event_id, status from public.webhook_deliveries where id = ${row!.id}`;
+    const [replay] =
+      await db.sql`select replay_of, event_id, status from public.webhook_deliveries where id = ${row!.id}`;
     expect(replay).toMatchObject({ replay_of: deliveryId, status: 'pending' });
   });
 });

@@ -31,19 +31,28 @@ export async function provisionNumber(
   e164: string,
   options: { agentConfigId?: string | null; label?: string } = {},
 ): Promise<string> {
-  const [row] = await db.as(serviceRolePersona(), (sql) =>
-    sql<{ id: string }[]>`insert into public.phone_numbers (e164, owner_id, agent_config_id, label)
-      values (${e164}, ${owner.userId!}, ${options.agentConfigId ?? null}, ${options.label ?? ''}) returning id`);
+  const [row] = await db.as(
+    serviceRolePersona(),
+    (sql) =>
+      sql<{ id: string }[]>`insert into public.phone_numbers (e164, owner_id, agent_config_id, label)
+      values (${e164}, ${owner.userId!}, ${options.agentConfigId ?? null}, ${options.label ?? ''}) returning id`,
+  );
   return row!.id;
 }
 
 /** Creates an owner with one config (Rachel), acting as the owner, answering one provisioned number. */
-export async function createOwnedSetup(db: TestDatabase, options: { email?: string; e164?: string } = {}): Promise<OwnedSetup> {
+export async function createOwnedSetup(
+  db: TestDatabase,
+  options: { email?: string; e164?: string } = {},
+): Promise<OwnedSetup> {
   const owner = await db.createUser(options.email);
   const e164 = options.e164 ?? nextNumber();
-  const [config] = await db.as(owner, (sql) =>
-    sql<{ id: string }[]>`insert into public.agent_configs (name, voice_id, system_prompt, greeting)
-      values ('Front desk', ${RACHEL}, 'You answer for Acme Plumbing.', 'Thanks for calling Acme.') returning id`);
+  const [config] = await db.as(
+    owner,
+    (sql) =>
+      sql<{ id: string }[]>`insert into public.agent_configs (name, voice_id, system_prompt, greeting)
+      values ('Front desk', ${RACHEL}, 'You answer for Acme Plumbing.', 'Thanks for calling Acme.') returning id`,
+  );
   const numberId = await provisionNumber(db, owner, e164, { agentConfigId: config!.id, label: 'Main line' });
   return { owner, configId: config!.id, numberId, e164 };
 }

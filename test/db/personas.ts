@@ -16,9 +16,18 @@ export function userPersona(userId: string, email: string, appMetadata: Record<s
     role: 'authenticated',
     userId,
     claims: {
-      sub: userId, role: 'authenticated', aud: 'authenticated', email, phone: '',
-      app_metadata: { provider: 'email', ...appMetadata }, user_metadata: {}, is_anonymous: false,
-      aal: 'aal1', session_id: crypto.randomUUID(), iat, exp: iat + 3600,
+      sub: userId,
+      role: 'authenticated',
+      aud: 'authenticated',
+      email,
+      phone: '',
+      app_metadata: { provider: 'email', ...appMetadata },
+      user_metadata: {},
+      is_anonymous: false,
+      aal: 'aal1',
+      session_id: crypto.randomUUID(),
+      iat,
+      exp: iat + 3600,
     },
   };
 }

@@ -16,11 +16,18 @@ export interface EndpointOptions {
   events?: string[];
 }
 
-export async function createEndpoint(db: TestDatabase, owner: Persona, options: EndpointOptions = {}): Promise<CreatedEndpoint> {
+export async function createEndpoint(
+  db: TestDatabase,
+  owner: Persona,
+  options: EndpointOptions = {},
+): Promise<CreatedEndpoint> {
   const url = options.url ?? 'https://hooks.example.test/switchboard';
-  const [row] = await db.as(owner, (sql) =>
-    sql<{ created: { endpoint: { id: string }; secret: string } }[]>`
-      select public.create_webhook_endpoint(${url}, ${options.events ?? ALL_EVENTS}::text[]) as created`);
+  const [row] = await db.as(
+    owner,
+    (sql) =>
+      sql<{ created: { endpoint: { id: string }; secret: string } }[]>`
+      select public.create_webhook_endpoint(${url}, ${options.events ?? ALL_EVENTS}::text[]) as created`,
+  );
   return { id: row!.created.endpoint.id, secret: row!.created.secret };
 }
 

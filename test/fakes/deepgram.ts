@@ -35,7 +35,12 @@ export interface FakeDeepgram {
   close(): Promise<void>;
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
 
 export async function startFakeDeepgram(): Promise<FakeDeepgram> {
   const sockets = new Set<Socket>();
@@ -67,7 +72,8 @@ export async function startFakeDeepgram(): Promise<FakeDeepgram> {
     const authorized = req.headers.authorization === `Token ${FAKE_DEEPGRAM_KEY}`;
     fake.handshakes.push({ url: req.url ?? '', authorized });
     const status = !authorized ? 401 : fake.refuseWith;
-    if (status !== null) return refuse(socket, status, status === 401 ? 'Invalid credentials.' : 'Deepgram is unavailable.');
+    if (status !== null)
+      return refuse(socket, status, status === 401 ? 'Invalid credentials.' : 'Deepgram is unavailable.');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     wss.handleUpgrade(req, socket, head, (ws) => serveStream(ws, socket, url.searchParams, fake));
   });
@@ -90,7 +96,7 @@ function serveStream(ws: WebSocket, socket: Socket, params: URLSearchParams, fak
     const bytes = (data as Buffer).byteLength;
     received += bytes;
     fake.audioBytes += bytes;
-    if (mode === 'silent' || answered > 0 && mode !== 'transcribe') return;
+    if (mode === 'silent' || (answered > 0 && mode !== 'transcribe')) return;
     if (received < (answered + 1) * bytesPerSecond) return;
     answered += 1;
     ws.send(JSON.stringify(results(fake.transcript, answered, mode === 'transcribe')));
@@ -108,13 +114,21 @@ function results(transcript: string, n: number, isFinal: boolean) {
     is_final: isFinal,
     speech_final: isFinal,
     channel: { alternatives: [{ transcript, confidence: 0.98, words: [] }] },
-    metadata: { request_id: `dg-req-${n}`, model_info: { name: 'general-nova-3', version: '1', arch: 'nova-3' }, model_uuid: 'uuid-1' },
+    metadata: {
+      request_id: `dg-req-${n}`,
+      model_info: { name: 'general-nova-3', version: '1', arch: 'nova-3' },
+      model_uuid: 'uuid-1',
+    },
   };
 }
 
 function refuse(socket: Socket, status: number, message: string): void {
   const requestId = crypto.randomUUID();
-  const body = JSON.stringify({ err_code: status === 401 ? 'INVALID_AUTH' : 'UNAVAILABLE', err_msg: message, request_id: requestId });
+  const body = JSON.stringify({
+    err_code: status === 401 ? 'INVALID_AUTH' : 'UNAVAILABLE',
+    err_msg: message,
+    request_id: requestId,
+  });
   socket.end(
     `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n` +
       `content-type: application/json\r\ndg-error: ${message}\r\ndg-request-id: ${requestId}\r\n` +

@@ -73,7 +73,9 @@ describe('ElevenLabs fake: HTTP text to speech', () => {
     const bytes = new Uint8Array(await res.arrayBuffer());
     expect(isMp3(bytes)).toBe(true);
     expect(bytes.length).toBeGreaterThan(417 * 20);
-    expect(isMp3(new Uint8Array(await (await speak(RACHEL, { text: 'Hi' }, '?output_format=mp3_22050_32')).arrayBuffer()))).toBe(true);
+    expect(
+      isMp3(new Uint8Array(await (await speak(RACHEL, { text: 'Hi' }, '?output_format=mp3_22050_32')).arrayBuffer())),
+    ).toBe(true);
   });
 
   it('returns PCM16 at the requested rate and mu-law for ulaw_8000', async () => {
@@ -114,12 +116,23 @@ describe('ElevenLabs fake: HTTP text to speech', () => {
   });
 
   it('stalls a body after its headers (audio, voices page or error body) until the client leaves or reset', async () => {
-    fake.configure({ failures: [{ kind: 'stall_body', on: 'tts', times: 1 }, { kind: 'stall_body', on: 'voices', times: 1 }, { kind: 'stall_error_body', on: 'tts', times: 1 }] });
+    fake.configure({
+      failures: [
+        { kind: 'stall_body', on: 'tts', times: 1 },
+        { kind: 'stall_body', on: 'voices', times: 1 },
+        { kind: 'stall_error_body', on: 'tts', times: 1 },
+      ],
+    });
     const audio = await speak(RACHEL, { text: 'a sentence long enough to stall' }, '/stream');
     const page = await get('/v2/voices');
     const failed = await speak(RACHEL, { text: 'hi' }, '/stream');
     expect([audio.status, page.status, failed.status]).toEqual([200, 200, 500]);
-    const reads = [audio, page, failed].map((res) => res.arrayBuffer().then(() => 'ended', () => 'broken'));
+    const reads = [audio, page, failed].map((res) =>
+      res.arrayBuffer().then(
+        () => 'ended',
+        () => 'broken',
+      ),
+    );
     const first = await Promise.race([...reads, new Promise((resolve) => setTimeout(resolve, 300, 'still open'))]);
     expect(first).toBe('still open');
     fake.reset();
@@ -127,7 +140,11 @@ describe('ElevenLabs fake: HTTP text to speech', () => {
   });
 
   it('trickles a body a few bytes at a time', async () => {
-    fake.configure({ trickleBytes: 400, trickleIntervalMs: 50, failures: [{ kind: 'trickle', on: 'voices', times: 1 }] });
+    fake.configure({
+      trickleBytes: 400,
+      trickleIntervalMs: 50,
+      failures: [{ kind: 'trickle', on: 'voices', times: 1 }],
+    });
     const startedAt = Date.now();
     const page = await (await get('/v2/voices?page_size=3')).json();
     expect(page.voices).toHaveLength(3);
@@ -153,7 +170,13 @@ function collectErrors(tts: elevenlabs.TTS): unknown[] {
 
 describe('ElevenLabs fake: the agent plugin over multi-stream-input', () => {
   it('serves the real plugin PCM audio and records the voice, query and frames', async () => {
-    const tts = new elevenlabs.TTS({ apiKey: fake.apiKey, baseURL: fake.apiBaseUrl, voiceId: RACHEL, model: 'eleven_flash_v2_5', encoding: 'pcm_16000' });
+    const tts = new elevenlabs.TTS({
+      apiKey: fake.apiKey,
+      baseURL: fake.apiBaseUrl,
+      voiceId: RACHEL,
+      model: 'eleven_flash_v2_5',
+      encoding: 'pcm_16000',
+    });
     const frames = await synthesize(tts, 'Hi there. How are you?');
     await tts.close();
     const samples = frames.reduce((n, f) => n + f.frame.samplesPerChannel, 0);
@@ -161,7 +184,11 @@ describe('ElevenLabs fake: the agent plugin over multi-stream-input', () => {
     expect(frames.at(-1)!.final).toBe(true);
     const [connection] = fake.wsConnections;
     expect(connection).toMatchObject({ voiceId: RACHEL, authorized: true });
-    expect(connection!.query).toMatchObject({ model_id: 'eleven_flash_v2_5', output_format: 'pcm_16000', inactivity_timeout: '180' });
+    expect(connection!.query).toMatchObject({
+      model_id: 'eleven_flash_v2_5',
+      output_format: 'pcm_16000',
+      inactivity_timeout: '180',
+    });
     expect(connection!.messages[0]).toMatchObject({ text: ' ', voice_settings: {} });
     expect(connection!.messages.at(-1)).toMatchObject({ close_context: true });
     expect(Object.values(connection!.spoken).join('')).toContain('How are you?');
@@ -169,7 +196,12 @@ describe('ElevenLabs fake: the agent plugin over multi-stream-input', () => {
 
   it('opens a new socket with the new voice after updateOptions, and accepts snake-case ids', async () => {
     fake.configure({ contextIdStyle: 'snake' });
-    const tts = new elevenlabs.TTS({ apiKey: fake.apiKey, baseURL: fake.apiBaseUrl, voiceId: RACHEL, encoding: 'pcm_16000' });
+    const tts = new elevenlabs.TTS({
+      apiKey: fake.apiKey,
+      baseURL: fake.apiBaseUrl,
+      voiceId: RACHEL,
+      encoding: 'pcm_16000',
+    });
     await synthesize(tts, 'First voice.');
     tts.updateOptions({ voiceId: ADAM });
     await synthesize(tts, 'Second voice.');
@@ -178,7 +210,12 @@ describe('ElevenLabs fake: the agent plugin over multi-stream-input', () => {
   });
 
   it('fails an unknown voice the way the real server does: error without context, close 1008', async () => {
-    const tts = new elevenlabs.TTS({ apiKey: fake.apiKey, baseURL: fake.apiBaseUrl, voiceId: UNKNOWN, encoding: 'pcm_16000' });
+    const tts = new elevenlabs.TTS({
+      apiKey: fake.apiKey,
+      baseURL: fake.apiBaseUrl,
+      voiceId: UNKNOWN,
+      encoding: 'pcm_16000',
+    });
     const errors = collectErrors(tts);
     expect(await synthesize(tts, 'Hello.')).toEqual([]);
     await tts.close();
@@ -187,7 +224,12 @@ describe('ElevenLabs fake: the agent plugin over multi-stream-input', () => {
   });
 
   it('rejects a bad key at the upgrade', async () => {
-    const tts = new elevenlabs.TTS({ apiKey: 'wrong', baseURL: fake.apiBaseUrl, voiceId: RACHEL, encoding: 'pcm_16000' });
+    const tts = new elevenlabs.TTS({
+      apiKey: 'wrong',
+      baseURL: fake.apiBaseUrl,
+      voiceId: RACHEL,
+      encoding: 'pcm_16000',
+    });
     const errors = collectErrors(tts);
     expect(await synthesize(tts, 'Hello.')).toEqual([]);
     await tts.close();
@@ -198,10 +240,15 @@ describe('ElevenLabs fake: the agent plugin over multi-stream-input', () => {
 
 describe('ElevenLabs fake: injectable WebSocket failures', () => {
   const open = (voiceId = RACHEL) => {
-    const ws = new WebSocket(`${fake.baseUrl.replace('http', 'ws')}/v1/text-to-speech/${voiceId}/multi-stream-input?output_format=pcm_16000`, { headers: { 'xi-api-key': fake.apiKey } });
+    const ws = new WebSocket(
+      `${fake.baseUrl.replace('http', 'ws')}/v1/text-to-speech/${voiceId}/multi-stream-input?output_format=pcm_16000`,
+      { headers: { 'xi-api-key': fake.apiKey } },
+    );
     const messages: Record<string, unknown>[] = [];
     ws.on('message', (raw) => messages.push(JSON.parse(String(raw))));
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    );
     return { ws, messages, closed, ready: new Promise((resolve) => ws.on('open', resolve)) };
   };
 
@@ -228,7 +275,9 @@ describe('ElevenLabs fake: injectable WebSocket failures', () => {
     // The fake handles a socket's messages in order: once the probe's flush_done is back, the
     // close_context before it has been handled, so an isFinal would already be here.
     quiet.ws.send(JSON.stringify({ context_id: 'probe', flush: true }));
-    await expect.poll(() => quiet.messages.some((m) => m.flush_done === true && m.context_id === 'probe'), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => quiet.messages.some((m) => m.flush_done === true && m.context_id === 'probe'), { timeout: 10_000 })
+      .toBe(true);
     expect(quiet.messages.some((m) => m.audio)).toBe(true);
     expect(quiet.messages.some((m) => m.isFinal)).toBe(false);
     quiet.ws.close();

@@ -16,7 +16,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { audioFor } from './elevenlabs_audio.ts';
-import { type BodyFault, type BodyFaultOptions, type FailureKind, HeldResponses, sendFaultyBody } from './elevenlabs_faults.ts';
+import {
+  type BodyFault,
+  type BodyFaultOptions,
+  type FailureKind,
+  HeldResponses,
+  sendFaultyBody,
+} from './elevenlabs_faults.ts';
 import { DEFAULT_FAKE_VOICES, FAKE_ELEVEN_API_KEY, type FakeVoice } from './elevenlabs_voices.ts';
 import { attachMultiStreamInput, type WsConnectionRecord } from './elevenlabs_ws.ts';
 
@@ -94,7 +100,20 @@ export interface ElevenLabsFake {
   close(): Promise<void>;
 }
 
-const HTTP_FAILURES: readonly FailureKind[] = ['invalid_api_key', 'quota_exceeded', 'too_many_concurrent_requests', 'system_busy', 'voice_not_found', 'server_error', 'non_audio', 'hang', 'reset', 'stall_body', 'stall_error_body', 'trickle'];
+const HTTP_FAILURES: readonly FailureKind[] = [
+  'invalid_api_key',
+  'quota_exceeded',
+  'too_many_concurrent_requests',
+  'system_busy',
+  'voice_not_found',
+  'server_error',
+  'non_audio',
+  'hang',
+  'reset',
+  'stall_body',
+  'stall_error_body',
+  'trickle',
+];
 
 export const DEFAULT_FAKE_OPTIONS = {
   latencyMs: 0,
@@ -110,12 +129,30 @@ export const DEFAULT_FAKE_OPTIONS = {
 
 export const ERROR_BODIES = {
   invalid_api_key: { status: 401, body: { detail: { status: 'invalid_api_key', message: 'Invalid API key' } } },
-  quota_exceeded: { status: 401, body: { detail: { status: 'quota_exceeded', message: 'You have insufficient quota to complete this request' } } },
+  quota_exceeded: {
+    status: 401,
+    body: { detail: { status: 'quota_exceeded', message: 'You have insufficient quota to complete this request' } },
+  },
   too_many_concurrent_requests: {
     status: 429,
-    body: { detail: { status: 'too_many_concurrent_requests', code: 'concurrent_limit_exceeded', message: 'Too many concurrent requests. Your current subscription allows 2 concurrent requests.' } },
+    body: {
+      detail: {
+        status: 'too_many_concurrent_requests',
+        code: 'concurrent_limit_exceeded',
+        message: 'Too many concurrent requests. Your current subscription allows 2 concurrent requests.',
+      },
+    },
   },
-  system_busy: { status: 429, body: { detail: { status: 'system_busy', code: 'rate_limit_exceeded', message: 'The system is experiencing heavy traffic, please try again.' } } },
+  system_busy: {
+    status: 429,
+    body: {
+      detail: {
+        status: 'system_busy',
+        code: 'rate_limit_exceeded',
+        message: 'The system is experiencing heavy traffic, please try again.',
+      },
+    },
+  },
   server_error: { status: 500, body: { detail: { status: 'internal_error', message: 'An internal error occurred.' } } },
 } as const;
 
@@ -124,7 +161,13 @@ export function voiceNotFoundBody(voiceId: string) {
 }
 
 export async function startElevenLabsFake(options: ElevenLabsFakeOptions = {}): Promise<ElevenLabsFake> {
-  const initial = { ...DEFAULT_FAKE_OPTIONS, apiKey: FAKE_ELEVEN_API_KEY, voices: DEFAULT_FAKE_VOICES, failures: [] as FailureRule[], ...options };
+  const initial = {
+    ...DEFAULT_FAKE_OPTIONS,
+    apiKey: FAKE_ELEVEN_API_KEY,
+    voices: DEFAULT_FAKE_VOICES,
+    failures: [] as FailureRule[],
+    ...options,
+  };
   let opts = { ...initial, failures: [...initial.failures] };
   let releases: (() => void)[] = [];
   const held = new HeldResponses();
@@ -146,9 +189,17 @@ export async function startElevenLabsFake(options: ElevenLabsFakeOptions = {}): 
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   /** The first unspent rule that matches, spending one use. */
-  function takeFailure(on: 'tts' | 'voices' | 'ws', voiceId: string | null, kinds?: readonly FailureKind[]): FailureKind | null {
+  function takeFailure(
+    on: 'tts' | 'voices' | 'ws',
+    voiceId: string | null,
+    kinds?: readonly FailureKind[],
+  ): FailureKind | null {
     const rule = opts.failures.find(
-      (r) => (r.on === undefined || r.on === 'any' || r.on === on) && (!r.voiceId || r.voiceId === voiceId) && (r.times ?? 1) > 0 && (!kinds || kinds.includes(r.kind)),
+      (r) =>
+        (r.on === undefined || r.on === 'any' || r.on === on) &&
+        (!r.voiceId || r.voiceId === voiceId) &&
+        (r.times ?? 1) > 0 &&
+        (!kinds || kinds.includes(r.kind)),
     );
     if (!rule) return null;
     if (rule.times !== undefined) rule.times -= 1;
@@ -180,7 +231,16 @@ export async function startElevenLabsFake(options: ElevenLabsFakeOptions = {}): 
     const preview = /^\/previews\/([^/]+)\.mp3$/.exec(path);
     const voiceId = tts?.[1] ?? oneVoice?.[1] ?? preview?.[1] ?? null;
     const body = req.method === 'POST' ? await readJson(req) : undefined;
-    const record: RecordedRequest = { method: req.method ?? 'GET', path, query, voiceId, authorized, body, status: 0, at: Date.now() };
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path,
+      query,
+      voiceId,
+      authorized,
+      body,
+      status: 0,
+      at: Date.now(),
+    };
     requests.push(record);
     let bodyFault: BodyFault | null = null;
     const reply = (status: number, payload: unknown) => {
@@ -200,7 +260,8 @@ export async function startElevenLabsFake(options: ElevenLabsFakeOptions = {}): 
     }
     const isVoices = path === '/v2/voices' || path === '/v1/voices' || Boolean(oneVoice);
     if (!tts && !isVoices) return reply(404, { detail: 'Not Found' });
-    if ((tts && req.method !== 'POST') || (isVoices && req.method !== 'GET')) return reply(405, { detail: 'Method Not Allowed' });
+    if ((tts && req.method !== 'POST') || (isVoices && req.method !== 'GET'))
+      return reply(405, { detail: 'Method Not Allowed' });
     if (opts.latencyMs > 0) await sleep(opts.latencyMs);
     if (!authorized) return reply(401, ERROR_BODIES.invalid_api_key.body);
 
@@ -228,14 +289,27 @@ export async function startElevenLabsFake(options: ElevenLabsFakeOptions = {}): 
     // Text to speech.
     if (!voiceById(voiceId!)) return reply(opts.voiceNotFoundStatus, voiceNotFoundBody(voiceId!));
     const text = (body as { text?: unknown } | undefined)?.text;
-    if (typeof text !== 'string') return reply(422, { detail: [{ loc: ['body', 'text'], msg: 'Field required', type: 'missing' }] });
+    if (typeof text !== 'string')
+      return reply(422, { detail: [{ loc: ['body', 'text'], msg: 'Field required', type: 'missing' }] });
     const format = query.output_format ?? 'mp3_44100_128';
     const audio = audioFor(format, Math.max(200, text.length * opts.msPerChar));
     if (!audio) {
-      return reply(400, { detail: { type: 'validation_error', code: 'invalid_parameters', status: 'invalid_parameters', message: `Unsupported output_format ${format}.`, param: 'output_format' } });
+      return reply(400, {
+        detail: {
+          type: 'validation_error',
+          code: 'invalid_parameters',
+          status: 'invalid_parameters',
+          message: `Unsupported output_format ${format}.`,
+          param: 'output_format',
+        },
+      });
     }
     record.status = 200;
-    const headers = { 'content-type': audio.contentType, 'character-cost': String(text.length), 'request-id': crypto.randomUUID() };
+    const headers = {
+      'content-type': audio.contentType,
+      'character-cost': String(text.length),
+      'request-id': crypto.randomUUID(),
+    };
     if (!tts![2]) {
       res.writeHead(200, { ...headers, 'content-length': audio.bytes.length });
       res.end(audio.bytes);
@@ -256,7 +330,12 @@ export async function startElevenLabsFake(options: ElevenLabsFakeOptions = {}): 
     res.end();
   }
 
-  const faultOptions = (fault: BodyFault): BodyFaultOptions => ({ fault, trickleBytes: opts.trickleBytes, trickleIntervalMs: opts.trickleIntervalMs, held });
+  const faultOptions = (fault: BodyFault): BodyFaultOptions => ({
+    fault,
+    trickleBytes: opts.trickleBytes,
+    trickleIntervalMs: opts.trickleIntervalMs,
+    held,
+  });
 
   function voicesPage(params: URLSearchParams) {
     const pageSize = Math.min(100, Math.max(1, Number(params.get('page_size') ?? 10) || 10));
@@ -305,7 +384,10 @@ export async function startElevenLabsFake(options: ElevenLabsFakeOptions = {}): 
     apiKey: opts.apiKey,
     requests,
     wsConnections,
-    ttsCount: (voiceId) => requests.filter((r) => r.path.startsWith('/v1/text-to-speech/') && r.authorized && (!voiceId || r.voiceId === voiceId)).length,
+    ttsCount: (voiceId) =>
+      requests.filter(
+        (r) => r.path.startsWith('/v1/text-to-speech/') && r.authorized && (!voiceId || r.voiceId === voiceId),
+      ).length,
     configure(next) {
       opts = { ...opts, ...next, failures: next.failures ? next.failures.map((f) => ({ ...f })) : opts.failures };
     },
@@ -355,4 +437,3 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-

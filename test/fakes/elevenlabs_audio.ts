@@ -6,7 +6,8 @@ export function sinePcm16(rate: number, ms: number, hz = 440, amp = 0.25): Uint8
   const n = Math.round((rate * ms) / 1000);
   const out = new Uint8Array(n * 2);
   const view = new DataView(out.buffer);
-  for (let i = 0; i < n; i++) view.setInt16(i * 2, Math.round(amp * 32767 * Math.sin((2 * Math.PI * hz * i) / rate)), true);
+  for (let i = 0; i < n; i++)
+    view.setInt16(i * 2, Math.round(amp * 32767 * Math.sin((2 * Math.PI * hz * i) / rate)), true);
   return out;
 }
 

@@ -60,7 +60,13 @@ export class HeldResponses {
 }
 
 /** Sends `status` and `headers` (with the full content-length), then the body as `options.fault` says. */
-export async function sendFaultyBody(res: ServerResponse, status: number, headers: Record<string, string>, body: Uint8Array, options: BodyFaultOptions): Promise<void> {
+export async function sendFaultyBody(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: Uint8Array,
+  options: BodyFaultOptions,
+): Promise<void> {
   res.writeHead(status, { ...headers, 'content-length': String(body.byteLength) });
   if (options.fault === 'stall_body') {
     res.write(body.subarray(0, options.stallAfterBytes ?? Math.min(4096, Math.floor(body.byteLength / 2))));

@@ -78,7 +78,9 @@ export function attachMultiStreamInput(server: Server, hooks: MultiStreamHooks):
 function rejectUpgrade(socket: Duplex, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   const reason = status === 401 ? 'Unauthorized' : 'Not Found';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+  );
 }
 
 function serveConnection(ws: WebSocket, record: WsConnectionRecord, hooks: MultiStreamHooks): void {
@@ -117,7 +119,11 @@ function serveConnection(ws: WebSocket, record: WsConnectionRecord, hooks: Multi
   };
 
   if (!hooks.voiceExists(record.voiceId) || hooks.takeFailure(record.voiceId, ['voice_not_found']) !== null) {
-    send({ message: `A voice with the voice_id ${record.voiceId} was not found.`, error: 'voice_not_found', code: 1008 });
+    send({
+      message: `A voice with the voice_id ${record.voiceId} was not found.`,
+      error: 'voice_not_found',
+      code: 1008,
+    });
     closeWith(1008, 'voice_not_found');
     return;
   }
@@ -142,7 +148,13 @@ function serveConnection(ws: WebSocket, record: WsConnectionRecord, hooks: Multi
     // Two messages per flush, like the real server's chunked generation.
     const half = Math.floor(audio.bytes.length / 4) * 2;
     const parts = [audio.bytes.subarray(0, half), audio.bytes.subarray(half)];
-    send(withContext(contextId, { audio: Buffer.from(parts[0]!).toString('base64'), normalizedAlignment: alignment, alignment }));
+    send(
+      withContext(contextId, {
+        audio: Buffer.from(parts[0]!).toString('base64'),
+        normalizedAlignment: alignment,
+        alignment,
+      }),
+    );
     if (wedge === 'ws_reset') {
       record.closeCode = -1;
       ws.terminate();
@@ -156,7 +168,13 @@ function serveConnection(ws: WebSocket, record: WsConnectionRecord, hooks: Multi
       closeWith(1011, 'internal_error');
       return;
     }
-    send(withContext(contextId, { audio: Buffer.from(parts[1]!).toString('base64'), normalizedAlignment: null, alignment: null }));
+    send(
+      withContext(contextId, {
+        audio: Buffer.from(parts[1]!).toString('base64'),
+        normalizedAlignment: null,
+        alignment: null,
+      }),
+    );
   };
 
   ws.on('message', (raw) => {
@@ -181,7 +199,11 @@ function serveConnection(ws: WebSocket, record: WsConnectionRecord, hooks: Multi
     let context = contexts.get(contextId);
     if (!context) {
       if (contexts.size >= maxContexts) {
-        send({ message: `Maximum simultaneous contexts per WebSocket connection exceeded (${MAX_CONTEXTS}).`, error: 'max_active_conversations', code: 1008 });
+        send({
+          message: `Maximum simultaneous contexts per WebSocket connection exceeded (${MAX_CONTEXTS}).`,
+          error: 'max_active_conversations',
+          code: 1008,
+        });
         closeWith(1008, 'max_active_conversations');
         return;
       }
@@ -194,7 +216,8 @@ function serveConnection(ws: WebSocket, record: WsConnectionRecord, hooks: Multi
       const text = context.pending;
       context.pending = '';
       await synthesize(contextId, text);
-      if (message.flush === true && !wedged) send({ type: 'flush_done', context_id: contextId, status_code: 206, done: false, data: '', flush_done: true });
+      if (message.flush === true && !wedged)
+        send({ type: 'flush_done', context_id: contextId, status_code: 206, done: false, data: '', flush_done: true });
     }
     if (message.close_context === true) {
       contexts.delete(contextId);

@@ -1,4 +1,12 @@
-import { AccessToken, RoomAgentDispatch, RoomConfiguration, RoomServiceClient, SipCallError, SipClient, TwirpError } from 'livekit-server-sdk';
+import {
+  AccessToken,
+  RoomAgentDispatch,
+  RoomConfiguration,
+  RoomServiceClient,
+  SipCallError,
+  SipClient,
+  TwirpError,
+} from 'livekit-server-sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeLiveKit } from './livekit.ts';
 
@@ -17,21 +25,38 @@ beforeEach(() => {
 });
 
 const agents = (agentName: string) => new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName })] });
-const rejection = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a rejection'); }, (e: TwirpError) => e);
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: TwirpError) => e,
+  );
 
 describe('LiveKit fake, driven by livekit-server-sdk 2.19.2', () => {
   it('mints ST_/SDR_ ids and answers in snake_case with every field, which the SDK decodes', async () => {
     const trunk = await sip.createSipInboundTrunk('t', ['+15551230001'], { ringingTimeout: 30 });
     expect(trunk.sipTrunkId).toMatch(/^ST_\w{12}$/);
     expect(trunk.ringingTimeout?.seconds).toBe(30n);
-    const rule = await sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'call-' }, { trunkIds: [trunk.sipTrunkId], roomConfig: agents('A') });
+    const rule = await sip.createSipDispatchRule(
+      { type: 'individual', roomPrefix: 'call-' },
+      { trunkIds: [trunk.sipTrunkId], roomConfig: agents('A') },
+    );
     expect(rule.sipDispatchRuleId).toMatch(/^SDR_/);
     const raw = await fetch(`${fake.url}/twirp/livekit.SIP/ListSIPDispatchRule`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await adminToken()}` }, body: '{}',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await adminToken()}` },
+      body: '{}',
     });
     expect(raw.headers.get('content-type')).toBe('application/json');
     const body = await raw.json();
-    expect(body.items[0]).toMatchObject({ sip_dispatch_rule_id: rule.sipDispatchRuleId, trunk_ids: [trunk.sipTrunkId], inbound_numbers: [], hide_phone_number: false, room_config: { agents: [{ agent_name: 'A' }] } });
+    expect(body.items[0]).toMatchObject({
+      sip_dispatch_rule_id: rule.sipDispatchRuleId,
+      trunk_ids: [trunk.sipTrunkId],
+      inbound_numbers: [],
+      hide_phone_number: false,
+      room_config: { agents: [{ agent_name: 'A' }] },
+    });
   });
 
   it('refuses a trunk open to everyone, and a trunk id on create', async () => {
@@ -39,26 +64,44 @@ describe('LiveKit fake, driven by livekit-server-sdk 2.19.2', () => {
     expect([open.status, open.code]).toEqual([400, 'invalid_argument']);
     expect(open.message).toContain('one of the fields must be set');
     const res = await fetch(`${fake.url}/twirp/livekit.SIP/CreateSIPInboundTrunk`, {
-      method: 'POST', headers: { authorization: `Bearer ${await adminToken()}` }, body: JSON.stringify({ trunk: { sipTrunkId: 'ST_mine', numbers: ['+1555'] } }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${await adminToken()}` },
+      body: JSON.stringify({ trunk: { sipTrunkId: 'ST_mine', numbers: ['+1555'] } }),
     });
     expect(await res.json()).toMatchObject({ code: 'invalid_argument', msg: 'trunk ID must be empty' });
   });
 
   it('refuses overlapping trunks and conflicting rules', async () => {
     await sip.createSipInboundTrunk('a', [], { allowedAddresses: ['1.2.3.4'] });
-    expect((await rejection(sip.createSipInboundTrunk('b', [], { allowedAddresses: ['5.6.7.8'] }))).message).toMatch(/^Conflicting inbound SIP Trunks/);
+    expect((await rejection(sip.createSipInboundTrunk('b', [], { allowedAddresses: ['5.6.7.8'] }))).message).toMatch(
+      /^Conflicting inbound SIP Trunks/,
+    );
     await sip.createSipInboundTrunk('c', [], { allowedAddresses: ['5.6.7.8'], allowedNumbers: ['+15550000000'] });
     const [t] = await sip.listSipInboundTrunk();
     await sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'x' }, { trunkIds: [t!.sipTrunkId] });
-    const clash = await rejection(sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'y' }, { trunkIds: [t!.sipTrunkId] }));
-    expect(clash.message).toMatch(/^Dispatch rule for the same trunk, inbound number, number, and PIN combination already exists/);
-    await sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'z', pin: '1234' }, { trunkIds: [t!.sipTrunkId] });
+    const clash = await rejection(
+      sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'y' }, { trunkIds: [t!.sipTrunkId] }),
+    );
+    expect(clash.message).toMatch(
+      /^Dispatch rule for the same trunk, inbound number, number, and PIN combination already exists/,
+    );
+    await sip.createSipDispatchRule(
+      { type: 'individual', roomPrefix: 'z', pin: '1234' },
+      { trunkIds: [t!.sipTrunkId] },
+    );
   });
 
   it('replace clears omitted fields; update applies only what it names', async () => {
     const t = await sip.createSipInboundTrunk('t', [], { allowedAddresses: ['1.2.3.4'] });
-    const rule = await sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'call-' }, { name: 'r', trunkIds: [t.sipTrunkId], roomConfig: agents('A'), attributes: { k: 'v', keep: '1' } });
-    const updated = await sip.updateSipDispatchRuleFields(rule.sipDispatchRuleId, { name: 'r2', attributes: { k: '' }, trunkIds: { add: ['ST_other'] } as never /* a ListUpdate; @livekit/protocol is not a direct dependency */ });
+    const rule = await sip.createSipDispatchRule(
+      { type: 'individual', roomPrefix: 'call-' },
+      { name: 'r', trunkIds: [t.sipTrunkId], roomConfig: agents('A'), attributes: { k: 'v', keep: '1' } },
+    );
+    const updated = await sip.updateSipDispatchRuleFields(rule.sipDispatchRuleId, {
+      name: 'r2',
+      attributes: { k: '' },
+      trunkIds: { add: ['ST_other'] } as never /* a ListUpdate; @livekit/protocol is not a direct dependency */,
+    });
     expect(updated.name).toBe('r2');
     expect(updated.attributes).toEqual({ keep: '1' });
     expect(updated.trunkIds).toEqual([t.sipTrunkId, 'ST_other']);
@@ -74,7 +117,13 @@ describe('LiveKit fake, driven by livekit-server-sdk 2.19.2', () => {
 
   it('answers not_found for unknown rules, and list filters include wildcards', async () => {
     expect((await rejection(sip.deleteSipDispatchRule('SDR_missing'))).code).toBe('not_found');
-    expect((await rejection(sip.updateSipInboundTrunk('ST_missing', (await sip.createSipInboundTrunk('t', ['+1555'])).clone()))).code).toBe('not_found');
+    expect(
+      (
+        await rejection(
+          sip.updateSipInboundTrunk('ST_missing', (await sip.createSipInboundTrunk('t', ['+1555'])).clone()),
+        )
+      ).code,
+    ).toBe('not_found');
     await sip.deleteSipTrunk('ST_missing'); // LiveKit accepts deleting an unknown trunk
     const specific = await sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'a' }, { trunkIds: ['ST_1'] });
     const wildcard = await sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'b' }, {});
@@ -86,12 +135,16 @@ describe('LiveKit fake, driven by livekit-server-sdk 2.19.2', () => {
   });
 
   it('rejects a bad signature with a plain-text 401 and a token without the grant with Twirp unauthenticated', async () => {
-    const wrong = await rejection(new SipClient(fake.url, fake.apiKey, 'some-other-secret-of-enough-length').listSipInboundTrunk());
+    const wrong = await rejection(
+      new SipClient(fake.url, fake.apiKey, 'some-other-secret-of-enough-length').listSipInboundTrunk(),
+    );
     expect([wrong.status, wrong.code]).toEqual([401, undefined]);
     expect(wrong.message).toMatch(/^invalid authorization token/);
     const roomOnly = new AccessToken(fake.apiKey, fake.apiSecret);
     roomOnly.addGrant({ roomList: true });
-    const denied = await rejection(new SipClient(fake.url, undefined, undefined, { token: await roomOnly.toJwt() }).listSipInboundTrunk());
+    const denied = await rejection(
+      new SipClient(fake.url, undefined, undefined, { token: await roomOnly.toJwt() }).listSipInboundTrunk(),
+    );
     expect([denied.status, denied.code, denied.message]).toEqual([401, 'unauthenticated', 'permissions denied']);
     const noAuth = await fetch(`${fake.url}/twirp/livekit.SIP/ListSIPInboundTrunk`, { method: 'POST', body: '{}' });
     expect(noAuth.status).toBe(401);
@@ -135,8 +188,20 @@ describe('LiveKit fake: TransferSIPParticipant', () => {
     const room = callRoom();
     const sipCallId = (fake.rooms.get(room)!.participants[0]!.attributes as Record<string, string>)['sip.callID'];
     fake.transfers.length = 0;
-    await sip.transferSipParticipant(room, `sip_${CALLER}`, 'tel:+15557770000', { playDialtone: true, ringingTimeout: 20 });
-    expect(fake.transfers).toEqual([{ room, participantIdentity: `sip_${CALLER}`, transferTo: 'tel:+15557770000', sipCallId, playDialtone: true, ringingTimeoutS: 20 }]);
+    await sip.transferSipParticipant(room, `sip_${CALLER}`, 'tel:+15557770000', {
+      playDialtone: true,
+      ringingTimeout: 20,
+    });
+    expect(fake.transfers).toEqual([
+      {
+        room,
+        participantIdentity: `sip_${CALLER}`,
+        transferTo: 'tel:+15557770000',
+        sipCallId,
+        playDialtone: true,
+        ringingTimeoutS: 20,
+      },
+    ]);
     const left = await new RoomServiceClient(fake.url, fake.apiKey, fake.apiSecret).listParticipants(room);
     expect(left.map((p) => p.identity)).not.toContain(`sip_${CALLER}`);
     expect(left).toHaveLength(1); // the agent; the room stays
@@ -152,9 +217,17 @@ describe('LiveKit fake: TransferSIPParticipant', () => {
   it('refuses what the server refuses: a non-URI target, an unknown room or participant, a participant with no SIP session', async () => {
     const room = callRoom();
     const bad = await rejection(sip.transferSipParticipant(room, `sip_${CALLER}`, '+15557770000'));
-    expect([bad.status, bad.code, bad.message]).toEqual([400, 'invalid_argument', 'transfer_to must be a valid SIP or TEL URI (sip: or tel:)']);
-    expect((await rejection(sip.transferSipParticipant('no-such-room', `sip_${CALLER}`, 'tel:+15557770000'))).code).toBe('not_found');
-    expect((await rejection(sip.transferSipParticipant(room, 'sip_+19999999999', 'tel:+15557770000'))).code).toBe('not_found');
+    expect([bad.status, bad.code, bad.message]).toEqual([
+      400,
+      'invalid_argument',
+      'transfer_to must be a valid SIP or TEL URI (sip: or tel:)',
+    ]);
+    expect(
+      (await rejection(sip.transferSipParticipant('no-such-room', `sip_${CALLER}`, 'tel:+15557770000'))).code,
+    ).toBe('not_found');
+    expect((await rejection(sip.transferSipParticipant(room, 'sip_+19999999999', 'tel:+15557770000'))).code).toBe(
+      'not_found',
+    );
     const agent = String(fake.rooms.get(room)!.participants[1]!.identity);
     const notSip = await rejection(sip.transferSipParticipant(room, agent, 'tel:+15557770000'));
     expect([notSip.code, notSip.message]).toEqual(['invalid_argument', 'no SIP session associated with participant']);
@@ -164,17 +237,29 @@ describe('LiveKit fake: TransferSIPParticipant', () => {
   it('needs sip.call and roomAdmin for that room', async () => {
     const room = callRoom();
     const other = callRoom();
-    for (const token of [await callerToken(room, { roomAdmin: false }), await callerToken(room, { call: false }), await callerToken(other)]) {
+    for (const token of [
+      await callerToken(room, { roomAdmin: false }),
+      await callerToken(room, { call: false }),
+      await callerToken(other),
+    ]) {
       const client = new SipClient(fake.url, undefined, undefined, { token });
       const denied = await rejection(client.transferSipParticipant(room, `sip_${CALLER}`, 'tel:+15557770000'));
       expect([denied.status, denied.code]).toEqual([401, 'unauthenticated']);
     }
-    await new SipClient(fake.url, undefined, undefined, { token: await callerToken(room) }).transferSipParticipant(room, `sip_${CALLER}`, 'tel:+15557770000');
+    await new SipClient(fake.url, undefined, undefined, { token: await callerToken(room) }).transferSipParticipant(
+      room,
+      `sip_${CALLER}`,
+      'tel:+15557770000',
+    );
     expect(fake.transfers.at(-1)?.room).toBe(room);
   });
 
   it('gives the SDK a SipCallError when the far end refuses (injected SIP status)', async () => {
-    fake.fail('TransferSIPParticipant', { code: 'unavailable', msg: 'transfer failed', meta: { sip_status_code: '486', sip_status: 'Busy Here' } });
+    fake.fail('TransferSIPParticipant', {
+      code: 'unavailable',
+      msg: 'transfer failed',
+      meta: { sip_status_code: '486', sip_status: 'Busy Here' },
+    });
     const refused = await rejection(sip.transferSipParticipant(callRoom(), `sip_${CALLER}`, 'tel:+15557770000'));
     expect(refused).toBeInstanceOf(SipCallError);
     expect((refused as unknown as SipCallError).sipStatusCode).toBe(486);

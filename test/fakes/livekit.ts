@@ -73,9 +73,23 @@ interface RoomState {
 }
 
 const TWIRP_STATUS: Record<string, number> = {
-  invalid_argument: 400, malformed: 400, out_of_range: 400, unauthenticated: 401, permission_denied: 403,
-  not_found: 404, bad_route: 404, canceled: 408, deadline_exceeded: 408, already_exists: 409, aborted: 409,
-  failed_precondition: 412, internal: 500, unknown: 500, data_loss: 500, unimplemented: 501, unavailable: 503,
+  invalid_argument: 400,
+  malformed: 400,
+  out_of_range: 400,
+  unauthenticated: 401,
+  permission_denied: 403,
+  not_found: 404,
+  bad_route: 404,
+  canceled: 408,
+  deadline_exceeded: 408,
+  already_exists: 409,
+  aborted: 409,
+  failed_precondition: 412,
+  internal: 500,
+  unknown: 500,
+  data_loss: 500,
+  unimplemented: 501,
+  unavailable: 503,
 };
 
 /** Which grant each method needs (livekit.md §5). */
@@ -147,18 +161,39 @@ export class FakeLiveKit {
   addCall(call: FakeCall): string {
     const name = call.room ?? `call-_${call.caller}_${newId('')}`;
     const createdSeconds = Math.floor((Date.now() - (call.ageMs ?? 0)) / 1000);
-    const participants: Obj[] = [{
-      sid: newId('PA_'), identity: `sip_${call.caller}`, name: `Phone ${call.caller}`, state: 'ACTIVE', kind: 'SIP',
-      joinedAt: String(createdSeconds),
-      attributes: {
-        'sip.callID': newId('SCL_'), 'sip.callStatus': call.callStatus ?? 'active', 'sip.phoneNumber': call.caller,
-        'sip.trunkPhoneNumber': call.called, 'sip.trunkID': call.trunkId ?? '', 'sip.ruleID': call.ruleId ?? '',
+    const participants: Obj[] = [
+      {
+        sid: newId('PA_'),
+        identity: `sip_${call.caller}`,
+        name: `Phone ${call.caller}`,
+        state: 'ACTIVE',
+        kind: 'SIP',
+        joinedAt: String(createdSeconds),
+        attributes: {
+          'sip.callID': newId('SCL_'),
+          'sip.callStatus': call.callStatus ?? 'active',
+          'sip.phoneNumber': call.caller,
+          'sip.trunkPhoneNumber': call.called,
+          'sip.trunkID': call.trunkId ?? '',
+          'sip.ruleID': call.ruleId ?? '',
+        },
       },
-    }];
+    ];
     if (call.withAgent) {
-      participants.push({ sid: newId('PA_'), identity: `agent-${newId('AJ_')}`, name: 'agent', state: 'ACTIVE', kind: 'AGENT', joinedAt: String(createdSeconds), attributes: {} });
+      participants.push({
+        sid: newId('PA_'),
+        identity: `agent-${newId('AJ_')}`,
+        name: 'agent',
+        state: 'ACTIVE',
+        kind: 'AGENT',
+        joinedAt: String(createdSeconds),
+        attributes: {},
+      });
     }
-    this.rooms.set(name, { room: { sid: newId('RM_'), name, creationTime: String(createdSeconds), metadata: '' }, participants });
+    this.rooms.set(name, {
+      room: { sid: newId('RM_'), name, creationTime: String(createdSeconds), metadata: '' },
+      participants,
+    });
     return name;
   }
 
@@ -193,16 +228,26 @@ export class FakeLiveKit {
       res.end(JSON.stringify(value ?? {}));
     };
     switch (req.url) {
-      case '/__fake/reset': return reply(this.reset());
-      case '/__fake/latency': return reply(this.setLatency(Number(body.ms ?? 0), body.method as string | undefined));
-      case '/__fake/fail': return reply(this.fail(String(body.method ?? '*'), body.failure as Failure, Number(body.times ?? 1)));
-      case '/__fake/call': return reply({ room: this.addCall(body as unknown as FakeCall) });
-      case '/__fake/state': return reply({
-        trunks: [...this.sip.trunks.values()],
-        rules: [...this.sip.rules.values()],
-        requests: this.requests.map(({ service, method, startedAt, finishedAt }) => ({ service, method, startedAt, finishedAt })),
-        transfers: this.transfers,
-      });
+      case '/__fake/reset':
+        return reply(this.reset());
+      case '/__fake/latency':
+        return reply(this.setLatency(Number(body.ms ?? 0), body.method as string | undefined));
+      case '/__fake/fail':
+        return reply(this.fail(String(body.method ?? '*'), body.failure as Failure, Number(body.times ?? 1)));
+      case '/__fake/call':
+        return reply({ room: this.addCall(body as unknown as FakeCall) });
+      case '/__fake/state':
+        return reply({
+          trunks: [...this.sip.trunks.values()],
+          rules: [...this.sip.rules.values()],
+          requests: this.requests.map(({ service, method, startedAt, finishedAt }) => ({
+            service,
+            method,
+            startedAt,
+            finishedAt,
+          })),
+          transfers: this.transfers,
+        });
       default:
         res.writeHead(404, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ error: `unknown control ${req.url}` }));
@@ -213,7 +258,12 @@ export class FakeLiveKit {
     if (req.url?.startsWith('/__fake/')) return this.control(req, res);
     const match = /^\/twirp\/livekit\.(\w+)\/(\w+)$/.exec(req.url ?? '');
     const raw = await readBody(req);
-    const record: RecordedRequest = { service: match?.[1] ?? '', method: match?.[2] ?? '', startedAt: performance.now() - this.started, body: {} };
+    const record: RecordedRequest = {
+      service: match?.[1] ?? '',
+      method: match?.[2] ?? '',
+      startedAt: performance.now() - this.started,
+      body: {},
+    };
     this.requests.push(record);
     const finish = () => (record.finishedAt = performance.now() - this.started);
     res.on('finish', finish);
@@ -222,17 +272,22 @@ export class FakeLiveKit {
     const delay = this.methodLatency.get(record.method) ?? this.latencyMs;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
 
-    if (req.method !== 'POST' || !match) return twirpError(res, 'bad_route', `no handler for path ${JSON.stringify(req.url)}`);
+    if (req.method !== 'POST' || !match)
+      return twirpError(res, 'bad_route', `no handler for path ${JSON.stringify(req.url)}`);
     const auth = req.headers.authorization ?? '';
     if (!auth.startsWith('Bearer ')) return plain(res, 401, 'invalid authorization header. Must start with Bearer ');
     let claims: Obj;
     try {
-      const verified = await jwtVerify(auth.slice(7), new TextEncoder().encode(this.apiSecret), { issuer: this.apiKey, requiredClaims: ['exp'] });
+      const verified = await jwtVerify(auth.slice(7), new TextEncoder().encode(this.apiSecret), {
+        issuer: this.apiKey,
+        requiredClaims: ['exp'],
+      });
       claims = verified.payload as Obj;
     } catch (error) {
       return plain(res, 401, `invalid authorization token: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (!hasGrant(claims, record.service, record.method)) return twirpError(res, 'unauthenticated', 'permissions denied');
+    if (!hasGrant(claims, record.service, record.method))
+      return twirpError(res, 'unauthenticated', 'permissions denied');
 
     const failure = this.takeFailure(record.method);
     if (failure) {
@@ -275,26 +330,39 @@ export class FakeLiveKit {
     const sip = this.sip;
     if (service === 'SIP') {
       switch (method) {
-        case 'TransferSIPParticipant': return this.transfer(body, claims);
-        case 'CreateSIPInboundTrunk': return trunkToWire(sip.createTrunk((body.trunk ?? {}) as Obj));
-        case 'ListSIPInboundTrunk': return { items: sip.listTrunks(body).map((t) => (t.sipTrunkId ? trunkToWire(t) : {})) };
-        case 'UpdateSIPInboundTrunk': return trunkToWire(sip.updateTrunk(body));
-        case 'DeleteSIPTrunk': return snakeKeys(sip.deleteTrunk(body));
-        case 'CreateSIPDispatchRule': return ruleToWire(sip.createRule(body));
-        case 'ListSIPDispatchRule': return { items: sip.listRules(body).map((r) => (r.sipDispatchRuleId ? ruleToWire(r) : {})) };
-        case 'UpdateSIPDispatchRule': return ruleToWire(sip.updateRule(body));
-        case 'DeleteSIPDispatchRule': return ruleToWire(sip.deleteRule(body));
-        default: return undefined;
+        case 'TransferSIPParticipant':
+          return this.transfer(body, claims);
+        case 'CreateSIPInboundTrunk':
+          return trunkToWire(sip.createTrunk((body.trunk ?? {}) as Obj));
+        case 'ListSIPInboundTrunk':
+          return { items: sip.listTrunks(body).map((t) => (t.sipTrunkId ? trunkToWire(t) : {})) };
+        case 'UpdateSIPInboundTrunk':
+          return trunkToWire(sip.updateTrunk(body));
+        case 'DeleteSIPTrunk':
+          return snakeKeys(sip.deleteTrunk(body));
+        case 'CreateSIPDispatchRule':
+          return ruleToWire(sip.createRule(body));
+        case 'ListSIPDispatchRule':
+          return { items: sip.listRules(body).map((r) => (r.sipDispatchRuleId ? ruleToWire(r) : {})) };
+        case 'UpdateSIPDispatchRule':
+          return ruleToWire(sip.updateRule(body));
+        case 'DeleteSIPDispatchRule':
+          return ruleToWire(sip.deleteRule(body));
+        default:
+          return undefined;
       }
     }
     if (service === 'RoomService') {
       switch (method) {
         case 'ListRooms': {
           const names = Array.isArray(body.names) ? (body.names as string[]) : [];
-          const rooms = [...this.rooms.values()].filter((r) => names.length === 0 || names.includes(String(r.room.name)));
+          const rooms = [...this.rooms.values()].filter(
+            (r) => names.length === 0 || names.includes(String(r.room.name)),
+          );
           return { rooms: rooms.map((r) => snakeKeys({ ...r.room, numParticipants: r.participants.length })) };
         }
-        case 'ListParticipants': return { participants: this.room(body.room).participants.map(snakeKeys) };
+        case 'ListParticipants':
+          return { participants: this.room(body.room).participants.map(snakeKeys) };
         case 'DeleteRoom': {
           this.room(body.room);
           this.rooms.delete(String(body.room));
@@ -309,10 +377,15 @@ export class FakeLiveKit {
         }
         case 'CreateRoom': {
           const name = String(body.name ?? '');
-          if (!this.rooms.has(name)) this.rooms.set(name, { room: { sid: newId('RM_'), name, creationTime: String(Math.floor(Date.now() / 1000)), metadata: '' }, participants: [] });
+          if (!this.rooms.has(name))
+            this.rooms.set(name, {
+              room: { sid: newId('RM_'), name, creationTime: String(Math.floor(Date.now() / 1000)), metadata: '' },
+              participants: [],
+            });
           return snakeKeys({ ...this.rooms.get(name)!.room, numParticipants: 0 });
         }
-        default: return undefined;
+        default:
+          return undefined;
       }
     }
     return undefined;
@@ -336,7 +409,8 @@ export class FakeLiveKit {
       throw new TwirpFailure('invalid_argument', 'transfer_to must be a valid SIP or TEL URI (sip: or tel:)');
     }
     const grantRoom = ((claims.video ?? {}) as Obj).room;
-    if (typeof grantRoom === 'string' && grantRoom !== '' && grantRoom !== roomName) throw new TwirpFailure('unauthenticated', 'permissions denied');
+    if (typeof grantRoom === 'string' && grantRoom !== '' && grantRoom !== roomName)
+      throw new TwirpFailure('unauthenticated', 'permissions denied');
     const state = this.room(roomName);
     const i = state.participants.findIndex((p) => p.identity === identity);
     if (i < 0) throw new TwirpFailure('not_found', 'participant not found');
@@ -344,8 +418,12 @@ export class FakeLiveKit {
     if (!sipCallId) throw new TwirpFailure('invalid_argument', 'no SIP session associated with participant');
     const ringing = typeof body.ringingTimeout === 'string' ? Number.parseFloat(body.ringingTimeout) : Number.NaN;
     this.transfers.push({
-      room: roomName, participantIdentity: identity, transferTo, sipCallId,
-      playDialtone: body.playDialtone === true, ringingTimeoutS: Number.isFinite(ringing) ? ringing : null,
+      room: roomName,
+      participantIdentity: identity,
+      transferTo,
+      sipCallId,
+      playDialtone: body.playDialtone === true,
+      ringingTimeoutS: Number.isFinite(ringing) ? ringing : null,
     });
     state.participants.splice(i, 1);
     return {};
@@ -382,7 +460,13 @@ function plain(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-function twirpError(res: ServerResponse, code: string, msg: string, status?: number, meta: Record<string, string> = {}): void {
+function twirpError(
+  res: ServerResponse,
+  code: string,
+  msg: string,
+  status?: number,
+  meta: Record<string, string> = {},
+): void {
   res.writeHead(status ?? TWIRP_STATUS[code] ?? 500, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ code, msg, meta }));
 }

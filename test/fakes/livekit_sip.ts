@@ -26,11 +26,13 @@ function applyListUpdate(current: string[], update: unknown, field: string): str
   const all = [...(u.set ?? []), ...(u.add ?? []), ...(u.remove ?? [])];
   if (all.some((s) => s === '')) throw new TwirpFailure('invalid_argument', `${field}: empty strings are not allowed`);
   if (u.clear) {
-    if (u.set?.length || u.add?.length || u.remove?.length) throw new TwirpFailure('invalid_argument', `${field}: clear cannot be combined with other operations`);
+    if (u.set?.length || u.add?.length || u.remove?.length)
+      throw new TwirpFailure('invalid_argument', `${field}: clear cannot be combined with other operations`);
     return [];
   }
   if (u.set && u.set.length > 0) {
-    if (u.add?.length || u.remove?.length) throw new TwirpFailure('invalid_argument', `${field}: set cannot be combined with add or remove`);
+    if (u.add?.length || u.remove?.length)
+      throw new TwirpFailure('invalid_argument', `${field}: set cannot be combined with add or remove`);
     return [...u.set];
   }
   const next = current.filter((s) => !(u.remove ?? []).includes(s));
@@ -77,8 +79,10 @@ export class SipState {
     } else if (req.update) {
       const u = req.update as Obj;
       next = { ...current };
-      for (const field of ['numbers', 'allowedAddresses', 'allowedNumbers']) next[field] = applyListUpdate(strings(current[field]), u[field], field);
-      for (const field of ['authUsername', 'authPassword', 'name', 'metadata', 'media', 'mediaEncryption']) if (u[field] !== undefined) next[field] = u[field];
+      for (const field of ['numbers', 'allowedAddresses', 'allowedNumbers'])
+        next[field] = applyListUpdate(strings(current[field]), u[field], field);
+      for (const field of ['authUsername', 'authPassword', 'name', 'metadata', 'media', 'mediaEncryption'])
+        if (u[field] !== undefined) next[field] = u[field];
     } else {
       throw new TwirpFailure('invalid_argument', 'missing action: replace or update');
     }
@@ -98,7 +102,10 @@ export class SipState {
   private validateTrunk(trunk: Obj): void {
     const hasAuth = Boolean(trunk.authUsername) && Boolean(trunk.authPassword);
     if (!hasAuth && strings(trunk.allowedAddresses).length === 0 && strings(trunk.numbers).length === 0) {
-      throw new TwirpFailure('invalid_argument', 'for security, one of the fields must be set: AuthUsername+AuthPassword, AllowedAddresses or Numbers');
+      throw new TwirpFailure(
+        'invalid_argument',
+        'for security, one of the fields must be set: AuthUsername+AuthPassword, AllowedAddresses or Numbers',
+      );
     }
     const others = [...this.trunks.values()].filter((t) => t.sipTrunkId !== trunk.sipTrunkId);
     for (const other of others) {
@@ -107,8 +114,10 @@ export class SipState {
       const b = strings(other.numbers);
       const shared = a.length === 0 && b.length === 0 ? [] : a.filter((n) => b.includes(n));
       if ((a.length === 0 && b.length === 0) || shared.length > 0) {
-        throw new TwirpFailure('invalid_argument',
-          `Conflicting inbound SIP Trunks: ${JSON.stringify(printId(trunk.sipTrunkId))} and ${JSON.stringify(printId(other.sipTrunkId))}, using the same number(s) ${a.length ? JSON.stringify(a) : '<any>'} without AllowedNumbers set`);
+        throw new TwirpFailure(
+          'invalid_argument',
+          `Conflicting inbound SIP Trunks: ${JSON.stringify(printId(trunk.sipTrunkId))} and ${JSON.stringify(printId(other.sipTrunkId))}, using the same number(s) ${a.length ? JSON.stringify(a) : '<any>'} without AllowedNumbers set`,
+        );
       }
     }
   }
@@ -180,15 +189,18 @@ export class SipState {
       const trunks = strings(r.trunkIds).length ? strings(r.trunkIds) : [''];
       const inbound = strings(r.inboundNumbers).length ? strings(r.inboundNumbers) : [''];
       const numbers = strings(r.numbers).length ? strings(r.numbers) : [''];
-      for (const t of trunks) for (const i of inbound) for (const n of numbers) out.push(JSON.stringify([rulePin(r), t, i, n]));
+      for (const t of trunks)
+        for (const i of inbound) for (const n of numbers) out.push(JSON.stringify([rulePin(r), t, i, n]));
       return out;
     };
     const mine = new Set(keys(rule));
     for (const other of this.rules.values()) {
       if (other.sipDispatchRuleId === rule.sipDispatchRuleId) continue;
       if (keys(other).some((k) => mine.has(k))) {
-        throw new TwirpFailure('invalid_argument',
-          `Dispatch rule for the same trunk, inbound number, number, and PIN combination already exists in dispatch rule ${JSON.stringify(other.sipDispatchRuleId)} ${JSON.stringify(other.name ?? '')}`);
+        throw new TwirpFailure(
+          'invalid_argument',
+          `Dispatch rule for the same trunk, inbound number, number, and PIN combination already exists in dispatch rule ${JSON.stringify(other.sipDispatchRuleId)} ${JSON.stringify(other.name ?? '')}`,
+        );
       }
     }
   }

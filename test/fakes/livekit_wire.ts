@@ -1,7 +1,14 @@
 // Twirp JSON on the wire, as LiveKit's server writes it: snake_case keys with every field present.
 // The SDK sends camelCase (protobuf-es toJson) and decodes either. Map fields keep their keys.
 
-const MAP_FIELDS = new Set(['headers', 'headersToAttributes', 'attributesToHeaders', 'attributes', 'headers_to_attributes', 'attributes_to_headers']);
+const MAP_FIELDS = new Set([
+  'headers',
+  'headersToAttributes',
+  'attributesToHeaders',
+  'attributes',
+  'headers_to_attributes',
+  'attributes_to_headers',
+]);
 
 const toSnake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const toCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -20,13 +27,37 @@ export const camelKeys = (value: unknown) => convertKeys(value, toCamel) as Reco
 export const snakeKeys = (value: unknown) => convertKeys(value, toSnake);
 
 const TRUNK_DEFAULTS = {
-  sipTrunkId: '', name: '', metadata: '', numbers: [], allowedAddresses: [], allowedNumbers: [], authUsername: '', authPassword: '',
-  headers: {}, headersToAttributes: {}, attributesToHeaders: {}, includeHeaders: 'SIP_NO_HEADERS', ringingTimeout: null,
-  maxCallDuration: null, krispEnabled: false, mediaEncryption: 'SIP_MEDIA_ENCRYPT_DISABLE',
+  sipTrunkId: '',
+  name: '',
+  metadata: '',
+  numbers: [],
+  allowedAddresses: [],
+  allowedNumbers: [],
+  authUsername: '',
+  authPassword: '',
+  headers: {},
+  headersToAttributes: {},
+  attributesToHeaders: {},
+  includeHeaders: 'SIP_NO_HEADERS',
+  ringingTimeout: null,
+  maxCallDuration: null,
+  krispEnabled: false,
+  mediaEncryption: 'SIP_MEDIA_ENCRYPT_DISABLE',
 };
 const RULE_DEFAULTS = {
-  sipDispatchRuleId: '', rule: null, trunkIds: [], hidePhoneNumber: false, inboundNumbers: [], numbers: [], name: '', metadata: '',
-  attributes: {}, roomPreset: '', roomConfig: null, krispEnabled: false, mediaEncryption: 'SIP_MEDIA_ENCRYPT_DISABLE',
+  sipDispatchRuleId: '',
+  rule: null,
+  trunkIds: [],
+  hidePhoneNumber: false,
+  inboundNumbers: [],
+  numbers: [],
+  name: '',
+  metadata: '',
+  attributes: {},
+  roomPreset: '',
+  roomConfig: null,
+  krispEnabled: false,
+  mediaEncryption: 'SIP_MEDIA_ENCRYPT_DISABLE',
 };
 
 export const trunkToWire = (t: Record<string, unknown>) => snakeKeys({ ...TRUNK_DEFAULTS, ...t });

@@ -38,10 +38,18 @@ export class FakeWorkerHealth {
       }
       if (req.url === '/worker') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end(JSON.stringify({
-          agent_name: this.agentName, agent_name_is_env: false, deployment: '', worker_type: 'JT_ROOM',
-          active_jobs: 0, sdk_version: '1.9.0', project_type: 'nodejs', protocol_version: 1,
-        }));
+        return void res.end(
+          JSON.stringify({
+            agent_name: this.agentName,
+            agent_name_is_env: false,
+            deployment: '',
+            worker_type: 'JT_ROOM',
+            active_jobs: 0,
+            sdk_version: '1.9.0',
+            project_type: 'nodejs',
+            protocol_version: 1,
+          }),
+        );
       }
       res.writeHead(404);
       res.end();

@@ -55,7 +55,12 @@ export interface FakeOpenAI {
 
 export const FAKE_OPENAI_KEY = 'sk-fake-openai-key';
 
-const USAGE = { prompt_tokens: 42, completion_tokens: 7, total_tokens: 49, prompt_tokens_details: { cached_tokens: 0 } };
+const USAGE = {
+  prompt_tokens: 42,
+  completion_tokens: 7,
+  total_tokens: 49,
+  prompt_tokens_details: { cached_tokens: 0 },
+};
 
 export async function startFakeOpenAI(script: FakeOpenAIScript = () => ({ text: 'Okay.' })): Promise<FakeOpenAI> {
   let current = script;
@@ -74,7 +79,8 @@ export async function startFakeOpenAI(script: FakeOpenAIScript = () => ({ text: 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.headers.authorization !== `Bearer ${FAKE_OPENAI_KEY}`) {
       return sendError(res, 401, {
-        message: 'Incorrect API key provided: sk-bad. You can find your API key at https://platform.openai.com/account/api-keys.',
+        message:
+          'Incorrect API key provided: sk-bad. You can find your API key at https://platform.openai.com/account/api-keys.',
         type: 'invalid_request_error',
         code: 'invalid_api_key',
       });
@@ -83,7 +89,14 @@ export async function startFakeOpenAI(script: FakeOpenAIScript = () => ({ text: 
       return sendJson(res, 200, { object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model' }] });
     }
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
-      return sendJson(res, 404, { error: { message: `Unknown request URL: ${req.method} ${req.url}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+      return sendJson(res, 404, {
+        error: {
+          message: `Unknown request URL: ${req.method} ${req.url}`,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'unknown_url',
+        },
+      });
     }
     const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
     const messages = (body.messages ?? []) as RecordedChatRequest['messages'];
@@ -113,7 +126,9 @@ export async function startFakeOpenAI(script: FakeOpenAIScript = () => ({ text: 
     let sent = 0;
     const chunk = (choices: unknown[], usage: unknown = null) => {
       if (wedgeAfter !== undefined && sent >= wedgeAfter) return;
-      res.write(`data: ${JSON.stringify({ id: `chatcmpl-${requests.length}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: recorded.model, choices, usage })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id: `chatcmpl-${requests.length}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: recorded.model, choices, usage })}\n\n`,
+      );
       sent += 1;
     };
     if ('streamError' in reply) {
@@ -122,7 +137,8 @@ export async function startFakeOpenAI(script: FakeOpenAIScript = () => ({ text: 
     }
     if ('text' in reply) {
       chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
-      for (const piece of reply.text.match(/\S+\s*/g) ?? []) chunk([{ index: 0, delta: { content: piece }, finish_reason: null }]);
+      for (const piece of reply.text.match(/\S+\s*/g) ?? [])
+        chunk([{ index: 0, delta: { content: piece }, finish_reason: null }]);
       chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]);
       if (reply.resetAfterChunks !== undefined) return void res.destroy();
       if (reply.stallAfterChunks !== undefined) return untilClientLeaves(res);
@@ -131,10 +147,32 @@ export async function startFakeOpenAI(script: FakeOpenAIScript = () => ({ text: 
         const id = `call_${requests.length}_${index}`;
         const args = JSON.stringify(call.args);
         const half = Math.ceil(args.length / 2);
-        chunk([{ index: 0, delta: { role: 'assistant', content: null, tool_calls: [{ index, id, type: 'function', function: { name: call.name, arguments: '' } }] }, finish_reason: null }]);
+        chunk([
+          {
+            index: 0,
+            delta: {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ index, id, type: 'function', function: { name: call.name, arguments: '' } }],
+            },
+            finish_reason: null,
+          },
+        ]);
         // Arguments arrive in fragments, as the real API streams them.
-        chunk([{ index: 0, delta: { tool_calls: [{ index, function: { arguments: args.slice(0, half) } }] }, finish_reason: null }]);
-        chunk([{ index: 0, delta: { tool_calls: [{ index, function: { arguments: args.slice(half) } }] }, finish_reason: null }]);
+        chunk([
+          {
+            index: 0,
+            delta: { tool_calls: [{ index, function: { arguments: args.slice(0, half) } }] },
+            finish_reason: null,
+          },
+        ]);
+        chunk([
+          {
+            index: 0,
+            delta: { tool_calls: [{ index, function: { arguments: args.slice(half) } }] },
+            finish_reason: null,
+          },
+        ]);
       });
       chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]);
     }
@@ -188,6 +226,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, status: number, error: { message: string; type: string; code: string | null }): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  error: { message: string; type: string; code: string | null },
+): void {
   sendJson(res, status, { error: { ...error, param: null } });
 }

@@ -97,12 +97,21 @@ export function createPostgrestFake(options: PostgrestFakeOptions): PostgrestFak
     if (!rest.startsWith('rpc/')) {
       return { status: 501, body: errorBody('FAKE501', 'The PostgREST fake serves only /rest/v1/rpc/<function>.') };
     }
-    if (req.method !== 'POST') return { status: 405, body: errorBody('PGRST117', `Unsupported HTTP method: ${req.method}`) };
+    if (req.method !== 'POST')
+      return { status: 405, body: errorBody('PGRST117', `Unsupported HTTP method: ${req.method}`) };
     const auth = await authenticateRequest(options.keys, header(req, 'apikey'), header(req, 'authorization'));
     if (!auth.ok) return { status: auth.status, body: errorBody(auth.code, auth.message, null, auth.hint) };
     const schema = header(req, 'content-profile') ?? 'public';
     if (!exposed.includes(schema)) {
-      return { status: 406, body: errorBody('PGRST106', `Invalid schema: ${schema}`, null, `Only the following schemas are exposed: ${exposed.join(', ')}`) };
+      return {
+        status: 406,
+        body: errorBody(
+          'PGRST106',
+          `Invalid schema: ${schema}`,
+          null,
+          `Only the following schemas are exposed: ${exposed.join(', ')}`,
+        ),
+      };
     }
     let args: Record<string, unknown>;
     try {
@@ -121,9 +130,14 @@ export function createPostgrestFake(options: PostgrestFakeOptions): PostgrestFak
         const candidates = await functionsNamed(schema, name);
         return {
           status: 404,
-          body: errorBody('PGRST202', `Could not find the function ${schema}.${name}(${Object.keys(args).sort().join(', ')}) in the schema cache`,
+          body: errorBody(
+            'PGRST202',
+            `Could not find the function ${schema}.${name}(${Object.keys(args).sort().join(', ')}) in the schema cache`,
             'Searched for the function with the given parameter names, but no matches were found in the schema cache.',
-            candidates[0] ? `Perhaps you meant to call the function ${schema}.${name}(${candidates[0].args.map((a) => a.name).join(', ')})` : null),
+            candidates[0]
+              ? `Perhaps you meant to call the function ${schema}.${name}(${candidates[0].args.map((a) => a.name).join(', ')})`
+              : null,
+          ),
         };
       }
       const result = await callAs(auth.caller, fn, args, url.pathname);
@@ -133,7 +147,12 @@ export function createPostgrestFake(options: PostgrestFakeOptions): PostgrestFak
     }
   }
 
-  async function callAs(caller: Caller, fn: FunctionInfo, args: Record<string, unknown>, path: string): Promise<unknown> {
+  async function callAs(
+    caller: Caller,
+    fn: FunctionInfo,
+    args: Record<string, unknown>,
+    path: string,
+  ): Promise<unknown> {
     const used = fn.args.filter((a) => a.name in args);
     const named = used.map((a) => `${quoteIdent(a.name)} => _.${quoteIdent(a.name)}`).join(', ');
     const record = used.map((a) => `${quoteIdent(a.name)} ${a.type}`).join(', ');
@@ -159,7 +178,13 @@ export function createPostgrestFake(options: PostgrestFakeOptions): PostgrestFak
     const key = `${schema}.${name}`;
     const cached = functionCache.get(key);
     if (cached) return cached;
-    const rows = await sql<Array<{ args: Array<{ name: string; type: string; has_default: boolean }>; returns_void: boolean; returns_set: boolean }>>`
+    const rows = await sql<
+      Array<{
+        args: Array<{ name: string; type: string; has_default: boolean }>;
+        returns_void: boolean;
+        returns_set: boolean;
+      }>
+    >`
       select coalesce((
                select jsonb_agg(jsonb_build_object('name', a.name, 'type', format_type(a.type, null),
                                                    'has_default', a.position > p.pronargs - p.pronargdefaults) order by a.position)
@@ -170,7 +195,10 @@ export function createPostgrestFake(options: PostgrestFakeOptions): PostgrestFak
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
        where n.nspname = ${schema} and p.proname = ${name} and p.prokind = 'f'`;
     const infos = rows.map((r) => ({
-      schema, name, returnsVoid: r.returns_void, returnsSet: r.returns_set,
+      schema,
+      name,
+      returnsVoid: r.returns_void,
+      returnsSet: r.returns_set,
       args: r.args.map((a) => ({ name: a.name, type: a.type, hasDefault: a.has_default })),
     }));
     functionCache.set(key, infos);
@@ -180,8 +208,11 @@ export function createPostgrestFake(options: PostgrestFakeOptions): PostgrestFak
   /** The overload whose parameter names cover the body's keys and whose required ones are given. */
   async function findFunction(schema: string, name: string, keys: string[]): Promise<FunctionInfo | undefined> {
     const candidates = await functionsNamed(schema, name);
-    return candidates.find((fn) =>
-      keys.every((k) => fn.args.some((a) => a.name === k)) && fn.args.every((a) => a.hasDefault || keys.includes(a.name)));
+    return candidates.find(
+      (fn) =>
+        keys.every((k) => fn.args.some((a) => a.name === k)) &&
+        fn.args.every((a) => a.hasDefault || keys.includes(a.name)),
+    );
   }
 
   return fake;
@@ -206,15 +237,32 @@ function toErrorResponse(error: unknown, caller: Caller): { status: number; body
   const code = typeof e.code === 'string' ? e.code : '';
   if (!/^[0-9A-Z]{5}$/.test(code)) {
     // No SQLSTATE: the connection to the database failed, as PostgREST reports it.
-    return { status: 503, body: errorBody('PGRST000', 'Database connection error. Retrying the connection.', typeof e.message === 'string' ? e.message : null) };
+    return {
+      status: 503,
+      body: errorBody(
+        'PGRST000',
+        'Database connection error. Retrying the connection.',
+        typeof e.message === 'string' ? e.message : null,
+      ),
+    };
   }
   return {
     status: statusForSqlState(code, caller.authenticated),
-    body: errorBody(code, typeof e.message === 'string' ? e.message : 'error', typeof e.detail === 'string' ? e.detail : null, typeof e.hint === 'string' ? e.hint : null),
+    body: errorBody(
+      code,
+      typeof e.message === 'string' ? e.message : 'error',
+      typeof e.detail === 'string' ? e.detail : null,
+      typeof e.hint === 'string' ? e.hint : null,
+    ),
   };
 }
 
-function errorBody(code: string, message: string, details: string | null = null, hint: string | null = null): PostgrestErrorBody {
+function errorBody(
+  code: string,
+  message: string,
+  details: string | null = null,
+  hint: string | null = null,
+): PostgrestErrorBody {
   return { code, details, hint, message };
 }
 

@@ -22,7 +22,9 @@ export interface Caller {
   authenticated: boolean;
 }
 
-export type AuthOutcome = { ok: true; caller: Caller } | { ok: false; status: number; code: string; message: string; hint: string | null };
+export type AuthOutcome =
+  | { ok: true; caller: Caller }
+  | { ok: false; status: number; code: string; message: string; hint: string | null };
 
 export async function createFakeKeys(): Promise<FakeKeys> {
   const jwtSecret = randomBytes(32).toString('hex');
@@ -51,9 +53,19 @@ function signKey(jwtSecret: string, role: 'anon' | 'service_role'): Promise<stri
  * What the gateway + PostgREST decide for a request: `apikey` is required; the bearer token (or
  * the apikey when there is none) picks the role.
  */
-export async function authenticateRequest(keys: FakeKeys, apikey: string | undefined, authorization: string | undefined): Promise<AuthOutcome> {
+export async function authenticateRequest(
+  keys: FakeKeys,
+  apikey: string | undefined,
+  authorization: string | undefined,
+): Promise<AuthOutcome> {
   if (!apikey) {
-    return { ok: false, status: 401, code: 'PGRST301', message: 'No API key found in request', hint: 'No `apikey` request header or url param was found.' };
+    return {
+      ok: false,
+      status: 401,
+      code: 'PGRST301',
+      message: 'No API key found in request',
+      hint: 'No `apikey` request header or url param was found.',
+    };
   }
   const bearer = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();
   return authenticateToken(keys, bearer ?? apikey);
@@ -61,19 +73,35 @@ export async function authenticateRequest(keys: FakeKeys, apikey: string | undef
 
 /** One token: a JWT signed with the project secret, or an opaque sb_ key. */
 export async function authenticateToken(keys: FakeKeys, token: string): Promise<AuthOutcome> {
-  if (token === keys.secretKey) return { ok: true, caller: { role: 'service_role', claims: keyClaims('service_role'), authenticated: true } };
-  if (token === keys.publishableKey) return { ok: true, caller: { role: 'anon', claims: keyClaims('anon'), authenticated: false } };
-  if (token.startsWith('sb_')) return { ok: false, status: 401, code: 'PGRST301', message: 'Invalid API key', hint: null };
+  if (token === keys.secretKey)
+    return { ok: true, caller: { role: 'service_role', claims: keyClaims('service_role'), authenticated: true } };
+  if (token === keys.publishableKey)
+    return { ok: true, caller: { role: 'anon', claims: keyClaims('anon'), authenticated: false } };
+  if (token.startsWith('sb_'))
+    return { ok: false, status: 401, code: 'PGRST301', message: 'Invalid API key', hint: null };
   try {
     const { payload } = await jwtVerify(token, secret(keys.jwtSecret), { algorithms: ['HS256'] });
     const role = payload.role;
     if (role !== 'anon' && role !== 'authenticated' && role !== 'service_role') {
-      return { ok: false, status: 401, code: 'PGRST301', message: 'JWT role claim is missing or not a database role', hint: null };
+      return {
+        ok: false,
+        status: 401,
+        code: 'PGRST301',
+        message: 'JWT role claim is missing or not a database role',
+        hint: null,
+      };
     }
     return { ok: true, caller: { role, claims: payload as Record<string, unknown>, authenticated: role !== 'anon' } };
   } catch (error) {
-    if (error instanceof errors.JWTExpired) return { ok: false, status: 401, code: 'PGRST303', message: 'JWT expired', hint: null };
-    return { ok: false, status: 401, code: 'PGRST301', message: `JWSError ${error instanceof Error ? error.message : String(error)}`, hint: null };
+    if (error instanceof errors.JWTExpired)
+      return { ok: false, status: 401, code: 'PGRST303', message: 'JWT expired', hint: null };
+    return {
+      ok: false,
+      status: 401,
+      code: 'PGRST301',
+      message: `JWSError ${error instanceof Error ? error.message : String(error)}`,
+      hint: null,
+    };
   }
 }
 

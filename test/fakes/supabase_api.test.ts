@@ -41,24 +41,33 @@ async function userToken(userId: string): Promise<string> {
 describe('PostgREST RPC fake', () => {
   it('runs a function as service_role and returns its jsonb', async () => {
     const agent = await seedAgent(db);
-    const { data, error, status } = await client(fake.serviceRoleKey).rpc('resolve_agent_config', { p_dialed_number: agent.e164 });
+    const { data, error, status } = await client(fake.serviceRoleKey).rpc('resolve_agent_config', {
+      p_dialed_number: agent.e164,
+    });
     expect(error).toBeNull();
     expect(status).toBe(200);
     expect(data).toMatchObject({ dialed_number: agent.e164, config: { id: agent.configId, version: 1 } });
   });
 
   it('accepts an sb_secret_ key as service_role', async () => {
-    const { error, status } = await client(fake.keys.secretKey).rpc('resolve_agent_config', { p_dialed_number: '+15551234567' });
+    const { error, status } = await client(fake.keys.secretKey).rpc('resolve_agent_config', {
+      p_dialed_number: '+15551234567',
+    });
     expect({ error, status }).toEqual({ error: null, status: 200 });
   });
 
   it('refuses anon with 401 and a signed-in user with 403 on a service-only function (42501)', async () => {
     const anon = await client(fake.anonKey).rpc('resolve_agent_config', { p_dialed_number: '+15551234567' });
     expect(anon.status).toBe(401);
-    expect(anon.error).toMatchObject({ code: '42501', message: expect.stringMatching(/permission denied for function resolve_agent_config/) });
+    expect(anon.error).toMatchObject({
+      code: '42501',
+      message: expect.stringMatching(/permission denied for function resolve_agent_config/),
+    });
 
     const owner = await db.createUser();
-    const user = await client(fake.anonKey, await userToken(owner.userId!)).rpc('resolve_agent_config', { p_dialed_number: '+15551234567' });
+    const user = await client(fake.anonKey, await userToken(owner.userId!)).rpc('resolve_agent_config', {
+      p_dialed_number: '+15551234567',
+    });
     expect(user.status).toBe(403);
     expect(user.error).toMatchObject({ code: '42501', details: null, hint: null });
   });
@@ -66,7 +75,10 @@ describe('PostgREST RPC fake', () => {
   it('answers PGRST202 404 for an unknown function or parameter name, naming the right call', async () => {
     const { error, status } = await client(fake.serviceRoleKey).rpc('resolve_agent_config', { dialed: '+15551234567' });
     expect(status).toBe(404);
-    expect(error).toMatchObject({ code: 'PGRST202', hint: expect.stringContaining('resolve_agent_config(p_dialed_number)') });
+    expect(error).toMatchObject({
+      code: 'PGRST202',
+      hint: expect.stringContaining('resolve_agent_config(p_dialed_number)'),
+    });
   });
 
   it('rejects a forged JWT and a request without apikey with 401', async () => {
@@ -80,7 +92,10 @@ describe('PostgREST RPC fake', () => {
 
   it('maps a database error to its PostgREST status and body, and a void function to 204', async () => {
     const service = client(fake.serviceRoleKey);
-    const missing = await service.rpc('record_call_end', { p_call_id: crypto.randomUUID(), p: { end_reason: 'error' } });
+    const missing = await service.rpc('record_call_end', {
+      p_call_id: crypto.randomUUID(),
+      p: { end_reason: 'error' },
+    });
     expect(missing.status).toBe(500); // P0002: every P0 but P0001 is a 500
     expect(missing.error).toMatchObject({ code: 'P0002', hint: 'Pass the id record_call_start returned.' });
 
@@ -89,14 +104,26 @@ describe('PostgREST RPC fake', () => {
     expect(id.error).toMatchObject({ code: '23514', message: expect.stringContaining('calls_config_source_check') });
 
     const started = await service.rpc('record_call_start', { p: { room_name: 'r1', config_source: 'default' } });
-    const ended = await service.rpc('record_call_end', { p_call_id: started.data as string, p: { end_reason: 'error' } });
-    expect({ status: ended.status, data: ended.data, error: ended.error }).toEqual({ status: 204, data: null, error: null });
+    const ended = await service.rpc('record_call_end', {
+      p_call_id: started.data as string,
+      p: { end_reason: 'error' },
+    });
+    expect({ status: ended.status, data: ended.data, error: ended.error }).toEqual({
+      status: 204,
+      data: null,
+      error: null,
+    });
   });
 
   it('maps SQLSTATEs as PostgREST does', () => {
     expect([
-      statusForSqlState('23505', true), statusForSqlState('42501', false), statusForSqlState('42883', true),
-      statusForSqlState('08006', true), statusForSqlState('53400', true), statusForSqlState('PT418', true), statusForSqlState('22P02', true),
+      statusForSqlState('23505', true),
+      statusForSqlState('42501', false),
+      statusForSqlState('42883', true),
+      statusForSqlState('08006', true),
+      statusForSqlState('53400', true),
+      statusForSqlState('PT418', true),
+      statusForSqlState('22P02', true),
     ]).toEqual([409, 401, 404, 503, 500, 418, 400]);
   });
 });
@@ -109,7 +136,12 @@ describe('Realtime fake', () => {
   });
 
   /** A service_role channel on one table and event, subscribed (the server held the join until ready). */
-  async function serviceChannel(name: string, table: string, event: 'UPDATE' | 'DELETE', onChange: (payload: unknown) => void): Promise<void> {
+  async function serviceChannel(
+    name: string,
+    table: string,
+    event: 'UPDATE' | 'DELETE',
+    onChange: (payload: unknown) => void,
+  ): Promise<void> {
     const statuses: string[] = [];
     client(fake.serviceRoleKey)
       .channel(name, { config: { postgres_changes_options: { wait: true } } })
@@ -128,14 +160,21 @@ describe('Realtime fake', () => {
     const statuses: string[] = [];
     owner
       .channel('owner-configs', { config: { postgres_changes_options: { wait: true } } })
-      .on('postgres_changes', { event: 'UPDATE', schema: 'public', table: 'agent_configs' }, (p) => received.push(p as never))
+      .on('postgres_changes', { event: 'UPDATE', schema: 'public', table: 'agent_configs' }, (p) =>
+        received.push(p as never),
+      )
       .subscribe((status) => statuses.push(status));
     await eventually(() => statuses.includes('SUBSCRIBED') || undefined);
 
     await db.sql`update public.agent_configs set greeting = 'Not yours' where id = ${stranger.configId}`;
     await db.sql`update public.agent_configs set greeting = 'Yours' where id = ${agent.configId}`;
     const change = await eventually(() => received[0]);
-    expect(change.new).toMatchObject({ id: agent.configId, greeting: 'Yours', version: 2, max_call_duration_ms: 1_800_000 });
+    expect(change.new).toMatchObject({
+      id: agent.configId,
+      greeting: 'Yours',
+      version: 2,
+      max_call_duration_ms: 1_800_000,
+    });
     // replica identity full: an UPDATE carries the whole old row, as the user may see it
     expect(change.old).toMatchObject({ id: agent.configId, greeting: 'Hello!', version: 1, owner_id: agent.ownerId });
     // Changes arrive in commit order: once a later change of the owner's is in, the stranger's
@@ -198,7 +237,11 @@ describe('Realtime fake', () => {
       .subscribe((status) => statuses.push(status));
     const error = await eventually(() => system[0]);
     expect(statuses).toEqual(['SUBSCRIBED']);
-    expect(error).toMatchObject({ extension: 'postgres_changes', status: 'error', message: expect.stringContaining('table: calls') });
+    expect(error).toMatchObject({
+      extension: 'postgres_changes',
+      status: 'error',
+      message: expect.stringContaining('table: calls'),
+    });
   });
 
   it('rejects a join on a table outside the supabase_realtime publication', async () => {

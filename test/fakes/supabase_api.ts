@@ -31,11 +31,15 @@ export async function startSupabaseFake(options: { databaseUrl: string; port?: n
   const listen = (port: number) => {
     server = createServer((req, res) => {
       if (!rest.handle(req, res)) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'no route for this path in the Supabase fake' }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: 'no route for this path in the Supabase fake' }));
       }
     });
     attachRealtime(server, realtime);
-    return new Promise<number>((resolve) => server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+    return new Promise<number>((resolve) =>
+      server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+    );
   };
   const port = await listen(options.port ?? 0);
   const stop = async () => {

@@ -17,7 +17,12 @@ import postgres from 'postgres';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { authenticateToken, type Caller, type FakeKeys } from './postgrest_auth.ts';
 import {
-  buildChangeMessages, CAPTURE_CHANNEL, type ChangeRow, DEFAULT_MAX_RECORD_BYTES, installCapture, takeCapturedChange,
+  buildChangeMessages,
+  CAPTURE_CHANNEL,
+  type ChangeRow,
+  DEFAULT_MAX_RECORD_BYTES,
+  installCapture,
+  takeCapturedChange,
 } from './supabase_realtime_changes.ts';
 
 export interface RealtimeFakeOptions {
@@ -134,7 +139,14 @@ export function createRealtimeFake(options: RealtimeFakeOptions): RealtimeFake {
   const sql = postgres(options.databaseUrl, { max: 4, onnotice: () => {}, connect_timeout: 2 });
   const wss = new WebSocketServer({ noServer: true });
   const connections = new Set<Connection>();
-  const stats: RealtimeStats = { connections: 0, joins: 0, changesReceived: 0, messagesSent: 0, changesLost: 0, changesOverLimit: 0 };
+  const stats: RealtimeStats = {
+    connections: 0,
+    joins: 0,
+    changesReceived: 0,
+    messagesSent: 0,
+    changesLost: 0,
+    changesOverLimit: 0,
+  };
   /** performance.now() of each postgres_changes message sent in the last second (the rate limit). */
   let recentEvents: number[] = [];
   let queue: Promise<void> = Promise.resolve();
@@ -223,13 +235,20 @@ export function createRealtimeFake(options: RealtimeFakeOptions): RealtimeFake {
     }
     const [joinRef, ref, topic, event, payload] = frame;
     if (topic === 'phoenix' && event === 'heartbeat') {
-      if (fake.knobs.replyHeartbeats) send(connection, [null, ref, 'phoenix', 'phx_reply', { status: 'ok', response: {} }]);
+      if (fake.knobs.replyHeartbeats)
+        send(connection, [null, ref, 'phoenix', 'phx_reply', { status: 'ok', response: {} }]);
       return;
     }
     if (event === 'phx_join') return join(connection, joinRef ?? ref ?? '0', ref, topic, payload);
     const channel = connection.channels.get(topic);
     if (!channel) {
-      send(connection, [joinRef, ref, topic, 'phx_reply', { status: 'error', response: { reason: 'unmatched topic' } }]);
+      send(connection, [
+        joinRef,
+        ref,
+        topic,
+        'phx_reply',
+        { status: 'error', response: { reason: 'unmatched topic' } },
+      ]);
       return;
     }
     if (event === 'phx_leave') {
@@ -241,37 +260,66 @@ export function createRealtimeFake(options: RealtimeFakeOptions): RealtimeFake {
     }
   }
 
-  async function join(connection: Connection, joinRef: string, ref: string | null, topic: string, payload: Record<string, unknown>): Promise<void> {
+  async function join(
+    connection: Connection,
+    joinRef: string,
+    ref: string | null,
+    topic: string,
+    payload: Record<string, unknown>,
+  ): Promise<void> {
     stats.joins += 1;
     const reply = (response: Record<string, unknown>) => send(connection, [joinRef, ref, topic, 'phx_reply', response]);
     const previous = connection.channels.get(topic);
     if (previous) dropChannel(connection, previous);
     if (fake.knobs.rejectJoinsWith) return reply({ status: 'error', response: { reason: fake.knobs.rejectJoinsWith } });
     const config = (payload.config ?? {}) as {
-      postgres_changes?: Array<Omit<Binding, 'id'>>; postgres_changes_options?: { wait?: boolean }; private?: boolean;
+      postgres_changes?: Array<Omit<Binding, 'id'>>;
+      postgres_changes_options?: { wait?: boolean };
+      private?: boolean;
     };
-    if (fake.knobs.privateOnly && config.private !== true) return reply({ status: 'error', response: { reason: PRIVATE_ONLY_REASON } });
+    if (fake.knobs.privateOnly && config.private !== true)
+      return reply({ status: 'error', response: { reason: PRIVATE_ONLY_REASON } });
 
     const token = typeof payload.access_token === 'string' ? payload.access_token : connection.token;
     const auth = await authenticateToken(options.keys, token);
-    if (!auth.ok || (!token.startsWith('sb_') && (auth.caller.claims.exp === undefined || auth.caller.claims.role === undefined))) {
-      return reply({ status: 'error', response: { reason: 'InvalidJWTToken: Fields `role` and `exp` are required in JWT' } });
+    if (
+      !auth.ok ||
+      (!token.startsWith('sb_') && (auth.caller.claims.exp === undefined || auth.caller.claims.role === undefined))
+    ) {
+      return reply({
+        status: 'error',
+        response: { reason: 'InvalidJWTToken: Fields `role` and `exp` are required in JWT' },
+      });
     }
     const requested = config.postgres_changes ?? [];
     const bindings = requested.map((b) => ({ ...b, id: bindingId(b) }));
     const wait = Boolean(config.postgres_changes_options?.wait) && fake.knobs.honorWait && bindings.length > 0;
     const missing = await bindingsNotPublished(bindings);
     if (missing.length > 0 && wait) {
-      return reply({ status: 'error', response: { reason: `RealtimeDisabledForConfiguration: ${subscribeError(missing[0]!)}` } });
+      return reply({
+        status: 'error',
+        response: { reason: `RealtimeDisabledForConfiguration: ${subscribeError(missing[0]!)}` },
+      });
     }
     const channel: Channel = { topic, joinRef, bindings, caller: auth.caller, ready: bindings.length === 0 };
     connection.channels.set(topic, channel);
-    const okReply = () => reply({ status: 'ok', response: { postgres_changes: requested.map((b, i) => ({ ...b, id: bindings[i]!.id })) } });
+    const okReply = () =>
+      reply({ status: 'ok', response: { postgres_changes: requested.map((b, i) => ({ ...b, id: bindings[i]!.id })) } });
     if (!wait) okReply();
     if (bindings.length === 0) return;
-    const system = (status: 'ok' | 'error', message: string) => send(connection, [joinRef, null, topic, 'system', {
-      extension: 'postgres_changes', status, message, channel: topic.replace(/^realtime:/, ''),
-    }]);
+    const system = (status: 'ok' | 'error', message: string) =>
+      send(connection, [
+        joinRef,
+        null,
+        topic,
+        'system',
+        {
+          extension: 'postgres_changes',
+          status,
+          message,
+          channel: topic.replace(/^realtime:/, ''),
+        },
+      ]);
     channel.timer = setTimeout(() => {
       if (connection.channels.get(topic) !== channel) return;
       // The subscription failed and is not retried: the channel stays joined, with no changes.
@@ -286,7 +334,9 @@ export function createRealtimeFake(options: RealtimeFakeOptions): RealtimeFake {
     if (bindings.length === 0) return [];
     const published = await sql<{ schemaname: string; tablename: string }[]>`
       select schemaname, tablename from pg_publication_tables where pubname = 'supabase_realtime'`;
-    return bindings.filter((b) => !published.some((p) => p.schemaname === b.schema && (b.table === '*' || p.tablename === b.table)));
+    return bindings.filter(
+      (b) => !published.some((p) => p.schemaname === b.schema && (b.table === '*' || p.tablename === b.table)),
+    );
   }
 
   async function deliver(id: string, targets: Array<[Connection, Channel]>): Promise<void> {
@@ -332,7 +382,8 @@ export function createRealtimeFake(options: RealtimeFakeOptions): RealtimeFake {
   }
 
   function forEachChannel(fn: (connection: Connection, channel: Channel) => void): void {
-    for (const connection of connections) for (const channel of [...connection.channels.values()]) fn(connection, channel);
+    for (const connection of connections)
+      for (const channel of [...connection.channels.values()]) fn(connection, channel);
   }
 
   function send(connection: Connection, frame: Frame): void {
@@ -353,8 +404,10 @@ export function attachRealtime(server: Server, fake: RealtimeFake): void {
 
 /** The server's message for a postgres_changes binding it cannot subscribe (e.g. table not published). */
 function subscribeError(binding: Binding): string {
-  return 'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect ' +
-    `parameters: [event: ${binding.event}, schema: ${binding.schema}, table: ${binding.table}, filters: [${binding.filter ?? ''}], select: nil]`;
+  return (
+    'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect ' +
+    `parameters: [event: ${binding.event}, schema: ${binding.schema}, table: ${binding.table}, filters: [${binding.filter ?? ''}], select: nil]`
+  );
 }
 
 /** A stable integer per binding, as the real server's :erlang.phash2(params). */

@@ -115,8 +115,17 @@ export async function installCapture(sql: postgres.Sql): Promise<void> {
  * table is not in the supabase_realtime publication (Realtime streams only published tables).
  */
 export async function takeCapturedChange(sql: postgres.Sql, id: string): Promise<ChangeRow | null> {
-  const [entry] = await sql<{ table_schema: string; table_name: string; op: string; old_row: Record<string, unknown> | null;
-    new_row: Record<string, unknown> | null; captured_at: Date; published: boolean }[]>`
+  const [entry] = await sql<
+    {
+      table_schema: string;
+      table_name: string;
+      op: string;
+      old_row: Record<string, unknown> | null;
+      new_row: Record<string, unknown> | null;
+      captured_at: Date;
+      published: boolean;
+    }[]
+  >`
     delete from realtime_fake.changes c where c.id = ${id}
     returning c.table_schema, c.table_name, c.op, c.old_row, c.new_row, c.captured_at,
       exists(select 1 from pg_publication_tables p where p.pubname = 'supabase_realtime'
@@ -142,9 +151,13 @@ export async function buildChangeMessages(
   row: ChangeRow,
   maxRecordBytes: number = DEFAULT_MAX_RECORD_BYTES,
 ): Promise<Array<Record<string, unknown>>> {
-  const matching = bindings.filter((b) =>
-    b.schema === 'public' && (b.table === '*' || b.table === row.table) && (b.event === '*' || b.event === row.type) &&
-    (filterMatches(b.filter, row.record) || (row.type === 'DELETE' && filterMatches(b.filter, row.oldRecord))));
+  const matching = bindings.filter(
+    (b) =>
+      b.schema === 'public' &&
+      (b.table === '*' || b.table === row.table) &&
+      (b.event === '*' || b.event === row.type) &&
+      (filterMatches(b.filter, row.record) || (row.type === 'DELETE' && filterMatches(b.filter, row.oldRecord))),
+  );
   if (matching.length === 0) return [];
   const info = await tableInfo(sql, row.table);
   const selectable = await selectableColumns(sql, caller.role, row.table, info);
@@ -162,11 +175,24 @@ export async function buildChangeMessages(
     if (row.type !== 'INSERT') data.old_record = {};
     return [{ ids: matching.map((b) => b.id), data }];
   }
-  if (row.type !== 'DELETE' && info.rls && !(await bypassesRls(sql, caller.role)) && !(await visibleTo(sql, caller, row, info))) return [];
+  if (
+    row.type !== 'DELETE' &&
+    info.rls &&
+    !(await bypassesRls(sql, caller.role)) &&
+    !(await visibleTo(sql, caller, row, info))
+  )
+    return [];
   // The real server sizes the decoded WAL entry (new and old values with their column types).
   const tooLarge = Buffer.byteLength(JSON.stringify([info.columns, row.record, row.oldRecord])) > maxRecordBytes;
-  const keep = (record: Record<string, unknown>, onlyKey: boolean) => Object.fromEntries(Object.entries(record).filter(([k, v]) =>
-    selectable.has(k) && (!onlyKey || k === info.pk) && (!tooLarge || Buffer.byteLength(JSON.stringify(v ?? null)) <= SMALL_VALUE_BYTES)));
+  const keep = (record: Record<string, unknown>, onlyKey: boolean) =>
+    Object.fromEntries(
+      Object.entries(record).filter(
+        ([k, v]) =>
+          selectable.has(k) &&
+          (!onlyKey || k === info.pk) &&
+          (!tooLarge || Buffer.byteLength(JSON.stringify(v ?? null)) <= SMALL_VALUE_BYTES),
+      ),
+    );
   if (row.record) data.record = keep(row.record, false);
   // Without full replica identity the WAL holds only the old key. With it, UPDATE carries the
   // whole old row; DELETE too, except on RLS tables, whose deletes cannot be secured: key only.
@@ -177,7 +203,12 @@ export async function buildChangeMessages(
   return [{ ids: matching.map((b) => b.id), data }];
 }
 
-async function selectableColumns(sql: postgres.Sql, role: string, table: string, info: TableInfo): Promise<Set<string>> {
+async function selectableColumns(
+  sql: postgres.Sql,
+  role: string,
+  table: string,
+  info: TableInfo,
+): Promise<Set<string>> {
   const cache = columnCache.get(sql) ?? new Map<string, Set<string>>();
   columnCache.set(sql, cache);
   const key = `${role}:${table}`;
@@ -206,7 +237,9 @@ async function visibleTo(sql: postgres.Sql, caller: Caller, row: ChangeRow, info
   return sql.begin(async (tx) => {
     await tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${JSON.stringify(caller.claims)}, true)`;
     const [found] = await tx.unsafe<{ visible: boolean }[]>(
-      `select exists(select 1 from public.${quoteIdent(row.table)} t where t.${quoteIdent(info.pk)}::text = $1) as visible`, [key]);
+      `select exists(select 1 from public.${quoteIdent(row.table)} t where t.${quoteIdent(info.pk)}::text = $1) as visible`,
+      [key],
+    );
     return found?.visible ?? false;
   }) as Promise<boolean>;
 }
@@ -219,15 +252,27 @@ export function filterMatches(filter: string | undefined, record: Record<string,
   const [, column, op, raw] = match as unknown as [string, string, string, string];
   const value = record[column];
   const text = value === null || value === undefined ? 'null' : String(value);
-  const compare = (a: string, b: string) => (Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a.localeCompare(b));
+  const compare = (a: string, b: string) =>
+    Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a.localeCompare(b);
   switch (op) {
-    case 'eq': return text === raw;
-    case 'neq': return text !== raw;
-    case 'lt': return compare(text, raw) < 0;
-    case 'lte': return compare(text, raw) <= 0;
-    case 'gt': return compare(text, raw) > 0;
-    case 'gte': return compare(text, raw) >= 0;
-    default: return raw.replace(/^\(|\)$/g, '').split(',').map((s) => s.trim()).includes(text);
+    case 'eq':
+      return text === raw;
+    case 'neq':
+      return text !== raw;
+    case 'lt':
+      return compare(text, raw) < 0;
+    case 'lte':
+      return compare(text, raw) <= 0;
+    case 'gt':
+      return compare(text, raw) > 0;
+    case 'gte':
+      return compare(text, raw) >= 0;
+    default:
+      return raw
+        .replace(/^\(|\)$/g, '')
+        .split(',')
+        .map((s) => s.trim())
+        .includes(text);
   }
 }
 

@@ -104,14 +104,28 @@ describe('TCP fault proxy', () => {
   it('is driven over HTTP by the control server', async () => {
     const control = await startTcpProxyControl();
     try {
-      const opened = await (await fetch(`${control.url}/proxies`, { method: 'POST', body: JSON.stringify({ host: '127.0.0.1', port: echoPort }) })).json();
+      const opened = await (
+        await fetch(`${control.url}/proxies`, {
+          method: 'POST',
+          body: JSON.stringify({ host: '127.0.0.1', port: echoPort }),
+        })
+      ).json();
       const first = dial(opened.port);
       await until(() => first.got.text === 'hello');
-      const set = await fetch(`${control.url}/proxies/${opened.id}/mode`, { method: 'POST', body: JSON.stringify({ kind: 'reset' }) });
+      const set = await fetch(`${control.url}/proxies/${opened.id}/mode`, {
+        method: 'POST',
+        body: JSON.stringify({ kind: 'reset' }),
+      });
       expect(set.status).toBe(200);
       await until(() => first.got.closed);
-      expect(await (await fetch(`${control.url}/proxies/${opened.id}`)).json()).toEqual({ mode: { kind: 'reset' }, connections: 1 });
-      const bad = await fetch(`${control.url}/proxies/${opened.id}/mode`, { method: 'POST', body: JSON.stringify({ kind: 'explode' }) });
+      expect(await (await fetch(`${control.url}/proxies/${opened.id}`)).json()).toEqual({
+        mode: { kind: 'reset' },
+        connections: 1,
+      });
+      const bad = await fetch(`${control.url}/proxies/${opened.id}/mode`, {
+        method: 'POST',
+        body: JSON.stringify({ kind: 'explode' }),
+      });
       expect(bad.status).toBe(400);
     } finally {
       await control.close();

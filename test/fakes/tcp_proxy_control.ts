@@ -18,7 +18,9 @@ export async function startTcpProxyControl(): Promise<TcpProxyControl> {
   const proxies = new Map<string, TcpProxy>();
   let next = 0;
   const server = createServer((req, res) => {
-    route(req, res).catch((error: unknown) => send(res, 400, { error: error instanceof Error ? error.message : String(error) }));
+    route(req, res).catch((error: unknown) =>
+      send(res, 400, { error: error instanceof Error ? error.message : String(error) }),
+    );
   });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -9,7 +9,12 @@ export interface ProxyLink {
   destroy(): void;
 }
 
-export function openLink(client: Socket, target: { host: string; port: number }, initial: ProxyMode, onClose: () => void): ProxyLink {
+export function openLink(
+  client: Socket,
+  target: { host: string; port: number },
+  initial: ProxyMode,
+  onClose: () => void,
+): ProxyLink {
   const upstream = connect(target.port, target.host);
   const toServer: Buffer[] = [];
   const toClient: Buffer[] = [];

@@ -31,6 +31,7 @@ export function resolveMode(mode: ProxyMode): ProxyMode {
 }
 
 function count(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new Error(`proxy mode: ${name} must be a whole number`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+    throw new Error(`proxy mode: ${name} must be a whole number`);
   return value;
 }

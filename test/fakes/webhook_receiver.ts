@@ -50,7 +50,9 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(options: { secrets?: string[]; port?: number } = {}): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(
+  options: { secrets?: string[]; port?: number } = {},
+): Promise<WebhookReceiver> {
   const requests: ReceivedWebhook[] = [];
   const scripted: ReceiverAnswer[] = [];
   const sockets = new Set<Socket>();
@@ -72,8 +74,15 @@ export async function startWebhookReceiver(options: { secrets?: string[]; port?:
     const answer = scripted.shift() ?? receiver.fallback;
     const header = (name: string) => String(req.headers[name] ?? '');
     const record: ReceivedWebhook = {
-      id: header('webhook-id'), timestamp: header('webhook-timestamp'), signature: header('webhook-signature'), body,
-      host: req.headers.host, verifiedWith: verify(body, req), payload: safeJson(body), at: Date.now(), answeredWith: answer,
+      id: header('webhook-id'),
+      timestamp: header('webhook-timestamp'),
+      signature: header('webhook-signature'),
+      body,
+      host: req.headers.host,
+      verifiedWith: verify(body, req),
+      payload: safeJson(body),
+      at: Date.now(),
+      answeredWith: answer,
     };
     requests.push(record);
     for (const wake of waiters.splice(0)) wake();
@@ -108,7 +117,8 @@ export async function startWebhookReceiver(options: { secrets?: string[]; port?:
       const until = Date.now() + timeoutMs;
       while (requests.length < count) {
         const left = until - Date.now();
-        if (left <= 0) throw new Error(`webhook receiver: ${requests.length} of ${count} requests after ${timeoutMs} ms`);
+        if (left <= 0)
+          throw new Error(`webhook receiver: ${requests.length} of ${count} requests after ${timeoutMs} ms`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
           waiters.push(() => (clearTimeout(timer), resolve()));

@@ -14,7 +14,8 @@ export interface TrunkMatch {
 export function matchTrunk(trunks: readonly InboundTrunk[], called: string): TrunkMatch {
   const usable = trunks.filter((t) => (t.allowedNumbers ?? []).length === 0);
   const specific = usable.filter((t) => (t.numbers ?? []).length > 0 && trunkListAdmits(t.numbers, called));
-  if (specific.length > 0) return { trunk: specific.length === 1 ? specific[0]! : null, conflicting: specific.length > 1 ? specific : [] };
+  if (specific.length > 0)
+    return { trunk: specific.length === 1 ? specific[0]! : null, conflicting: specific.length > 1 ? specific : [] };
   const wildcard = usable.filter((t) => (t.numbers ?? []).length === 0);
   if (wildcard.length > 1) return { trunk: null, conflicting: wildcard };
   return { trunk: wildcard[0] ?? null, conflicting: [] };
@@ -30,7 +31,10 @@ export function isWildcardRule(rule: DispatchRule): boolean {
 }
 
 /** Rules that could take calls arriving on `trunkId` (specific ones, else wildcard ones). */
-export function rulesForTrunk(rules: readonly DispatchRule[], trunkId: string | null): { specific: DispatchRule[]; wildcard: DispatchRule[] } {
+export function rulesForTrunk(
+  rules: readonly DispatchRule[],
+  trunkId: string | null,
+): { specific: DispatchRule[]; wildcard: DispatchRule[] } {
   return {
     specific: trunkId ? rules.filter((r) => (r.trunkIds ?? []).includes(trunkId)) : [],
     wildcard: rules.filter(isWildcardRule),
@@ -38,11 +42,17 @@ export function rulesForTrunk(rules: readonly DispatchRule[], trunkId: string | 
 }
 
 /** The rule LiveKit picks for a typical caller dialing `called` on `trunkId`, or null (dropped). */
-export function matchRule(rules: readonly DispatchRule[], trunkId: string | null, called: string, caller = ''): DispatchRule | null {
+export function matchRule(
+  rules: readonly DispatchRule[],
+  trunkId: string | null,
+  called: string,
+  caller = '',
+): DispatchRule | null {
   const admits = (r: DispatchRule) =>
     r.rule !== undefined && ruleListAdmits(r.inboundNumbers, caller) && ruleListAdmits(r.numbers, called);
   const { specific, wildcard } = rulesForTrunk(rules, trunkId);
-  const pick = (list: DispatchRule[]) => list.filter(admits).sort((a, b) => rulePriority(a) - rulePriority(b))[0] ?? null;
+  const pick = (list: DispatchRule[]) =>
+    list.filter(admits).sort((a, b) => rulePriority(a) - rulePriority(b))[0] ?? null;
   return pick(specific) ?? pick(wildcard);
 }
 

@@ -41,7 +41,8 @@ function load(name: string): Promise<Handler> {
       const entry = await entryOf(name);
       if (!entry) throw new Error(`no function named ${name}`);
       const module = await import(entry.href);
-      if (typeof module.default?.fetch !== 'function') throw new Error(`${name}: index.ts must export default { fetch }`);
+      if (typeof module.default?.fetch !== 'function')
+        throw new Error(`${name}: index.ts must export default { fetch }`);
       return module.default.fetch.bind(module.default);
     })();
     loaded.set(name, pending);
@@ -55,13 +56,26 @@ async function route(req: Request): Promise<Response> {
     return jsonResponse({ functions: await discover() }, 200, corsHeaders());
   }
   if (!url.pathname.startsWith(PREFIX)) {
-    return jsonResponse({ error: { code: 'not_found', message: `Functions live under ${PREFIX}<name>.` } }, 404, corsHeaders());
+    return jsonResponse(
+      { error: { code: 'not_found', message: `Functions live under ${PREFIX}<name>.` } },
+      404,
+      corsHeaders(),
+    );
   }
   const rest = url.pathname.slice(PREFIX.length);
   const name = rest.split('/')[0] ?? '';
   if (!isFunctionName(name) || !(await entryOf(name))) {
     if (req.method === 'OPTIONS') return preflightResponse();
-    return jsonResponse({ error: { code: 'not_found', message: `No function named ${JSON.stringify(name)}. Known: ${(await discover()).join(', ')}.` } }, 404, corsHeaders());
+    return jsonResponse(
+      {
+        error: {
+          code: 'not_found',
+          message: `No function named ${JSON.stringify(name)}. Known: ${(await discover()).join(', ')}.`,
+        },
+      },
+      404,
+      corsHeaders(),
+    );
   }
   let handler: Handler;
   try {
@@ -70,7 +84,11 @@ async function route(req: Request): Promise<Response> {
     loaded.delete(name); // retry the import on the next request (after fixing env or code)
     const message = error instanceof Error ? error.message : String(error);
     console.error(`functions: ${name} failed to load: ${message}`);
-    return jsonResponse({ error: { code: 'invalid_config', message: `${name} could not start: ${message}` } }, 500, corsHeaders());
+    return jsonResponse(
+      { error: { code: 'invalid_config', message: `${name} could not start: ${message}` } },
+      500,
+      corsHeaders(),
+    );
   }
   const inner = new URL(req.url);
   inner.pathname = `/${rest}`;
@@ -115,5 +133,12 @@ async function main(): Promise<void> {
       console.error(`functions: ${name} failed to load: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  Deno.serve({ port, hostname, onListen: ({ hostname, port }) => console.log(`functions: listening on http://${hostname}:${port}${PREFIX}`) }, route);
+  Deno.serve(
+    {
+      port,
+      hostname,
+      onListen: ({ hostname, port }) => console.log(`functions: listening on http://${hostname}:${port}${PREFIX}`),
+    },
+    route,
+  );
 }

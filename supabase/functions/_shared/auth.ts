@@ -98,14 +98,22 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
         return (await jwtVerify<Claims>(token, secret, { algorithms: ['HS256'], requiredClaims: ['exp'] })).payload;
       }
       if (!keySet) throw invalidToken();
-      const verifyOptions = { algorithms: ['ES256', 'RS256', 'EdDSA'], requiredClaims: ['exp'], ...(options.issuer ? { issuer: options.issuer } : {}) };
+      const verifyOptions = {
+        algorithms: ['ES256', 'RS256', 'EdDSA'],
+        requiredClaims: ['exp'],
+        ...(options.issuer ? { issuer: options.issuer } : {}),
+      };
       return (await jwtVerify<Claims>(token, keySet, verifyOptions)).payload;
     } catch (error) {
       if (error instanceof AppError) throw error;
-      if (error instanceof errors.JWTExpired) throw new AppError('unauthorized', 'Your session has expired. Sign in again.', { cause: error });
+      if (error instanceof errors.JWTExpired)
+        throw new AppError('unauthorized', 'Your session has expired. Sign in again.', { cause: error });
       // A remote JWKS that cannot be fetched is our outage, not a bad token.
       if (error instanceof errors.JWKSTimeout || (remote && error instanceof TypeError)) {
-        throw new AppError('unavailable', 'Could not fetch the signing keys to check your token. Try again.', { cause: error, retryable: true });
+        throw new AppError('unavailable', 'Could not fetch the signing keys to check your token. Try again.', {
+          cause: error,
+          retryable: true,
+        });
       }
       throw invalidToken(error);
     }
@@ -114,17 +122,24 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   /** The caller's role, once the claims say the token is one Supabase issues for this project. */
   function checkClaims(claims: Claims): CallerRole {
     const role = claims.role ?? '';
-    if (!ROLES.includes(role)) throw new AppError('unauthorized', `The access token has role ${JSON.stringify(role)}; expected a Supabase user or service token.`);
+    if (!ROLES.includes(role))
+      throw new AppError(
+        'unauthorized',
+        `The access token has role ${JSON.stringify(role)}; expected a Supabase user or service token.`,
+      );
     if (role === 'authenticated') {
       const audiences = claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
       if (!audiences.includes(USER_AUDIENCE)) throw notForThisProject(`aud ${JSON.stringify(claims.aud ?? null)}`);
-      if (options.issuer && claims.iss !== options.issuer) throw notForThisProject(`iss ${JSON.stringify(claims.iss ?? null)}`);
+      if (options.issuer && claims.iss !== options.issuer)
+        throw notForThisProject(`iss ${JSON.stringify(claims.iss ?? null)}`);
       // auth.uid() casts sub to uuid: anything else would fail every query as a 500.
-      if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw invalidToken(new Error('sub is not a user id (UUID)'));
+      if (typeof claims.sub !== 'string' || !UUID.test(claims.sub))
+        throw invalidToken(new Error('sub is not a user id (UUID)'));
       return role;
     }
     const issuers = options.issuer ? [...API_KEY_ISSUERS, options.issuer] : API_KEY_ISSUERS;
-    if (typeof claims.iss !== 'string' || !issuers.includes(claims.iss)) throw notForThisProject(`iss ${JSON.stringify(claims.iss ?? null)}`);
+    if (typeof claims.iss !== 'string' || !issuers.includes(claims.iss))
+      throw notForThisProject(`iss ${JSON.stringify(claims.iss ?? null)}`);
     return role as CallerRole;
   }
 
@@ -142,8 +157,12 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
       if (key && secretKeys.some((candidate) => timingSafeEqual(candidate, key))) {
         return { role: 'service_role', userId: null, claims: { role: 'service_role' }, via: 'secret_key' };
       }
-      if (header && !bearer) throw new AppError('unauthorized', 'The Authorization header must be "Bearer <access token>".');
-      throw new AppError('unauthorized', 'Sign in first: send the user\'s access token as "Authorization: Bearer <token>".');
+      if (header && !bearer)
+        throw new AppError('unauthorized', 'The Authorization header must be "Bearer <access token>".');
+      throw new AppError(
+        'unauthorized',
+        'Sign in first: send the user\'s access token as "Authorization: Bearer <token>".',
+      );
     },
   };
 }
@@ -156,7 +175,7 @@ export function isAdmin(claims: Claims): boolean {
 /** Throws unless the caller is a signed-in user (not anon, not a service key). */
 export function requireUser(caller: Caller): Caller & { userId: string } {
   if (caller.role !== 'authenticated' || !caller.userId) {
-    throw new AppError('unauthorized', 'Sign in first: this endpoint needs a signed-in user\'s access token.');
+    throw new AppError('unauthorized', "Sign in first: this endpoint needs a signed-in user's access token.");
   }
   return caller as Caller & { userId: string };
 }
@@ -188,7 +207,8 @@ function parseSecretKeys(json: string | undefined): string[] {
   if (!json) return [];
   try {
     const parsed = JSON.parse(json);
-    if (parsed && typeof parsed === 'object') return Object.values(parsed).filter((v): v is string => typeof v === 'string' && v.length > 0);
+    if (parsed && typeof parsed === 'object')
+      return Object.values(parsed).filter((v): v is string => typeof v === 'string' && v.length > 0);
   } catch {
     // A bare key instead of the JSON map.
   }
@@ -199,6 +219,7 @@ function timingSafeEqual(a: string, b: string): boolean {
   const x = new TextEncoder().encode(a);
   const y = new TextEncoder().encode(b);
   let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i % (x.length || 1)] ?? 0) ^ (y[i % (y.length || 1)] ?? 0);
+  for (let i = 0; i < Math.max(x.length, y.length); i++)
+    diff |= (x[i % (x.length || 1)] ?? 0) ^ (y[i % (y.length || 1)] ?? 0);
   return diff === 0;
 }

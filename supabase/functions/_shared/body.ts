@@ -20,7 +20,11 @@ export interface ParseBodyOptions {
   timeoutMs?: number;
 }
 
-export async function parseJsonBody<S extends z.ZodType>(req: Request, schema: S, options: ParseBodyOptions = {}): Promise<z.infer<S>> {
+export async function parseJsonBody<S extends z.ZodType>(
+  req: Request,
+  schema: S,
+  options: ParseBodyOptions = {},
+): Promise<z.infer<S>> {
   return validateBody(await readJsonObject(req, options), schema);
 }
 
@@ -81,7 +85,12 @@ async function readCapped(req: Request, maxBytes: number, timeoutMs: number): Pr
     }
   } catch (error) {
     reader.cancel().catch(() => {});
-    if (deadline.expired) throw new AppError('request_timeout', `The request body did not arrive within ${Math.round(timeoutMs / 1000)} s.`, { cause: error });
+    if (deadline.expired)
+      throw new AppError(
+        'request_timeout',
+        `The request body did not arrive within ${Math.round(timeoutMs / 1000)} s.`,
+        { cause: error },
+      );
     throw error;
   } finally {
     deadline.clear();

@@ -1,6 +1,7 @@
 // CORS for browser callers: the same headers as supabase-js's `corsHeaders` (2.119.1) on every
 // response, errors and streams included, and OPTIONS preflights answered before any auth.
-export const CORS_ALLOW_HEADERS = 'authorization, x-client-info, apikey, content-type, x-retry-count, traceparent, tracestate, baggage';
+export const CORS_ALLOW_HEADERS =
+  'authorization, x-client-info, apikey, content-type, x-retry-count, traceparent, tracestate, baggage';
 export const CORS_ALLOW_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
 /** Headers a browser script may read from our responses. */
 export const CORS_EXPOSE_HEADERS = 'x-cache, retry-after, x-request-id, content-length';

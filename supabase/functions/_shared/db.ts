@@ -42,8 +42,18 @@ export const DEFAULT_DB_STATEMENT_TIMEOUT_MS = 5_000;
 export const DEFAULT_DB_TIMEOUT_MS = 10_000;
 
 /** The options the platform env names (DB_POOL_MAX, DB_*_TIMEOUT_MS). */
-export function databaseOptionsFromEnv(env: { DB_POOL_MAX: number; DB_CONNECT_TIMEOUT_MS: number; DB_STATEMENT_TIMEOUT_MS: number; DB_TIMEOUT_MS: number }): DatabaseOptions {
-  return { max: env.DB_POOL_MAX, connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS, timeoutMs: env.DB_TIMEOUT_MS };
+export function databaseOptionsFromEnv(env: {
+  DB_POOL_MAX: number;
+  DB_CONNECT_TIMEOUT_MS: number;
+  DB_STATEMENT_TIMEOUT_MS: number;
+  DB_TIMEOUT_MS: number;
+}): DatabaseOptions {
+  return {
+    max: env.DB_POOL_MAX,
+    connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+    timeoutMs: env.DB_TIMEOUT_MS,
+  };
 }
 
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {

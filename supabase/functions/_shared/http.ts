@@ -20,7 +20,8 @@ export function toErrorResponse(error: unknown, context: Record<string, unknown>
   const retryAfterMs = (known.cause as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
   if (typeof retryAfterMs === 'number') headers.set('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
   const status = ERROR_STATUS[known.code];
-  if (status >= 500 && known.code !== 'internal') log.warn({ ...context, code: known.code, err: known.cause }, known.message);
+  if (status >= 500 && known.code !== 'internal')
+    log.warn({ ...context, code: known.code, err: known.cause }, known.message);
   const body: ErrorBody = { error: { code: known.code, message: known.message } };
   return jsonResponse(body, status, headers);
 }
@@ -31,6 +32,10 @@ function unexpected(error: unknown, context: Record<string, unknown>): AppError 
 }
 
 /** An AppError carrying a Retry-After hint (milliseconds) for 429/503 answers. */
-export function retryAfterError(code: 'rate_limited' | 'tts_rate_limited', message: string, retryAfterMs: number): AppError {
+export function retryAfterError(
+  code: 'rate_limited' | 'tts_rate_limited',
+  message: string,
+  retryAfterMs: number,
+): AppError {
   return new AppError(code, message, { cause: { retryAfterMs }, retryable: true });
 }

@@ -7,7 +7,10 @@ export type Logger = pino.Logger;
 export const log: Logger = pino({
   base: undefined,
   level: 'info',
-  redact: { paths: ['authorization', 'apikey', 'headers.authorization', 'headers.apikey', '*.apiKey', 'apiKey'], censor: '[redacted]' },
+  redact: {
+    paths: ['authorization', 'apikey', 'headers.authorization', 'headers.apikey', '*.apiKey', 'apiKey'],
+    censor: '[redacted]',
+  },
 });
 
 export function setLogLevel(level: string): void {

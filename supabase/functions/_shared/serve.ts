@@ -35,14 +35,24 @@ export function defineFunction(spec: FunctionSpec): FetchHandler {
     let response: Response;
     try {
       if (!spec.methods.includes(req.method)) {
-        throw new AppError('method_not_allowed', `${spec.name} accepts ${spec.methods.join(' or ')}, not ${req.method}.`);
+        throw new AppError(
+          'method_not_allowed',
+          `${spec.name} accepts ${spec.methods.join(' or ')}, not ${req.method}.`,
+        );
       }
       response = await spec.handle(req, context);
     } catch (error) {
       response = toErrorResponse(error, { fn: spec.name, requestId });
     }
-    response = withHeaders(response, { ...corsHeaders(allowOrigin), 'x-request-id': requestId, ...(response.status === 405 ? { allow } : {}) });
-    context.log.info({ method: req.method, status: response.status, ms: Math.round(performance.now() - startedAt) }, 'request');
+    response = withHeaders(response, {
+      ...corsHeaders(allowOrigin),
+      'x-request-id': requestId,
+      ...(response.status === 405 ? { allow } : {}),
+    });
+    context.log.info(
+      { method: req.method, status: response.status, ms: Math.round(performance.now() - startedAt) },
+      'request',
+    );
     return response;
   };
 }

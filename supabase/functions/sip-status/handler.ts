@@ -47,14 +47,22 @@ export function createSipStatus(env: SipStatusEnv, overrides: { db?: Database } 
   async function snapshot(): Promise<SipSnapshot> {
     const missing = (['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'] as const).find((name) => !env[name]);
     const taken = await collectSnapshot({
-      livekit: { host: env.LIVEKIT_URL ?? '', apiKey: env.LIVEKIT_API_KEY ?? '', apiSecret: env.LIVEKIT_API_SECRET ?? '' },
+      livekit: {
+        host: env.LIVEKIT_URL ?? '',
+        apiKey: env.LIVEKIT_API_KEY ?? '',
+        apiSecret: env.LIVEKIT_API_SECRET ?? '',
+      },
       timeoutMs: env.SIP_STATUS_TIMEOUT_MS,
       workerUrl: env.WORKER_HEALTH_URL,
       // Service role: the report covers every owner's numbers and issues, and only admins see it.
-      readDatabase: () => db.asServiceRole(async (tx) => {
-        const [phoneNumbers, configIssues] = [await tx.unsafe<PhoneNumberRow[]>(PHONE_NUMBERS_SQL), await tx.unsafe<ConfigIssueRow[]>(OPEN_CONFIG_ISSUES_SQL)];
-        return { phoneNumbers: [...phoneNumbers], configIssues: [...configIssues] };
-      }),
+      readDatabase: () =>
+        db.asServiceRole(async (tx) => {
+          const [phoneNumbers, configIssues] = [
+            await tx.unsafe<PhoneNumberRow[]>(PHONE_NUMBERS_SQL),
+            await tx.unsafe<ConfigIssueRow[]>(OPEN_CONFIG_ISSUES_SQL),
+          ];
+          return { phoneNumbers: [...phoneNumbers], configIssues: [...configIssues] };
+        }),
       providerKeys: null, // the worker's keys live in the worker's environment, not the function's
       expectedAgentName: resolveAgentName(env.AGENT_NAME),
       desired,

@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { RoomAgentDispatch, RoomConfiguration, SipClient } from 'livekit-server-sdk';
 import type { SipReport } from '../../../shared/sip/report.ts';
 import { loadEnv } from '../_shared/env.ts';
-import { createTestDatabase, serviceRoleToken, TEST_JWT_SECRET, type TestDatabase, userToken } from '../tests/harness.ts';
+import {
+  createTestDatabase,
+  serviceRoleToken,
+  TEST_JWT_SECRET,
+  type TestDatabase,
+  userToken,
+} from '../tests/harness.ts';
 import { createSipStatus, SIP_STATUS_ENV, type SipStatusApp } from './handler.ts';
 
 const URL_ = 'http://127.0.0.1:54321/functions/v1/sip-status';
@@ -19,7 +25,8 @@ function required(name: string): string {
 
 const livekit = {
   url: () => required('LIVEKIT_FAKE_URL'),
-  sip: () => new SipClient(required('LIVEKIT_FAKE_URL'), required('LIVEKIT_FAKE_API_KEY'), required('LIVEKIT_FAKE_API_SECRET')),
+  sip: () =>
+    new SipClient(required('LIVEKIT_FAKE_URL'), required('LIVEKIT_FAKE_API_KEY'), required('LIVEKIT_FAKE_API_SECRET')),
   async control(path: string, body: unknown = {}): Promise<unknown> {
     const res = await fetch(`${livekit.url()}/__fake/${path}`, { method: 'POST', body: JSON.stringify(body) });
     return await res.json();
@@ -28,7 +35,9 @@ const livekit = {
 const workerFake = {
   url: () => required('WORKER_FAKE_URL'),
   async set(options: { agentName?: string; connected?: boolean }) {
-    await (await fetch(`${workerFake.url()}/__fake/set`, { method: 'POST', body: JSON.stringify(options) })).body?.cancel();
+    await (
+      await fetch(`${workerFake.url()}/__fake/set`, { method: 'POST', body: JSON.stringify(options) })
+    ).body?.cancel();
   },
 };
 
@@ -44,17 +53,25 @@ async function world(envOverrides: Record<string, string | undefined> = {}): Pro
   await workerFake.set({ agentName: 'SW Telephony Agent', connected: true });
   const db = await createTestDatabase();
   const owner = await db.createUser();
-  const [config] = await db.sql`insert into public.agent_configs (owner_id, name) values (${owner}, 'Front desk') returning id`;
+  const [config] =
+    await db.sql`insert into public.agent_configs (owner_id, name) values (${owner}, 'Front desk') returning id`;
   await db.sql`insert into public.phone_numbers (e164, owner_id, agent_config_id) values (${NUMBER}, ${owner}, ${config!.id})`;
   const env = loadEnv(SIP_STATUS_ENV, {
-    SUPABASE_DB_URL: db.url, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent',
-    LIVEKIT_URL: livekit.url(), LIVEKIT_API_KEY: required('LIVEKIT_FAKE_API_KEY'), LIVEKIT_API_SECRET: required('LIVEKIT_FAKE_API_SECRET'),
-    WORKER_HEALTH_URL: workerFake.url(), SIP_STATUS_TIMEOUT_MS: '1000', ...envOverrides,
+    SUPABASE_DB_URL: db.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: 'silent',
+    LIVEKIT_URL: livekit.url(),
+    LIVEKIT_API_KEY: required('LIVEKIT_FAKE_API_KEY'),
+    LIVEKIT_API_SECRET: required('LIVEKIT_FAKE_API_SECRET'),
+    WORKER_HEALTH_URL: workerFake.url(),
+    SIP_STATUS_TIMEOUT_MS: '1000',
+    ...envOverrides,
   });
   const app = createSipStatus(env);
   const adminId = await db.createUser({ role: 'admin' });
   return {
-    app, db,
+    app,
+    db,
     admin: await userToken(adminId, { appMetadata: { role: 'admin' } }),
     async close() {
       await app.close();
@@ -65,11 +82,17 @@ async function world(envOverrides: Record<string, string | undefined> = {}): Pro
 
 async function setUpLiveKit(): Promise<{ trunkId: string; ruleId: string }> {
   const sip = livekit.sip();
-  const trunk = await sip.createSipInboundTrunk('Switchboard inbound (SignalWire)', [], { allowedAddresses: ['203.0.113.0/24'] });
-  const rule = await sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'call-' }, {
-    name: 'Switchboard calls', trunkIds: [trunk.sipTrunkId],
-    roomConfig: new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName: 'SW Telephony Agent' })] }),
+  const trunk = await sip.createSipInboundTrunk('Switchboard inbound (SignalWire)', [], {
+    allowedAddresses: ['203.0.113.0/24'],
   });
+  const rule = await sip.createSipDispatchRule(
+    { type: 'individual', roomPrefix: 'call-' },
+    {
+      name: 'Switchboard calls',
+      trunkIds: [trunk.sipTrunkId],
+      roomConfig: new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName: 'SW Telephony Agent' })] }),
+    },
+  );
   return { trunkId: trunk.sipTrunkId, ruleId: rule.sipDispatchRuleId };
 }
 
@@ -88,10 +111,19 @@ Deno.test('sip-status answers admins only: 401 without a valid token, 403 for ot
     assert.equal(missing.status, 401);
     assert.equal((await missing.json()).error.code, 'unauthorized');
 
-    const forged = await get(w.app, await userToken(crypto.randomUUID(), { secret: 'some-other-secret-of-32-characters-or-more', appMetadata: { role: 'admin' } }));
+    const forged = await get(
+      w.app,
+      await userToken(crypto.randomUUID(), {
+        secret: 'some-other-secret-of-32-characters-or-more',
+        appMetadata: { role: 'admin' },
+      }),
+    );
     assert.equal(forged.status, 401);
     await forged.body?.cancel();
-    const expired = await get(w.app, await userToken(crypto.randomUUID(), { expiresIn: -60, appMetadata: { role: 'admin' } }));
+    const expired = await get(
+      w.app,
+      await userToken(crypto.randomUUID(), { expiresIn: -60, appMetadata: { role: 'admin' } }),
+    );
     assert.equal(expired.status, 401);
     await expired.body?.cancel();
     const anon = await get(w.app, await userToken(crypto.randomUUID(), { role: 'anon' }));
@@ -113,7 +145,12 @@ Deno.test('sip-status answers admins only: 401 without a valid token, 403 for ot
     const post = await get(w.app, w.admin, 'POST');
     assert.equal(post.status, 405);
     await post.body?.cancel();
-    const preflight = await w.app.fetch(new Request(URL_, { method: 'OPTIONS', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET' } }));
+    const preflight = await w.app.fetch(
+      new Request(URL_, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET' },
+      }),
+    );
     assert.ok(preflight.status < 300);
     assert.ok(preflight.headers.get('access-control-allow-origin'));
     await preflight.body?.cancel();
@@ -128,8 +165,14 @@ Deno.test('sip-status reports a healthy setup with no findings but the unchecked
     await setUpLiveKit();
     const body = await report(await get(w.app, w.admin));
     assert.equal(body.result, 'ok');
-    assert.deepEqual(body.findings.map((f) => [f.code, f.status]), [['provider_keys_not_checked', 'unknown']]);
-    assert.deepEqual(body.stages.map((s) => s.stage), ['pstn', 'trunk', 'dispatch_rule', 'room', 'agent', 'providers']);
+    assert.deepEqual(
+      body.findings.map((f) => [f.code, f.status]),
+      [['provider_keys_not_checked', 'unknown']],
+    );
+    assert.deepEqual(
+      body.stages.map((s) => s.stage),
+      ['pstn', 'trunk', 'dispatch_rule', 'room', 'agent', 'providers'],
+    );
   } finally {
     await w.close();
   }
@@ -148,7 +191,8 @@ Deno.test('sip-status explains a broken setup: the runbook "+1" rule and a worke
     const body = await report(await get(w.app, w.admin));
     assert.equal(body.result, 'fail');
     const codes: string[] = body.findings.map((f) => f.code);
-    for (const code of ['rule_inbound_numbers_prefix', 'number_dropped', 'worker_name_mismatch']) assert.ok(codes.includes(code), `${code} in ${codes}`);
+    for (const code of ['rule_inbound_numbers_prefix', 'number_dropped', 'worker_name_mismatch'])
+      assert.ok(codes.includes(code), `${code} in ${codes}`);
   } finally {
     await w.close();
   }
@@ -163,10 +207,17 @@ Deno.test('sip-status with LiveKit down: a finding with status unknown and the r
     assert.equal(lk?.status, 'unknown');
     assert.match(lk!.message, /Cannot reach LiveKit at http:\/\/127\.0\.0\.1:\d+/);
     for (const stage of ['trunk', 'dispatch_rule', 'room']) {
-      assert.equal(body.stages.find((s) => s.stage === stage)?.status, 'unknown', `${stage} is not ok when LiveKit was not read`);
+      assert.equal(
+        body.stages.find((s) => s.stage === stage)?.status,
+        'unknown',
+        `${stage} is not ok when LiveKit was not read`,
+      );
     }
     assert.deepEqual(body.unknownStages, ['trunk', 'dispatch_rule', 'room', 'providers']);
-    assert.equal(body.findings.some((f) => f.code === 'database_unreachable'), false);
+    assert.equal(
+      body.findings.some((f) => f.code === 'database_unreachable'),
+      false,
+    );
   } finally {
     await w.close();
   }

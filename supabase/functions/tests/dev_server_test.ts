@@ -28,12 +28,20 @@ Deno.test('the gateway forwards method, path, headers and body, and never reads 
     const { port } = server.addr as Deno.NetAddr;
     const warnings = await warningsDuring(async () => {
       const res = await fetch(`http://127.0.0.1:${port}/functions/v1/voice-preview/x?a=1`, {
-        method: 'POST', headers: { 'x-test': 'yes' }, body: '{"voice_id":"x"}', signal: AbortSignal.timeout(5_000),
+        method: 'POST',
+        headers: { 'x-test': 'yes' },
+        body: '{"voice_id":"x"}',
+        signal: AbortSignal.timeout(5_000),
       });
       assert.equal(await res.text(), 'ok');
     });
-    assert.deepEqual(seen, [{ method: 'POST', url: 'http://127.0.0.1/voice-preview/x?a=1', header: 'yes', body: '{"voice_id":"x"}' }]);
-    assert.deepEqual(warnings.filter((w) => /request\.signal/.test(w)), []);
+    assert.deepEqual(seen, [
+      { method: 'POST', url: 'http://127.0.0.1/voice-preview/x?a=1', header: 'yes', body: '{"voice_id":"x"}' },
+    ]);
+    assert.deepEqual(
+      warnings.filter((w) => /request\.signal/.test(w)),
+      [],
+    );
   } finally {
     await server.shutdown();
   }

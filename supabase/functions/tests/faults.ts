@@ -21,7 +21,10 @@ function controlUrl(): string {
 }
 
 async function call(path: string, method: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${controlUrl()}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${controlUrl()}${path}`, {
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const payload = await res.json();
   if (!res.ok) throw new Error(`fault proxy ${path}: ${JSON.stringify(payload)}`);
   return payload;

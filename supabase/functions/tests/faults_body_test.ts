@@ -11,14 +11,16 @@ const BODY_TIMEOUT_MS = 1000;
 const GRACE_MS = 1000;
 const db = await createTestDatabase();
 const token = await userToken(await db.createUser());
-const app = createVoicePreview(loadEnv(VOICE_PREVIEW_ENV, {
-  SUPABASE_DB_URL: db.url,
-  JWT_SECRET: TEST_JWT_SECRET,
-  ELEVEN_API_KEY: elevenLabsFake.apiKey,
-  ELEVENLABS_BASE_URL: elevenLabsFake.url,
-  LOG_LEVEL: 'silent',
-  REQUEST_BODY_TIMEOUT_MS: String(BODY_TIMEOUT_MS),
-}));
+const app = createVoicePreview(
+  loadEnv(VOICE_PREVIEW_ENV, {
+    SUPABASE_DB_URL: db.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ELEVEN_API_KEY: elevenLabsFake.apiKey,
+    ELEVENLABS_BASE_URL: elevenLabsFake.url,
+    LOG_LEVEL: 'silent',
+    REQUEST_BODY_TIMEOUT_MS: String(BODY_TIMEOUT_MS),
+  }),
+);
 const server = Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: () => {} }, (req) => app.fetch(req));
 const { port } = server.addr as Deno.NetAddr;
 
@@ -35,9 +37,14 @@ const chunk = (text: string) => `${text.length.toString(16)}\r\n${text}\r\n`;
  * Writes a POST with `framing` and the given body parts (a number pauses that many ms) while it
  * waits for the status line of the answer; the answer may come before the body is all sent.
  */
-async function rawPost(framing: 'chunked' | { contentLength: number }, parts: (string | number)[], end: boolean): Promise<number> {
+async function rawPost(
+  framing: 'chunked' | { contentLength: number },
+  parts: (string | number)[],
+  end: boolean,
+): Promise<number> {
   const conn = await Deno.connect({ hostname: '127.0.0.1', port });
-  const framingHeader = framing === 'chunked' ? 'transfer-encoding: chunked' : `content-length: ${framing.contentLength}`;
+  const framingHeader =
+    framing === 'chunked' ? 'transfer-encoding: chunked' : `content-length: ${framing.contentLength}`;
   const head = `POST /voice-preview HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json\r\n${framingHeader}\r\n\r\n`;
   const stop = new AbortController();
   const write = (text: string) => conn.write(encoder.encode(text)).catch(() => 0);
@@ -62,10 +69,14 @@ async function rawPost(framing: 'chunked' | { contentLength: number }, parts: (s
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -81,15 +92,36 @@ async function readStatus(conn: Deno.Conn): Promise<number> {
 }
 
 const json9k = JSON.stringify({ voice_id: RACHEL, text: 'x'.repeat(9000) });
-const pieces = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
+const pieces = (text: string, size: number) =>
+  Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
 
 const CASES: [string, () => Promise<number>, number, number][] = [
   ['a chunked body over 8 KiB', () => rawPost('chunked', pieces(json9k, 1024), true), 413, 0],
   ['a chunked body over 8 KiB that never ends', () => rawPost('chunked', pieces(json9k, 1024), false), 413, 0],
-  ['a declared Content-Length over 8 KiB', () => rawPost({ contentLength: json9k.length }, [json9k.slice(0, 100)], false), 413, 0],
+  [
+    'a declared Content-Length over 8 KiB',
+    () => rawPost({ contentLength: json9k.length }, [json9k.slice(0, 100)], false),
+    413,
+    0,
+  ],
   ['a chunked body that stalls', () => rawPost('chunked', ['{"voice_id":'], false), 408, BODY_TIMEOUT_MS],
-  ['a Content-Length body that stalls', () => rawPost({ contentLength: 200 }, ['{"voice_id":'], false), 408, BODY_TIMEOUT_MS],
-  ['a chunked body that trickles', () => rawPost('chunked', pieces('{"voice_id":"21m00Tcm4TlvDq8ikWAM","text":"hi"}', 1).flatMap((c) => [c, 300]), true), 408, BODY_TIMEOUT_MS],
+  [
+    'a Content-Length body that stalls',
+    () => rawPost({ contentLength: 200 }, ['{"voice_id":'], false),
+    408,
+    BODY_TIMEOUT_MS,
+  ],
+  [
+    'a chunked body that trickles',
+    () =>
+      rawPost(
+        'chunked',
+        pieces('{"voice_id":"21m00Tcm4TlvDq8ikWAM","text":"hi"}', 1).flatMap((c) => [c, 300]),
+        true,
+      ),
+    408,
+    BODY_TIMEOUT_MS,
+  ],
 ];
 
 for (const [name, send, status, boundMs] of CASES) {

@@ -8,7 +8,15 @@ import { loadEnv } from '../_shared/env.ts';
 import { createVoicePreview, VOICE_PREVIEW_ENV, type VoicePreviewApp } from '../voice-preview/handler.ts';
 import { createVoicesSync, VOICES_SYNC_ENV } from '../voices-sync/handler.ts';
 import { openFaultProxy, type ProxyMode, timed } from './faults.ts';
-import { createTestDatabase, elevenLabsFake, json, RACHEL, serviceRoleToken, TEST_JWT_SECRET, userToken } from './harness.ts';
+import {
+  createTestDatabase,
+  elevenLabsFake,
+  json,
+  RACHEL,
+  serviceRoleToken,
+  TEST_JWT_SECRET,
+  userToken,
+} from './harness.ts';
 
 const db = await createTestDatabase();
 const token = await userToken(await db.createUser());
@@ -19,7 +27,14 @@ const GRACE_MS = 1000;
 let counter = 0;
 
 function commonEnv(dbUrl: string) {
-  return { SUPABASE_DB_URL: dbUrl, JWT_SECRET: TEST_JWT_SECRET, ELEVEN_API_KEY: elevenLabsFake.apiKey, ELEVENLABS_BASE_URL: elevenLabsFake.url, LOG_LEVEL: 'silent', ...DB_ENV };
+  return {
+    SUPABASE_DB_URL: dbUrl,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ELEVEN_API_KEY: elevenLabsFake.apiKey,
+    ELEVENLABS_BASE_URL: elevenLabsFake.url,
+    LOG_LEVEL: 'silent',
+    ...DB_ENV,
+  };
 }
 
 function previewRequest(text = `Database faults, call ${++counter}.`): Request {
@@ -103,7 +118,14 @@ Deno.test('voices-sync, database stalled: 503 unavailable within its deadline', 
   const proxy = await openFaultProxy(db.url);
   const app = createVoicesSync(loadEnv(VOICES_SYNC_ENV, commonEnv(proxy.rewrite(db.url))));
   const key = await serviceRoleToken();
-  const sync = () => app.fetch(new Request('http://localhost/voices-sync', { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ dry_run: true }) }));
+  const sync = () =>
+    app.fetch(
+      new Request('http://localhost/voices-sync', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}` },
+        body: JSON.stringify({ dry_run: true }),
+      }),
+    );
   try {
     await proxy.setMode({ kind: 'stall' });
     await expectUnavailable('voices-sync, database stalled', sync);
@@ -115,7 +137,13 @@ Deno.test('voices-sync, database stalled: 503 unavailable within its deadline', 
 
 Deno.test('voice-preview, database stalled: a malformed voice_id still gets its 400 at once, without the hint', async () => {
   const proxy = await openFaultProxy(db.url);
-  const app = createVoicePreview(loadEnv(VOICE_PREVIEW_ENV, { ...commonEnv(proxy.rewrite(db.url)), DB_CONNECT_TIMEOUT_MS: '5000', DB_TIMEOUT_MS: '8000' }));
+  const app = createVoicePreview(
+    loadEnv(VOICE_PREVIEW_ENV, {
+      ...commonEnv(proxy.rewrite(db.url)),
+      DB_CONNECT_TIMEOUT_MS: '5000',
+      DB_TIMEOUT_MS: '8000',
+    }),
+  );
   const request = new Request('http://localhost/voice-preview', {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -138,7 +166,14 @@ Deno.test('voice-preview, database stalled: a malformed voice_id still gets its 
 Deno.test('a statement past DB_STATEMENT_TIMEOUT_MS is cancelled by the server: unavailable, and the pool keeps working', async () => {
   const database = createDatabase(db.url, { statementTimeoutMs: 300, timeoutMs: 5000 });
   try {
-    const { value: error, ms } = await timed('slow statement', 10_000, () => database.asServiceRole((tx) => tx`select pg_sleep(3)`).then(() => null, (e: unknown) => e));
+    const { value: error, ms } = await timed('slow statement', 10_000, () =>
+      database
+        .asServiceRole((tx) => tx`select pg_sleep(3)`)
+        .then(
+          () => null,
+          (e: unknown) => e,
+        ),
+    );
     assert.ok(error instanceof AppError, String(error));
     assert.equal(error.code, 'unavailable');
     assert.ok(ms <= 300 + GRACE_MS, `cancelled after ${Math.round(ms)} ms`);

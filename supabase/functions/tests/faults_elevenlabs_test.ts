@@ -8,7 +8,15 @@ import { loadEnv } from '../_shared/env.ts';
 import { createVoicePreview, VOICE_PREVIEW_ENV, type VoicePreviewApp } from '../voice-preview/handler.ts';
 import { createVoicesSync, VOICES_SYNC_ENV, type VoicesSyncApp } from '../voices-sync/handler.ts';
 import { drain, type FaultProxy, openFaultProxy, type ProxyMode, timed } from './faults.ts';
-import { createTestDatabase, elevenLabsFake, json, RACHEL, serviceRoleToken, TEST_JWT_SECRET, userToken } from './harness.ts';
+import {
+  createTestDatabase,
+  elevenLabsFake,
+  json,
+  RACHEL,
+  serviceRoleToken,
+  TEST_JWT_SECRET,
+  userToken,
+} from './harness.ts';
 
 const DEADLINE_MS = 1000;
 const GRACE_MS = 1000;
@@ -28,7 +36,9 @@ const env = (baseUrl: string) => ({
   PREVIEW_RATE_MAX_REQUESTS: '1000',
 });
 const preview: VoicePreviewApp = createVoicePreview(loadEnv(VOICE_PREVIEW_ENV, env(elevenLabsFake.url)));
-const previewViaProxy: VoicePreviewApp = createVoicePreview(loadEnv(VOICE_PREVIEW_ENV, env(proxy.rewrite(elevenLabsFake.url))));
+const previewViaProxy: VoicePreviewApp = createVoicePreview(
+  loadEnv(VOICE_PREVIEW_ENV, env(proxy.rewrite(elevenLabsFake.url))),
+);
 const sync: VoicesSyncApp = createVoicesSync(loadEnv(VOICES_SYNC_ENV, env(elevenLabsFake.url)));
 const syncViaProxy: VoicesSyncApp = createVoicesSync(loadEnv(VOICES_SYNC_ENV, env(proxy.rewrite(elevenLabsFake.url))));
 let counter = 0;
@@ -41,7 +51,12 @@ function previewRequest(text: string): Request {
     body: JSON.stringify({ voice_id: RACHEL, text }),
   });
 }
-const syncRequest = () => new Request('http://localhost/voices-sync', { method: 'POST', headers: { authorization: `Bearer ${serviceKey}` }, body: '{"dry_run":true}' });
+const syncRequest = () =>
+  new Request('http://localhost/voices-sync', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${serviceKey}` },
+    body: '{"dry_run":true}',
+  });
 
 /** A fault, arranged either on the fake (a failure rule) or on the proxy in front of it. */
 interface Fault {
@@ -53,7 +68,12 @@ interface Fault {
 type Outcome = { status: number; code: string } | { status: 200; body: 'broken' };
 
 async function arrange(fault: Fault, on: 'tts' | 'voices'): Promise<void> {
-  if (fault.fake) await elevenLabsFake.configure({ trickleBytes: 1, trickleIntervalMs: 500, failures: [{ kind: fault.fake, on, times: 1 }] });
+  if (fault.fake)
+    await elevenLabsFake.configure({
+      trickleBytes: 1,
+      trickleIntervalMs: 500,
+      failures: [{ kind: fault.fake, on, times: 1 }],
+    });
   if (fault.proxy) await proxy.setMode(fault.proxy);
 }
 
@@ -79,34 +99,84 @@ Deno.test.afterAll(async () => {
 });
 
 const PREVIEW_CASES: [Fault, Outcome][] = [
-  [{ name: 'refuses connections', proxy: { kind: 'refuse' } }, { status: 503, code: 'tts_unreachable' }],
-  [{ name: 'resets connections', proxy: { kind: 'reset' } }, { status: 503, code: 'tts_unreachable' }],
-  [{ name: 'stalls before its headers', fake: 'hang' }, { status: 503, code: 'tts_timeout' }],
-  [{ name: 'accepts and never answers (TCP)', proxy: { kind: 'stall' } }, { status: 503, code: 'tts_timeout' }],
-  [{ name: 'stalls mid-audio', fake: 'stall_body' }, { status: 200, body: 'broken' }],
-  [{ name: 'stalls mid-error-body', fake: 'stall_error_body' }, { status: 502, code: 'tts_unavailable' }],
-  [{ name: 'trickles the audio', fake: 'trickle' }, { status: 200, body: 'broken' }],
-  [{ name: 'trickles everything (TCP)', proxy: { kind: 'trickle', bytes: 1, intervalMs: 500 } }, { status: 503, code: 'tts_timeout' }],
+  [
+    { name: 'refuses connections', proxy: { kind: 'refuse' } },
+    { status: 503, code: 'tts_unreachable' },
+  ],
+  [
+    { name: 'resets connections', proxy: { kind: 'reset' } },
+    { status: 503, code: 'tts_unreachable' },
+  ],
+  [
+    { name: 'stalls before its headers', fake: 'hang' },
+    { status: 503, code: 'tts_timeout' },
+  ],
+  [
+    { name: 'accepts and never answers (TCP)', proxy: { kind: 'stall' } },
+    { status: 503, code: 'tts_timeout' },
+  ],
+  [
+    { name: 'stalls mid-audio', fake: 'stall_body' },
+    { status: 200, body: 'broken' },
+  ],
+  [
+    { name: 'stalls mid-error-body', fake: 'stall_error_body' },
+    { status: 502, code: 'tts_unavailable' },
+  ],
+  [
+    { name: 'trickles the audio', fake: 'trickle' },
+    { status: 200, body: 'broken' },
+  ],
+  [
+    { name: 'trickles everything (TCP)', proxy: { kind: 'trickle', bytes: 1, intervalMs: 500 } },
+    { status: 503, code: 'tts_timeout' },
+  ],
 ];
 
 for (const [fault, outcome] of PREVIEW_CASES) {
   Deno.test(`voice-preview, ElevenLabs ${fault.name}: ${JSON.stringify(outcome)} within the deadline, nothing cached`, async () => {
     await arrange(fault, 'tts');
     const text = uniqueText();
-    await expectOutcome(fault.name, () => (fault.proxy ? previewViaProxy : preview).fetch(previewRequest(text)), outcome);
-    const [{ n }] = await db.sql`select count(*)::int as n from edge.voice_preview_cache where text_length = ${text.length} and created_at > now() - interval '1 minute'`;
+    await expectOutcome(
+      fault.name,
+      () => (fault.proxy ? previewViaProxy : preview).fetch(previewRequest(text)),
+      outcome,
+    );
+    const [{ n }] =
+      await db.sql`select count(*)::int as n from edge.voice_preview_cache where text_length = ${text.length} and created_at > now() - interval '1 minute'`;
     assert.equal(n, 0, 'a failed preview is never cached');
   });
 }
 
 const SYNC_CASES: [Fault, Outcome][] = [
-  [{ name: 'refuses connections', proxy: { kind: 'refuse' } }, { status: 503, code: 'tts_unreachable' }],
-  [{ name: 'resets connections', proxy: { kind: 'reset' } }, { status: 503, code: 'tts_unreachable' }],
-  [{ name: 'stalls before its headers', fake: 'hang' }, { status: 503, code: 'tts_timeout' }],
-  [{ name: 'stalls mid-page', fake: 'stall_body' }, { status: 503, code: 'tts_timeout' }],
-  [{ name: 'stalls mid-error-body', fake: 'stall_error_body' }, { status: 502, code: 'tts_unavailable' }],
-  [{ name: 'trickles the page', fake: 'trickle' }, { status: 503, code: 'tts_timeout' }],
-  [{ name: 'trickles everything (TCP)', proxy: { kind: 'trickle', bytes: 1, intervalMs: 500 } }, { status: 503, code: 'tts_timeout' }],
+  [
+    { name: 'refuses connections', proxy: { kind: 'refuse' } },
+    { status: 503, code: 'tts_unreachable' },
+  ],
+  [
+    { name: 'resets connections', proxy: { kind: 'reset' } },
+    { status: 503, code: 'tts_unreachable' },
+  ],
+  [
+    { name: 'stalls before its headers', fake: 'hang' },
+    { status: 503, code: 'tts_timeout' },
+  ],
+  [
+    { name: 'stalls mid-page', fake: 'stall_body' },
+    { status: 503, code: 'tts_timeout' },
+  ],
+  [
+    { name: 'stalls mid-error-body', fake: 'stall_error_body' },
+    { status: 502, code: 'tts_unavailable' },
+  ],
+  [
+    { name: 'trickles the page', fake: 'trickle' },
+    { status: 503, code: 'tts_timeout' },
+  ],
+  [
+    { name: 'trickles everything (TCP)', proxy: { kind: 'trickle', bytes: 1, intervalMs: 500 } },
+    { status: 503, code: 'tts_timeout' },
+  ],
 ];
 
 for (const [fault, outcome] of SYNC_CASES) {
@@ -118,15 +188,24 @@ for (const [fault, outcome] of SYNC_CASES) {
 
 for (const kind of ['stall_error_body', 'stall_body', 'trickle']) {
   Deno.test(`a shared synthesis that fails (${kind}) settles every waiter, and the next identical request starts afresh`, async () => {
-    await elevenLabsFake.configure({ trickleBytes: 1, trickleIntervalMs: 500, failures: [{ kind, on: 'tts', times: 1 }] });
+    await elevenLabsFake.configure({
+      trickleBytes: 1,
+      trickleIntervalMs: 500,
+      failures: [{ kind, on: 'tts', times: 1 }],
+    });
     const text = uniqueText();
     const { value: outcomes, ms } = await timed(`${kind}: three waiters`, GIVE_UP_MS, () =>
-      Promise.all([0, 1, 2].map(async () => {
-        const res = await preview.fetch(previewRequest(text));
-        return res.status === 200 ? (await drain(res)).outcome : (await json(res)).error?.code;
-      })),
+      Promise.all(
+        [0, 1, 2].map(async () => {
+          const res = await preview.fetch(previewRequest(text));
+          return res.status === 200 ? (await drain(res)).outcome : (await json(res)).error?.code;
+        }),
+      ),
     );
-    assert.ok(outcomes.every((o) => o === 'broken' || o === 'tts_unavailable'), JSON.stringify(outcomes));
+    assert.ok(
+      outcomes.every((o) => o === 'broken' || o === 'tts_unavailable'),
+      JSON.stringify(outcomes),
+    );
     assert.ok(ms <= DEADLINE_MS + GRACE_MS, `waiters settled after ${Math.round(ms)} ms`);
     assert.equal((await elevenLabsFake.ttsRequests(RACHEL)).length, 1, 'the waiters shared one synthesis');
 

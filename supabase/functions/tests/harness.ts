@@ -11,7 +11,10 @@ export const SARAH = 'EXAVITQu4vr4xnSDxMaL';
 
 function required(name: string): string {
   const value = Deno.env.get(name);
-  if (!value) throw new Error(`${name} is not set: run the function tests with \`npm run test:deno\`, which starts Postgres and the fakes.`);
+  if (!value)
+    throw new Error(
+      `${name} is not set: run the function tests with \`npm run test:deno\`, which starts Postgres and the fakes.`,
+    );
   return value;
 }
 
@@ -114,19 +117,39 @@ export const elevenLabsFake = {
     return required('ELEVENLABS_FAKE_KEY');
   },
   async control(path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(`${this.url}/__fake/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const res = await fetch(
+      `${this.url}/__fake/${path}`,
+      body === undefined
+        ? {}
+        : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } },
+    );
     return await res.json();
   },
   reset: () => elevenLabsFake.control('reset', {}),
   configure: (options: Record<string, unknown>) => elevenLabsFake.control('configure', options),
   setVoices: (voices: unknown[]) => elevenLabsFake.control('voices', { voices }),
   release: () => elevenLabsFake.control('release', {}),
-  async ttsRequests(voiceId?: string): Promise<{ path: string; voiceId: string; status: number; query: Record<string, string>; body: unknown }[]> {
-    const state = (await elevenLabsFake.control('state')) as { requests: { path: string; voiceId: string; status: number; authorized: boolean; query: Record<string, string>; body: unknown }[] };
-    return state.requests.filter((r) => r.path.startsWith('/v1/text-to-speech/') && r.authorized && (!voiceId || r.voiceId === voiceId));
+  async ttsRequests(
+    voiceId?: string,
+  ): Promise<{ path: string; voiceId: string; status: number; query: Record<string, string>; body: unknown }[]> {
+    const state = (await elevenLabsFake.control('state')) as {
+      requests: {
+        path: string;
+        voiceId: string;
+        status: number;
+        authorized: boolean;
+        query: Record<string, string>;
+        body: unknown;
+      }[];
+    };
+    return state.requests.filter(
+      (r) => r.path.startsWith('/v1/text-to-speech/') && r.authorized && (!voiceId || r.voiceId === voiceId),
+    );
   },
 };
 
-export async function json(res: Response): Promise<{ error?: { code: string; message: string } } & Record<string, unknown>> {
+export async function json(
+  res: Response,
+): Promise<{ error?: { code: string; message: string } } & Record<string, unknown>> {
   return await res.json();
 }

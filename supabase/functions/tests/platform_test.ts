@@ -30,19 +30,35 @@ const echo = defineFunction({
   methods: ['POST'],
   async handle(req) {
     const caller = await auth.authenticate(req);
-    const body = await parseJsonBody(req, z.strictObject({ n: z.number().int().max(10, 'n must be at most 10') }), { maxBytes: 256 });
+    const body = await parseJsonBody(req, z.strictObject({ n: z.number().int().max(10, 'n must be at most 10') }), {
+      maxBytes: 256,
+    });
     if (body.n === 7) throw new Error('boom: internal detail that must not leak');
-    const [row] = await database.asCaller(caller, (tx) => tx`select count(*)::int as configs from public.agent_configs`);
-    return jsonResponse({ role: caller.role, user: caller.userId, admin: isAdmin(caller.claims), configs: row!.configs });
+    const [row] = await database.asCaller(
+      caller,
+      (tx) => tx`select count(*)::int as configs from public.agent_configs`,
+    );
+    return jsonResponse({
+      role: caller.role,
+      user: caller.userId,
+      admin: isAdmin(caller.claims),
+      configs: row!.configs,
+    });
   },
 });
 
 const call = (init: { method?: string; token?: string; body?: string; headers?: Record<string, string> }) =>
-  echo(new Request('http://localhost/echo', {
-    method: init.method ?? 'POST',
-    headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), 'content-type': 'application/json', ...init.headers },
-    body: init.body,
-  }));
+  echo(
+    new Request('http://localhost/echo', {
+      method: init.method ?? 'POST',
+      headers: {
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+        'content-type': 'application/json',
+        ...init.headers,
+      },
+      body: init.body,
+    }),
+  );
 
 Deno.test.afterAll(async () => {
   await database.end();
@@ -62,10 +78,27 @@ Deno.test('error table: each bad request gets its status and code, with CORS hea
     ['wrong method', { method: 'GET', token: valid }, 405, 'method_not_allowed'],
     ['no token', { body: '{"n":1}' }, 401, 'unauthorized', /Sign in/],
     ['malformed header', { body: '{"n":1}', headers: { authorization: 'Token abc' } }, 401, 'unauthorized'],
-    ['expired token', { token: await userToken(alice, { expiresIn: -60 }), body: '{"n":1}' }, 401, 'unauthorized', /expired/],
-    ['forged token', { token: await userToken(alice, { secret: 'another-secret-that-is-32-characters-long' }), body: '{"n":1}' }, 401, 'unauthorized', /invalid/],
+    [
+      'expired token',
+      { token: await userToken(alice, { expiresIn: -60 }), body: '{"n":1}' },
+      401,
+      'unauthorized',
+      /expired/,
+    ],
+    [
+      'forged token',
+      { token: await userToken(alice, { secret: 'another-secret-that-is-32-characters-long' }), body: '{"n":1}' },
+      401,
+      'unauthorized',
+      /invalid/,
+    ],
     ['not a JWT', { token: 'abc.def', body: '{"n":1}' }, 401, 'unauthorized'],
-    ['unknown role', { token: await userToken(alice, { role: 'supabase_admin' }), body: '{"n":1}' }, 401, 'unauthorized'],
+    [
+      'unknown role',
+      { token: await userToken(alice, { role: 'supabase_admin' }), body: '{"n":1}' },
+      401,
+      'unauthorized',
+    ],
     ['bad JSON', { token: valid, body: '{"n":' }, 400, 'invalid_request', /not valid JSON/],
     ['not an object', { token: valid, body: '[1]' }, 400, 'invalid_request', /JSON object/],
     ['empty body', { token: valid, body: '' }, 400, 'invalid_request'],
@@ -97,7 +130,9 @@ Deno.test('queries as the caller, so RLS shows a user only their own rows', asyn
 });
 
 Deno.test('marks admins by app_metadata.role = admin in the token', async () => {
-  const body = await json(await call({ token: await userToken(bob, { appMetadata: { role: 'admin' } }), body: '{"n":1}' }));
+  const body = await json(
+    await call({ token: await userToken(bob, { appMetadata: { role: 'admin' } }), body: '{"n":1}' }),
+  );
   assert.equal(body.admin, true);
   // user_metadata is user-writable and must not count
   assert.equal(isAdmin({ role: 'authenticated', user_metadata: { role: 'admin' } }), false);
@@ -116,9 +151,14 @@ Deno.test('a service_role key or a secret API key acts as service_role and sees 
 Deno.test('verifies asymmetric tokens against the JWKS and their issuer', async () => {
   const issuer = 'http://127.0.0.1:54321/auth/v1';
   const keys = await asymmetricKeys(issuer);
-  const jwksEnv = loadEnv(PLATFORM_ENV, { SUPABASE_DB_URL: db.url, SUPABASE_URL: 'http://127.0.0.1:54321', SUPABASE_JWKS: keys.jwks });
+  const jwksEnv = loadEnv(PLATFORM_ENV, {
+    SUPABASE_DB_URL: db.url,
+    SUPABASE_URL: 'http://127.0.0.1:54321',
+    SUPABASE_JWKS: keys.jwks,
+  });
   const jwksAuth = createAuthenticator(authOptionsFromEnv(jwksEnv));
-  const request = (token: string) => new Request('http://localhost/x', { headers: { authorization: `Bearer ${token}` } });
+  const request = (token: string) =>
+    new Request('http://localhost/x', { headers: { authorization: `Bearer ${token}` } });
   assert.equal((await jwksAuth.authenticate(request(await keys.sign(alice)))).userId, alice);
   await assert.rejects(jwksAuth.authenticate(request(await keys.sign(alice, -10))), /expired/);
   const other = await asymmetricKeys('https://evil.example/auth/v1');
@@ -134,8 +174,14 @@ function hs256(claims: Record<string, unknown>, secret = TEST_JWT_SECRET): Promi
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .sign(new TextEncoder().encode(secret));
 }
-const userClaims = (sub: string, extra: Record<string, unknown> = {}) =>
-  ({ sub, role: 'authenticated', aud: 'authenticated', email: 'alice@example.test', app_metadata: { provider: 'email' }, ...extra });
+const userClaims = (sub: string, extra: Record<string, unknown> = {}) => ({
+  sub,
+  role: 'authenticated',
+  aud: 'authenticated',
+  email: 'alice@example.test',
+  app_metadata: { provider: 'email' },
+  ...extra,
+});
 
 Deno.test('refuses an HS256 user token without the authenticated audience, with a 401 in the standard shape', async () => {
   const { aud: _aud, ...noAudience } = userClaims(alice);
@@ -146,12 +192,19 @@ Deno.test('refuses an HS256 user token without the authenticated audience, with 
   ] as const) {
     const res = await call({ token, body: '{"n":1}' });
     assert.equal(res.status, 401, name);
-    assert.deepEqual(await json(res), {
-      error: { code: 'unauthorized', message: 'The access token was not issued for this project. Sign in again.' },
-    }, name);
+    assert.deepEqual(
+      await json(res),
+      {
+        error: { code: 'unauthorized', message: 'The access token was not issued for this project. Sign in again.' },
+      },
+      name,
+    );
   }
   // aud may be a list that includes authenticated
-  const listed = await call({ token: await hs256(userClaims(alice, { aud: ['authenticated', 'other'] })), body: '{"n":1}' });
+  const listed = await call({
+    token: await hs256(userClaims(alice, { aud: ['authenticated', 'other'] })),
+    body: '{"n":1}',
+  });
   assert.equal(listed.status, 200);
 });
 
@@ -159,25 +212,47 @@ Deno.test('answers 401, not 500, for a user token whose sub is not a user id', a
   for (const sub of ['alice', '', '1234', `${alice}x`]) {
     const res = await call({ token: await hs256(userClaims(sub)), body: '{"n":1}' });
     assert.equal(res.status, 401, sub);
-    assert.deepEqual(await json(res), { error: { code: 'unauthorized', message: 'The access token is invalid. Sign in again.' } }, sub);
+    assert.deepEqual(
+      await json(res),
+      { error: { code: 'unauthorized', message: 'The access token is invalid. Sign in again.' } },
+      sub,
+    );
   }
   const { sub: _sub, ...noSubject } = userClaims(alice);
   assert.equal((await call({ token: await hs256(noSubject), body: '{"n":1}' })).status, 401);
 });
 
 Deno.test('with SUPABASE_URL known, an HS256 user token must come from its Auth; service keys stay as Supabase issues them', async () => {
-  const projectEnv = loadEnv(PLATFORM_ENV, { SUPABASE_DB_URL: db.url, SUPABASE_URL: 'https://abcd.supabase.co/', JWT_SECRET: TEST_JWT_SECRET });
+  const projectEnv = loadEnv(PLATFORM_ENV, {
+    SUPABASE_DB_URL: db.url,
+    SUPABASE_URL: 'https://abcd.supabase.co/',
+    JWT_SECRET: TEST_JWT_SECRET,
+  });
   const projectAuth = createAuthenticator(authOptionsFromEnv(projectEnv));
-  const request = (token: string) => new Request('http://localhost/x', { headers: { authorization: `Bearer ${token}` } });
+  const request = (token: string) =>
+    new Request('http://localhost/x', { headers: { authorization: `Bearer ${token}` } });
   const ISSUER = 'https://abcd.supabase.co/auth/v1';
-  assert.equal((await projectAuth.authenticate(request(await hs256(userClaims(alice, { iss: ISSUER }))))).userId, alice);
+  assert.equal(
+    (await projectAuth.authenticate(request(await hs256(userClaims(alice, { iss: ISSUER }))))).userId,
+    alice,
+  );
   for (const iss of [undefined, 'https://other.supabase.co/auth/v1', 'supabase']) {
-    await assert.rejects(projectAuth.authenticate(request(await hs256(userClaims(alice, iss ? { iss } : {})))), /not issued for this project/, String(iss));
+    await assert.rejects(
+      projectAuth.authenticate(request(await hs256(userClaims(alice, iss ? { iss } : {})))),
+      /not issued for this project/,
+      String(iss),
+    );
   }
   // the legacy service_role and anon keys: iss 'supabase' (hosted) or 'supabase-demo' (CLI), no aud
   assert.equal((await projectAuth.authenticate(request(await serviceRoleToken()))).role, 'service_role');
-  assert.equal((await projectAuth.authenticate(request(await hs256({ iss: 'supabase-demo', role: 'service_role' })))).role, 'service_role');
-  assert.equal((await projectAuth.authenticate(request(await hs256({ iss: 'supabase', ref: 'abcd', role: 'anon' })))).role, 'anon');
+  assert.equal(
+    (await projectAuth.authenticate(request(await hs256({ iss: 'supabase-demo', role: 'service_role' })))).role,
+    'service_role',
+  );
+  assert.equal(
+    (await projectAuth.authenticate(request(await hs256({ iss: 'supabase', ref: 'abcd', role: 'anon' })))).role,
+    'anon',
+  );
 });
 
 Deno.test('refuses service_role and anon tokens that are not Supabase API keys', async () => {

@@ -7,7 +7,10 @@ Deno.test('voice-ID rule refuses names and prefixes under Deno', () => {
   assert.equal(voiceIdProblem('21m00Tcm4TlvDq8ikWAM'), null);
   assert.match(voiceIdProblem('11labs-Kate') ?? '', /provider prefix/);
   assert.match(voiceIdProblem('Rachel') ?? '', /6 characters long/);
-  assert.equal(repairVoiceId('11labs-rachel', [{ voice_id: '21m00Tcm4TlvDq8ikWAM', name: 'Rachel', enabled: true }]), '21m00Tcm4TlvDq8ikWAM');
+  assert.equal(
+    repairVoiceId('11labs-rachel', [{ voice_id: '21m00Tcm4TlvDq8ikWAM', name: 'Rachel', enabled: true }]),
+    '21m00Tcm4TlvDq8ikWAM',
+  );
 });
 
 Deno.test('phone numbers normalize to E.164 under Deno', () => {

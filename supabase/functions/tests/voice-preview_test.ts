@@ -4,7 +4,16 @@ import { VOICE_SAMPLE_TEXT } from '../../../shared/voice_preview.ts';
 import { isMp3 } from '../../../test/fakes/elevenlabs_audio.ts';
 import { loadEnv } from '../_shared/env.ts';
 import { createVoicePreview, VOICE_PREVIEW_ENV, type VoicePreviewApp } from '../voice-preview/handler.ts';
-import { ADAM, createTestDatabase, elevenLabsFake, json, RACHEL, SARAH, TEST_JWT_SECRET, userToken } from './harness.ts';
+import {
+  ADAM,
+  createTestDatabase,
+  elevenLabsFake,
+  json,
+  RACHEL,
+  SARAH,
+  TEST_JWT_SECRET,
+  userToken,
+} from './harness.ts';
 
 const db = await createTestDatabase();
 const apps: VoicePreviewApp[] = [];
@@ -25,13 +34,19 @@ const preview = app();
 const owner = await db.createUser();
 const token = await userToken(owner);
 
-function post(target: VoicePreviewApp, body: unknown, init: { token?: string | null; method?: string; raw?: string } = {}) {
+function post(
+  target: VoicePreviewApp,
+  body: unknown,
+  init: { token?: string | null; method?: string; raw?: string } = {},
+) {
   const auth: Record<string, string> = init.token === null ? {} : { authorization: `Bearer ${init.token ?? token}` };
-  return target.fetch(new Request('http://localhost/voice-preview', {
-    method: init.method ?? 'POST',
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: init.method === 'GET' ? undefined : (init.raw ?? JSON.stringify(body)),
-  }));
+  return target.fetch(
+    new Request('http://localhost/voice-preview', {
+      method: init.method ?? 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: init.method === 'GET' ? undefined : (init.raw ?? JSON.stringify(body)),
+    }),
+  );
 }
 let textCounter = 0;
 const uniqueText = (prefix = 'Thanks for calling Acme Plumbing') => `${prefix}, call ${++textCounter}.`;
@@ -45,24 +60,93 @@ Deno.test.afterAll(async () => {
 });
 
 Deno.test('request validation: each bad request gets its status and code, and never reaches ElevenLabs', async () => {
-  const cases: [string, unknown, { token?: string | null; method?: string; raw?: string }, number, string, RegExp?][] = [
-    ['bad JSON', null, { raw: '{"voice_id":' }, 400, 'invalid_request', /not valid JSON/],
-    ['missing voice_id', { text: 'hi' }, {}, 400, 'invalid_request', /voice_id/],
-    ['extra field', { voice_id: RACHEL, text: 'hi', speed: 2 }, {}, 400, 'invalid_request', /unknown field\(s\): speed/],
-    ['friendly name', { voice_id: 'Rachel', text: 'hi' }, {}, 400, 'invalid_request', /"Rachel" is not a valid voice ID.*Rachel is the name of a voice; its voice_id is 21m00Tcm4TlvDq8ikWAM\./],
-    ['prefixed name', { voice_id: '11labs-Rachel', text: 'hi' }, {}, 400, 'invalid_request', /provider prefix.*its voice_id is 21m00Tcm4TlvDq8ikWAM/],
-    ['prefixed id', { voice_id: `11labs-${RACHEL}`, text: 'hi' }, {}, 400, 'invalid_request', /provider prefix/],
-    ['oversized text', { voice_id: RACHEL, text: 'x'.repeat(501) }, {}, 400, 'invalid_request', /at most 500 characters/],
-    ['blank text', { voice_id: RACHEL, text: '   ' }, {}, 400, 'invalid_request', /must not be empty/],
-    ['unknown model', { voice_id: RACHEL, text: 'hi', model: 'eleven_v9' }, {}, 400, 'invalid_request', /model must be one of/],
-    ['unknown format', { voice_id: RACHEL, text: 'hi', format: 'wav' }, {}, 400, 'invalid_request', /format must be one of/],
-    ['huge body', null, { raw: JSON.stringify({ voice_id: RACHEL, text: 'x'.repeat(9000) }) }, 413, 'payload_too_large'],
-    ['wrong method', null, { method: 'GET' }, 405, 'method_not_allowed'],
-    ['no JWT', { voice_id: RACHEL, text: 'hi' }, { token: null }, 401, 'unauthorized'],
-    ['expired JWT', { voice_id: RACHEL, text: 'hi' }, { token: await userToken(owner, { expiresIn: -5 }) }, 401, 'unauthorized', /expired/],
-    ['forged JWT', { voice_id: RACHEL, text: 'hi' }, { token: await userToken(owner, { secret: 'not-the-project-secret-but-32-chars-long' }) }, 401, 'unauthorized'],
-    ['anon JWT', { voice_id: RACHEL, text: 'hi' }, { token: await userToken(owner, { role: 'anon' }) }, 401, 'unauthorized', /Sign in/],
-  ];
+  const cases: [string, unknown, { token?: string | null; method?: string; raw?: string }, number, string, RegExp?][] =
+    [
+      ['bad JSON', null, { raw: '{"voice_id":' }, 400, 'invalid_request', /not valid JSON/],
+      ['missing voice_id', { text: 'hi' }, {}, 400, 'invalid_request', /voice_id/],
+      [
+        'extra field',
+        { voice_id: RACHEL, text: 'hi', speed: 2 },
+        {},
+        400,
+        'invalid_request',
+        /unknown field\(s\): speed/,
+      ],
+      [
+        'friendly name',
+        { voice_id: 'Rachel', text: 'hi' },
+        {},
+        400,
+        'invalid_request',
+        /"Rachel" is not a valid voice ID.*Rachel is the name of a voice; its voice_id is 21m00Tcm4TlvDq8ikWAM\./,
+      ],
+      [
+        'prefixed name',
+        { voice_id: '11labs-Rachel', text: 'hi' },
+        {},
+        400,
+        'invalid_request',
+        /provider prefix.*its voice_id is 21m00Tcm4TlvDq8ikWAM/,
+      ],
+      ['prefixed id', { voice_id: `11labs-${RACHEL}`, text: 'hi' }, {}, 400, 'invalid_request', /provider prefix/],
+      [
+        'oversized text',
+        { voice_id: RACHEL, text: 'x'.repeat(501) },
+        {},
+        400,
+        'invalid_request',
+        /at most 500 characters/,
+      ],
+      ['blank text', { voice_id: RACHEL, text: '   ' }, {}, 400, 'invalid_request', /must not be empty/],
+      [
+        'unknown model',
+        { voice_id: RACHEL, text: 'hi', model: 'eleven_v9' },
+        {},
+        400,
+        'invalid_request',
+        /model must be one of/,
+      ],
+      [
+        'unknown format',
+        { voice_id: RACHEL, text: 'hi', format: 'wav' },
+        {},
+        400,
+        'invalid_request',
+        /format must be one of/,
+      ],
+      [
+        'huge body',
+        null,
+        { raw: JSON.stringify({ voice_id: RACHEL, text: 'x'.repeat(9000) }) },
+        413,
+        'payload_too_large',
+      ],
+      ['wrong method', null, { method: 'GET' }, 405, 'method_not_allowed'],
+      ['no JWT', { voice_id: RACHEL, text: 'hi' }, { token: null }, 401, 'unauthorized'],
+      [
+        'expired JWT',
+        { voice_id: RACHEL, text: 'hi' },
+        { token: await userToken(owner, { expiresIn: -5 }) },
+        401,
+        'unauthorized',
+        /expired/,
+      ],
+      [
+        'forged JWT',
+        { voice_id: RACHEL, text: 'hi' },
+        { token: await userToken(owner, { secret: 'not-the-project-secret-but-32-chars-long' }) },
+        401,
+        'unauthorized',
+      ],
+      [
+        'anon JWT',
+        { voice_id: RACHEL, text: 'hi' },
+        { token: await userToken(owner, { role: 'anon' }) },
+        401,
+        'unauthorized',
+        /Sign in/,
+      ],
+    ];
   for (const [name, body, init, status, code, message] of cases) {
     const res = await post(preview, body, init);
     const payload = await json(res);
@@ -75,12 +159,48 @@ Deno.test('request validation: each bad request gets its status and code, and ne
 
 Deno.test('voice-ID hints name the right ID for the mistake made, and only for voice_id mistakes', async () => {
   const cases: [string, unknown, number, RegExp, RegExp][] = [
-    ['a leading space', { voice_id: ` ${RACHEL}`, text: 'hi' }, 400, /contains whitespace.*Remove the whitespace: the voice_id of Rachel is 21m00Tcm4TlvDq8ikWAM\./, /is the name of a voice/],
-    ['a trailing newline', { voice_id: `${RACHEL}\n`, text: 'hi' }, 400, /Remove the whitespace: the voice_id of Rachel is 21m00Tcm4TlvDq8ikWAM\./, /is the name of a voice/],
-    ['upper case', { voice_id: RACHEL.toUpperCase(), text: 'hi' }, 404, /not in the catalog.*case-sensitive: the voice_id of Rachel is 21m00Tcm4TlvDq8ikWAM\./, /is the name of a voice/],
-    ['lower case', { voice_id: RACHEL.toLowerCase() }, 404, /case-sensitive: the voice_id of Rachel is 21m00Tcm4TlvDq8ikWAM\./, /is the name of a voice/],
-    ['a valid ID with an unknown field', { voice_id: RACHEL, text: 'hi', speed: 2 }, 400, /^unknown field\(s\): speed; allowed: voice_id, text, model, format$/, /voice_id is 21m00/],
-    ['a valid ID with blank text', { voice_id: RACHEL, text: ' ' }, 400, /^text must not be empty/, /voice_id (of Rachel )?is 21m00/],
+    [
+      'a leading space',
+      { voice_id: ` ${RACHEL}`, text: 'hi' },
+      400,
+      /contains whitespace.*Remove the whitespace: the voice_id of Rachel is 21m00Tcm4TlvDq8ikWAM\./,
+      /is the name of a voice/,
+    ],
+    [
+      'a trailing newline',
+      { voice_id: `${RACHEL}\n`, text: 'hi' },
+      400,
+      /Remove the whitespace: the voice_id of Rachel is 21m00Tcm4TlvDq8ikWAM\./,
+      /is the name of a voice/,
+    ],
+    [
+      'upper case',
+      { voice_id: RACHEL.toUpperCase(), text: 'hi' },
+      404,
+      /not in the catalog.*case-sensitive: the voice_id of Rachel is 21m00Tcm4TlvDq8ikWAM\./,
+      /is the name of a voice/,
+    ],
+    [
+      'lower case',
+      { voice_id: RACHEL.toLowerCase() },
+      404,
+      /case-sensitive: the voice_id of Rachel is 21m00Tcm4TlvDq8ikWAM\./,
+      /is the name of a voice/,
+    ],
+    [
+      'a valid ID with an unknown field',
+      { voice_id: RACHEL, text: 'hi', speed: 2 },
+      400,
+      /^unknown field\(s\): speed; allowed: voice_id, text, model, format$/,
+      /voice_id is 21m00/,
+    ],
+    [
+      'a valid ID with blank text',
+      { voice_id: RACHEL, text: ' ' },
+      400,
+      /^text must not be empty/,
+      /voice_id (of Rachel )?is 21m00/,
+    ],
   ];
   for (const [name, body, status, message, absent] of cases) {
     const res = await post(preview, body);
@@ -108,7 +228,11 @@ Deno.test('without text: the hosted sample URL when the voice has one, no credit
   try {
     const res = await post(preview, { voice_id: SARAH });
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { voice_id: SARAH, name: 'Sarah', preview_url: 'https://storage.example/sarah.mp3' });
+    assert.deepEqual(await res.json(), {
+      voice_id: SARAH,
+      name: 'Sarah',
+      preview_url: 'https://storage.example/sarah.mp3',
+    });
     assert.deepEqual(await elevenLabsFake.ttsRequests(), []);
   } finally {
     await db.sql`update public.voices set preview_url = null where voice_id = ${SARAH}`;
@@ -116,7 +240,9 @@ Deno.test('without text: the hosted sample URL when the voice has one, no credit
 });
 
 Deno.test('without text and no hosted sample: the standard sentence, synthesized once and then served from the cache', async () => {
-  const [brian] = await db.sql<{ voice_id: string; preview_url: string | null }[]>`select voice_id, preview_url from public.voices where name = 'Brian'`;
+  const [brian] = await db.sql<
+    { voice_id: string; preview_url: string | null }[]
+  >`select voice_id, preview_url from public.voices where name = 'Brian'`;
   assert.equal(brian?.preview_url || null, null, 'seeded voices have no hosted sample');
   const first = await post(preview, { voice_id: brian!.voice_id });
   assert.equal(first.status, 200);
@@ -175,7 +301,10 @@ Deno.test('concurrent identical misses call ElevenLabs once and all get the whol
   const text = uniqueText();
   const responses = await Promise.all(Array.from({ length: 5 }, () => post(preview, { voice_id: ADAM, text })));
   const bodies = await Promise.all(responses.map(async (r) => new Uint8Array(await r.arrayBuffer())));
-  assert.deepEqual(responses.map((r) => r.status), [200, 200, 200, 200, 200]);
+  assert.deepEqual(
+    responses.map((r) => r.status),
+    [200, 200, 200, 200, 200],
+  );
   assert.equal((await elevenLabsFake.ttsRequests(ADAM)).length, 1);
   for (const body of bodies) assert.deepEqual(body, bodies[0]);
   assert.ok(isMp3(bodies[0]!));
@@ -189,7 +318,8 @@ Deno.test('streams to the client before ElevenLabs has finished, and caches only
   const reader = res.body!.getReader();
   const first = await reader.read();
   assert.equal(first.value?.byteLength, 1000, 'the first chunk arrived while the fake still holds the rest');
-  const [{ count }] = await db.sql`select count(*)::int as count from edge.voice_preview_cache where voice_id = ${SARAH}`;
+  const [{ count }] =
+    await db.sql`select count(*)::int as count from edge.voice_preview_cache where voice_id = ${SARAH}`;
   assert.equal(count, 0, 'nothing cached before the upstream finished');
   await elevenLabsFake.release();
   let total = first.value!.byteLength;
@@ -199,9 +329,16 @@ Deno.test('streams to the client before ElevenLabs has finished, and caches only
 });
 
 Deno.test('ElevenLabs voice_not_found (404 or 400) disables the voice and flags every config using it', async () => {
-  for (const [voiceId, status] of [[ADAM, 404], ['TxGEqnHWrfWFTfGW9XjX', 400]] as const) {
-    const [config] = await db.sql`insert into public.agent_configs (owner_id, name, voice_id) values (${owner}, ${`Desk ${status}`}, ${voiceId}) returning id`;
-    await elevenLabsFake.configure({ voiceNotFoundStatus: status, failures: [{ kind: 'voice_not_found', on: 'tts', voiceId }] });
+  for (const [voiceId, status] of [
+    [ADAM, 404],
+    ['TxGEqnHWrfWFTfGW9XjX', 400],
+  ] as const) {
+    const [config] =
+      await db.sql`insert into public.agent_configs (owner_id, name, voice_id) values (${owner}, ${`Desk ${status}`}, ${voiceId}) returning id`;
+    await elevenLabsFake.configure({
+      voiceNotFoundStatus: status,
+      failures: [{ kind: 'voice_not_found', on: 'tts', voiceId }],
+    });
     const res = await post(preview, { voice_id: voiceId, text: uniqueText() });
     const body = await json(res);
     assert.equal(res.status, 404, `status ${status}`);
@@ -209,8 +346,12 @@ Deno.test('ElevenLabs voice_not_found (404 or 400) disables the voice and flags 
     assert.match(body.error?.message ?? '', /disabled in the catalog/);
     const [voice] = await db.sql`select enabled from public.voices where voice_id = ${voiceId}`;
     assert.equal(voice!.enabled, false);
-    const issues = await db.sql`select code from public.config_issues where subject_id = ${config!.id} and resolved_at is null`;
-    assert.deepEqual(issues.map((i) => i.code), ['voice_disabled']);
+    const issues =
+      await db.sql`select code from public.config_issues where subject_id = ${config!.id} and resolved_at is null`;
+    assert.deepEqual(
+      issues.map((i) => i.code),
+      ['voice_disabled'],
+    );
     const again = await post(preview, { voice_id: voiceId, text: uniqueText() });
     assert.equal(again.status, 422, 'now refused before any upstream call');
     assert.equal((await elevenLabsFake.ttsRequests(voiceId)).length, 1);
@@ -278,7 +419,11 @@ Deno.test('a per-user quota stops synthesis with 429 and Retry-After; cache hits
   const hit = await post(limited, { voice_id: 'nPczCjzI2devNBz1zQrb', text: texts[0] }, { token: userJwt });
   assert.equal(hit.headers.get('x-cache'), 'HIT');
   await hit.arrayBuffer();
-  const other = await post(limited, { voice_id: 'nPczCjzI2devNBz1zQrb', text: texts[2] }, { token: await userToken(await db.createUser()) });
+  const other = await post(
+    limited,
+    { voice_id: 'nPczCjzI2devNBz1zQrb', text: texts[2] },
+    { token: await userToken(await db.createUser()) },
+  );
   assert.equal(other.status, 200);
   await other.arrayBuffer();
 });
@@ -333,10 +478,16 @@ Deno.test('served by Deno.serve, a refused voice_id never reads request.signal (
       signal: AbortSignal.timeout(5_000),
     });
     assert.equal(res.status, 400);
-    assert.match((await json(res)).error?.message ?? '', /Rachel is the name of a voice; its voice_id is 21m00Tcm4TlvDq8ikWAM\./);
+    assert.match(
+      (await json(res)).error?.message ?? '',
+      /Rachel is the name of a voice; its voice_id is 21m00Tcm4TlvDq8ikWAM\./,
+    );
   } finally {
     console.warn = original;
     await server.shutdown();
   }
-  assert.deepEqual(warnings.filter((w) => /request\.signal/.test(w)), []);
+  assert.deepEqual(
+    warnings.filter((w) => /request\.signal/.test(w)),
+    [],
+  );
 });

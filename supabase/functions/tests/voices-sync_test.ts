@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict';
 import { loadEnv } from '../_shared/env.ts';
 import { createVoicesSync, VOICES_SYNC_ENV } from '../voices-sync/handler.ts';
-import { ADAM, createTestDatabase, elevenLabsFake, json, RACHEL, serviceRoleToken, TEST_JWT_SECRET, userToken } from './harness.ts';
+import {
+  ADAM,
+  createTestDatabase,
+  elevenLabsFake,
+  json,
+  RACHEL,
+  serviceRoleToken,
+  TEST_JWT_SECRET,
+  userToken,
+} from './harness.ts';
 
 const db = await createTestDatabase();
 const sync = createVoicesSync(
@@ -19,11 +28,23 @@ const admin = await db.createUser({ role: 'admin' });
 const adminToken = await userToken(admin, { appMetadata: { role: 'admin' } });
 const member = await db.createUser();
 
-type Voice = { voice_id: string; name: string; category: string; labels: Record<string, string>; preview_url?: string | null };
+type Voice = {
+  voice_id: string;
+  name: string;
+  category: string;
+  labels: Record<string, string>;
+  preview_url?: string | null;
+};
 const defaultVoices = (await (await fetch(`${elevenLabsFake.url}/__fake/state`)).json()).options.voices as Voice[];
 
 function call(body: unknown = {}, headers: Record<string, string> = { authorization: `Bearer ${adminToken}` }) {
-  return sync.fetch(new Request('http://localhost/voices-sync', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }));
+  return sync.fetch(
+    new Request('http://localhost/voices-sync', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    }),
+  );
 }
 async function catalog() {
   return await db.sql`select voice_id, name, enabled, is_default, updated_at from public.voices order by voice_id`;
@@ -41,7 +62,12 @@ Deno.test('only admins, service_role tokens and secret keys may sync', async () 
   const cases: [string, Record<string, string>, number, string][] = [
     ['no token', {}, 401, 'unauthorized'],
     ['a plain user', { authorization: `Bearer ${await userToken(member)}` }, 403, 'forbidden'],
-    ['user_metadata is not admin', { authorization: `Bearer ${await userToken(member, { appMetadata: {} })}` }, 403, 'forbidden'],
+    [
+      'user_metadata is not admin',
+      { authorization: `Bearer ${await userToken(member, { appMetadata: {} })}` },
+      403,
+      'forbidden',
+    ],
   ];
   for (const [name, headers, status, code] of cases) {
     const res = await call({ dry_run: true }, headers);
@@ -61,7 +87,13 @@ Deno.test('a dry run reports what would change and writes nothing', async () => 
   const body = await json(res);
   assert.equal(res.status, 200);
   assert.equal(body.dry_run, true);
-  assert.deepEqual((body.added as { name: string }[]).map((v) => v.name).sort(), ['Antoni', 'Arnold', 'Domi', 'Dorothy', 'Sam']);
+  assert.deepEqual((body.added as { name: string }[]).map((v) => v.name).sort(), [
+    'Antoni',
+    'Arnold',
+    'Domi',
+    'Dorothy',
+    'Sam',
+  ]);
   assert.deepEqual(await catalog(), before);
 });
 
@@ -80,16 +112,20 @@ Deno.test('sync adds voices, then a second run changes nothing (idempotent)', as
   assert.equal(rachel!.labels.use_case, 'conversational');
 });
 
-Deno.test('stores hosted preview URLs, but none on this machine: the fake\'s loopback samples die with its port', async () => {
+Deno.test("stores hosted preview URLs, but none on this machine: the fake's loopback samples die with its port", async () => {
   const stale = `http://127.0.0.1:41234/previews/${RACHEL}.mp3`; // left by an earlier dev run
   await db.sql`update public.voices set preview_url = ${stale} where voice_id = ${RACHEL}`;
   await call();
   const loopback = await db.sql`select voice_id, preview_url from public.voices where preview_url is not null`;
   assert.deepEqual([...loopback], [], 'the fake lists http://127.0.0.1:<port>/previews/... for every voice');
 
-  await elevenLabsFake.setVoices(defaultVoices.map((v) => (v.voice_id === RACHEL ? { ...v, preview_url: 'https://storage.example/rachel.mp3' } : v)));
+  await elevenLabsFake.setVoices(
+    defaultVoices.map((v) => (v.voice_id === RACHEL ? { ...v, preview_url: 'https://storage.example/rachel.mp3' } : v)),
+  );
   const hosted = await json(await call());
-  assert.deepEqual(hosted.updated, [{ voice_id: RACHEL, changes: { preview_url: 'https://storage.example/rachel.mp3' } }]);
+  assert.deepEqual(hosted.updated, [
+    { voice_id: RACHEL, changes: { preview_url: 'https://storage.example/rachel.mp3' } },
+  ]);
   const [rachel] = await db.sql`select preview_url from public.voices where voice_id = ${RACHEL}`;
   assert.equal(rachel!.preview_url, 'https://storage.example/rachel.mp3');
 });
@@ -97,20 +133,32 @@ Deno.test('stores hosted preview URLs, but none on this machine: the fake\'s loo
 Deno.test('vanished voices are disabled (never deleted) and their configs flagged; listed again, re-enabled', async () => {
   await call();
   const owner = await db.createUser();
-  const [config] = await db.sql`insert into public.agent_configs (owner_id, name, voice_id) values (${owner}, 'Desk', ${ADAM}) returning id`;
+  const [config] =
+    await db.sql`insert into public.agent_configs (owner_id, name, voice_id) values (${owner}, 'Desk', ${ADAM}) returning id`;
   await db.sql`update public.voices set enabled = false where voice_id = 'yoZ06aMxZJJ28mfd3POQ'`; // an operator's choice
-  await elevenLabsFake.setVoices(defaultVoices.filter((v) => v.voice_id !== ADAM && v.voice_id !== 'yoZ06aMxZJJ28mfd3POQ'));
+  await elevenLabsFake.setVoices(
+    defaultVoices.filter((v) => v.voice_id !== ADAM && v.voice_id !== 'yoZ06aMxZJJ28mfd3POQ'),
+  );
   const gone = await json(await call());
   assert.deepEqual(gone.disabled, [{ voice_id: ADAM, name: 'Adam' }]);
   const [adam] = await db.sql`select enabled from public.voices where voice_id = ${ADAM}`;
   assert.equal(adam!.enabled, false);
-  const issues = await db.sql`select code from public.config_issues where subject_id = ${config!.id} and resolved_at is null`;
-  assert.deepEqual(issues.map((i) => i.code), ['voice_disabled']);
+  const issues =
+    await db.sql`select code from public.config_issues where subject_id = ${config!.id} and resolved_at is null`;
+  assert.deepEqual(
+    issues.map((i) => i.code),
+    ['voice_disabled'],
+  );
 
   await elevenLabsFake.reset();
   const back = await json(await call());
-  assert.deepEqual((back.enabled as { voice_id: string }[]).map((v) => v.voice_id), [ADAM], 'the operator-disabled voice stays disabled');
-  const open = await db.sql`select code from public.config_issues where subject_id = ${config!.id} and resolved_at is null`;
+  assert.deepEqual(
+    (back.enabled as { voice_id: string }[]).map((v) => v.voice_id),
+    [ADAM],
+    'the operator-disabled voice stays disabled',
+  );
+  const open =
+    await db.sql`select code from public.config_issues where subject_id = ${config!.id} and resolved_at is null`;
   assert.equal(open.length, 0);
   await db.sql`update public.voices set enabled = true where voice_id = 'yoZ06aMxZJJ28mfd3POQ'`;
 });
@@ -136,7 +184,10 @@ Deno.test('pages through /v2/voices, renames, and keeps names unique', async () 
     category: 'generated',
     labels: {},
   }));
-  await elevenLabsFake.setVoices([...defaultVoices.map((v) => (v.voice_id === ADAM ? { ...v, name: 'Adam (legacy)' } : v)), ...many]);
+  await elevenLabsFake.setVoices([
+    ...defaultVoices.map((v) => (v.voice_id === ADAM ? { ...v, name: 'Adam (legacy)' } : v)),
+    ...many,
+  ]);
   const body = await json(await call());
   assert.equal((body.added as unknown[]).length, 130, 'both pages of 100 were read');
   const [adam] = await db.sql`select name from public.voices where voice_id = ${ADAM}`;

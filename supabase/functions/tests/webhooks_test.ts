@@ -24,10 +24,21 @@ Deno.test.afterAll(async () => {
 function call(method: string, path: string, body?: unknown, token: string | null = ownerToken, target = app) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  return target.fetch(new Request(`http://localhost/webhooks${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }));
+  return target.fetch(
+    new Request(`http://localhost/webhooks${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }),
+  );
 }
 async function createEndpoint(body: Record<string, unknown> = {}, token = ownerToken) {
-  const res = await call('POST', '/endpoints', { url: 'https://hooks.example.com/switchboard', events: ['call.started', 'call.ended'], ...body }, token);
+  const res = await call(
+    'POST',
+    '/endpoints',
+    { url: 'https://hooks.example.com/switchboard', events: ['call.started', 'call.ended'], ...body },
+    token,
+  );
   assert.equal(res.status, 201);
   return (await res.json()) as { endpoint: { id: string; events: string[] }; secret: string };
 }
@@ -59,26 +70,45 @@ Deno.test('refuses bad input with 400 and the field in the message', async () =>
     [{ url: 'https://169.254.169.254/latest' }, /cloud metadata address/],
     [{ url: 'https://localhost/hook' }, /local name/],
     [{ url: 42 }, /url must be a string/],
-    [{ events: ['call.finished'] }, /'call.finished' is not an event; events are call.started, call.ended, message.created, config_issue.opened/],
+    [
+      { events: ['call.finished'] },
+      /'call.finished' is not an event; events are call.started, call.ended, message.created, config_issue.opened/,
+    ],
     [{ events: [] }, /events must name at least one of/],
     [{ secret: 'whsec_mine' }, /unknown field\(s\): secret/],
     [{ description: 'x'.repeat(201) }, /description must be at most 200 characters/],
   ];
   for (const [override, message] of cases) {
-    const res = await call('POST', '/endpoints', { url: 'https://hooks.example.com/x', events: ['call.started'], ...override });
+    const res = await call('POST', '/endpoints', {
+      url: 'https://hooks.example.com/x',
+      events: ['call.started'],
+      ...override,
+    });
     assert.equal(res.status, 400, JSON.stringify(override).slice(0, 80));
     const body = await json(res);
     assert.equal(body.error?.code, 'invalid_request');
     assert.match(body.error?.message ?? '', message);
   }
-  const notJson = await app.fetch(new Request('http://localhost/webhooks/endpoints', { method: 'POST', headers: { authorization: `Bearer ${ownerToken}` }, body: '{' }));
+  const notJson = await app.fetch(
+    new Request('http://localhost/webhooks/endpoints', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ownerToken}` },
+      body: '{',
+    }),
+  );
   assert.equal(notJson.status, 400);
 });
 
 Deno.test('http and local URLs only where the environment allows them (local development)', async () => {
   const dev = createWebhooks(env({ WEBHOOKS_ALLOW_HTTP: '1', WEBHOOKS_ALLOW_PRIVATE: '1' }));
   try {
-    const res = await call('POST', '/endpoints', { url: 'http://127.0.0.1:9999/hook', events: ['call.started'] }, ownerToken, dev);
+    const res = await call(
+      'POST',
+      '/endpoints',
+      { url: 'http://127.0.0.1:9999/hook', events: ['call.started'] },
+      ownerToken,
+      dev,
+    );
     assert.equal(res.status, 201);
   } finally {
     await dev.close();
@@ -116,7 +146,12 @@ Deno.test('deliveries: the owner lists and replays them; a stranger sees nothing
   await db.sql`insert into public.calls (room_name, owner_id, config_source) values ('r', ${owner}, 'database')`;
   const res = await call('GET', `/endpoints/${endpoint.id}/deliveries?limit=10`);
   assert.equal(res.status, 200);
-  const [delivery] = (await json(res)).deliveries as { id: string; webhook_id: string; event_type: string; status: string }[];
+  const [delivery] = (await json(res)).deliveries as {
+    id: string;
+    webhook_id: string;
+    event_type: string;
+    status: string;
+  }[];
   assert.equal(delivery!.event_type, 'call.started');
   assert.equal(delivery!.webhook_id, `msg_${delivery!.id}`);
   assert.equal(delivery!.status, 'pending');
@@ -148,7 +183,14 @@ Deno.test('routes: unknown paths are 404, wrong methods 405, event types listed'
 });
 
 Deno.test('an unreachable database is a 503 with Retry-After, never a 500', async () => {
-  const down = createWebhooks(loadEnv(WEBHOOKS_ENV, { SUPABASE_DB_URL: 'postgres://postgres@127.0.0.1:1/none', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', DB_CONNECT_TIMEOUT_MS: '500' }));
+  const down = createWebhooks(
+    loadEnv(WEBHOOKS_ENV, {
+      SUPABASE_DB_URL: 'postgres://postgres@127.0.0.1:1/none',
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: 'silent',
+      DB_CONNECT_TIMEOUT_MS: '500',
+    }),
+  );
   try {
     const res = await call('GET', '/endpoints', undefined, ownerToken, down);
     assert.equal(res.status, 503);

@@ -9,7 +9,11 @@ import { type VoicePreviewRequest, voicePreviewRequestSchema } from '../../../sh
 import { authOptionsFromEnv, createAuthenticator, requireUser } from '../_shared/auth.ts';
 import { readJsonObject, validateBody } from '../_shared/body.ts';
 import { createDatabase, type Database, databaseOptionsFromEnv } from '../_shared/db.ts';
-import { createElevenLabsClient, DEFAULT_ELEVENLABS_BASE_URL, type ElevenLabsClient } from '../../../shared/elevenlabs_client.ts';
+import {
+  createElevenLabsClient,
+  DEFAULT_ELEVENLABS_BASE_URL,
+  type ElevenLabsClient,
+} from '../../../shared/elevenlabs_client.ts';
 import { functionEnv } from '../_shared/env.ts';
 import { setLogLevel } from '../_shared/log.ts';
 import { defineFunction, type FetchHandler } from '../_shared/serve.ts';
@@ -39,11 +43,20 @@ export interface VoicePreviewApp {
   close(): Promise<void>;
 }
 
-export function createVoicePreview(env: VoicePreviewEnv, overrides: { db?: Database; elevenlabs?: ElevenLabsClient } = {}): VoicePreviewApp {
+export function createVoicePreview(
+  env: VoicePreviewEnv,
+  overrides: { db?: Database; elevenlabs?: ElevenLabsClient } = {},
+): VoicePreviewApp {
   setLogLevel(env.LOG_LEVEL);
   const auth = createAuthenticator(authOptionsFromEnv(env));
   const db = overrides.db ?? createDatabase(env.SUPABASE_DB_URL, databaseOptionsFromEnv(env));
-  const elevenlabs = overrides.elevenlabs ?? createElevenLabsClient({ apiKey: env.ELEVEN_API_KEY, baseUrl: env.ELEVENLABS_BASE_URL, timeoutMs: env.PREVIEW_UPSTREAM_TIMEOUT_MS });
+  const elevenlabs =
+    overrides.elevenlabs ??
+    createElevenLabsClient({
+      apiKey: env.ELEVEN_API_KEY,
+      baseUrl: env.ELEVENLABS_BASE_URL,
+      timeoutMs: env.PREVIEW_UPSTREAM_TIMEOUT_MS,
+    });
   const previews = createPreviewService({
     db,
     elevenlabs,

@@ -18,11 +18,13 @@ export async function voiceIdHintFor(db: Database, raw: string): Promise<string 
   // The same bound on the client: a stalled database costs the hint, not the answer's time.
   const deadline = new Deadline(HINT_STATEMENT_TIMEOUT_MS);
   const rows = await deadline
-    .race(db.asServiceRole(async (tx) => {
-      await tx`select set_config('statement_timeout', ${String(HINT_STATEMENT_TIMEOUT_MS)}, true)`;
-      return tx<CatalogVoice[]>`select voice_id, name, enabled from public.voices
+    .race(
+      db.asServiceRole(async (tx) => {
+        await tx`select set_config('statement_timeout', ${String(HINT_STATEMENT_TIMEOUT_MS)}, true)`;
+        return tx<CatalogVoice[]>`select voice_id, name, enabled from public.voices
         where lower(voice_id) = lower(${bare}) or lower(name) = lower(${bare})`;
-    }))
+      }),
+    )
     .catch(() => [] as CatalogVoice[])
     .finally(() => deadline.clear());
   return voiceIdHint(raw, rows);

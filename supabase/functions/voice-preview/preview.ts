@@ -2,7 +2,12 @@
 // client while it is stored. Order matters for cost: nothing reaches ElevenLabs for an unknown
 // or disabled voice, a cache hit, or a caller over their quota.
 import { AppError } from '../../../shared/errors.ts';
-import { PREVIEW_FORMATS, previewCacheKeySource, VOICE_SAMPLE_TEXT, type VoicePreviewRequest } from '../../../shared/voice_preview.ts';
+import {
+  PREVIEW_FORMATS,
+  previewCacheKeySource,
+  VOICE_SAMPLE_TEXT,
+  type VoicePreviewRequest,
+} from '../../../shared/voice_preview.ts';
 import type { Database } from '../_shared/db.ts';
 import type { ElevenLabsClient } from '../../../shared/elevenlabs_client.ts';
 import { jsonResponse, retryAfterError } from '../_shared/http.ts';
@@ -63,18 +68,30 @@ export function createPreviewService(deps: PreviewDeps): PreviewService {
 
   async function lookup(voiceId: string, cacheKey: string | null): Promise<CatalogLookup> {
     // service_role: the cache is private to this function (the voice row itself is public).
-    const [row] = await db.asServiceRole((tx) => tx<CatalogLookup[]>`select * from edge.lookup_voice_preview(${voiceId}, ${cacheKey})`);
+    const [row] = await db.asServiceRole(
+      (tx) => tx<CatalogLookup[]>`select * from edge.lookup_voice_preview(${voiceId}, ${cacheKey})`,
+    );
     if (!row) {
       const hint = await voiceIdHintFor(db, voiceId);
-      throw new AppError('voice_not_found', `The voice ${voiceId} is not in the catalog. ${hint ?? 'Use a voice_id from the voices table.'}`);
+      throw new AppError(
+        'voice_not_found',
+        `The voice ${voiceId} is not in the catalog. ${hint ?? 'Use a voice_id from the voices table.'}`,
+      );
     }
-    if (!row.enabled) throw new AppError('voice_disabled', `The voice ${row.name} (${voiceId}) is disabled. Pick an enabled voice from the voices table.`);
+    if (!row.enabled)
+      throw new AppError(
+        'voice_disabled',
+        `The voice ${row.name} (${voiceId}) is disabled. Pick an enabled voice from the voices table.`,
+      );
     return row;
   }
 
   async function takeQuota(userId: string, characters: number): Promise<void> {
     const [row] = await db.asServiceRole(
-      (tx) => tx<{ wait_ms: number }[]>`select edge.take_voice_preview_quota(${userId}, ${characters}, ${settings.rateWindowMs}, ${settings.rateMaxRequests}, ${settings.rateMaxCharacters}) as wait_ms`,
+      (tx) =>
+        tx<
+          { wait_ms: number }[]
+        >`select edge.take_voice_preview_quota(${userId}, ${characters}, ${settings.rateWindowMs}, ${settings.rateMaxRequests}, ${settings.rateMaxCharacters}) as wait_ms`,
     );
     const waitMs = row?.wait_ms ?? 0;
     if (waitMs > 0) {
@@ -95,8 +112,12 @@ export function createPreviewService(deps: PreviewDeps): PreviewService {
       if (!flight.succeeded) return;
       try {
         const audio = flight.bytes();
-        await db.asServiceRole((tx) => tx`select edge.store_voice_preview(${cacheKey}, ${request.voice_id}, ${request.model}, ${request.format}, ${request.text.length},
-          ${PREVIEW_FORMATS[request.format]}, ${audio}, ${characterCost}, ${settings.cacheMaxEntries}, ${settings.cacheMaxBytes})`);
+        await db.asServiceRole(
+          (
+            tx,
+          ) => tx`select edge.store_voice_preview(${cacheKey}, ${request.voice_id}, ${request.model}, ${request.format}, ${request.text.length},
+          ${PREVIEW_FORMATS[request.format]}, ${audio}, ${characterCost}, ${settings.cacheMaxEntries}, ${settings.cacheMaxBytes})`,
+        );
         log.info({ voiceId: request.voice_id, bytes: audio.byteLength, characterCost }, 'preview cached');
       } catch (error) {
         log.warn({ err: error, voiceId: request.voice_id }, 'could not cache a preview');
@@ -109,14 +130,29 @@ export function createPreviewService(deps: PreviewDeps): PreviewService {
    * Feeds the flight from ElevenLabs until it finishes or fails; returns the character cost. A
    * watchdog fails the flight (and so every waiter) should the upstream outlive its deadline.
    */
-  async function synthesize(flight: AudioFlight, request: VoicePreviewRequest & { text: string }, log: Logger): Promise<number | null> {
+  async function synthesize(
+    flight: AudioFlight,
+    request: VoicePreviewRequest & { text: string },
+    log: Logger,
+  ): Promise<number | null> {
     let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
     const watchdog = setTimeout(() => {
-      flight.fail(new AppError('tts_timeout', `The voice service did not finish within ${Math.round(settings.upstreamTimeoutMs / 1000)} s. Try again.`, { retryable: true }));
+      flight.fail(
+        new AppError(
+          'tts_timeout',
+          `The voice service did not finish within ${Math.round(settings.upstreamTimeoutMs / 1000)} s. Try again.`,
+          { retryable: true },
+        ),
+      );
       reader?.cancel().catch(() => {});
     }, settings.upstreamTimeoutMs + WATCHDOG_GRACE_MS);
     try {
-      const speech = await elevenlabs.streamSpeech({ voiceId: request.voice_id, text: request.text, modelId: request.model, outputFormat: request.format });
+      const speech = await elevenlabs.streamSpeech({
+        voiceId: request.voice_id,
+        text: request.text,
+        modelId: request.model,
+        outputFormat: request.format,
+      });
       flight.start(PREVIEW_FORMATS[request.format]);
       reader = speech.body.getReader();
       for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) flight.push(chunk.value);
@@ -134,12 +170,21 @@ export function createPreviewService(deps: PreviewDeps): PreviewService {
   async function onUpstreamError(error: unknown, voiceId: string, log: Logger): Promise<unknown> {
     if (!(error instanceof AppError) || error.code !== 'voice_not_found') return error;
     try {
-      const [row] = await db.asServiceRole((tx) => tx<{ result: { disabled: boolean; default_moved_to: string | null } }[]>`select edge.disable_voice(${voiceId}, 'voice_not_found') as result`);
+      const [row] = await db.asServiceRole(
+        (tx) =>
+          tx<
+            { result: { disabled: boolean; default_moved_to: string | null } }[]
+          >`select edge.disable_voice(${voiceId}, 'voice_not_found') as result`,
+      );
       log.warn({ voiceId, ...row?.result }, 'ElevenLabs does not know a catalog voice; disabled it');
     } catch (dbError) {
       log.error({ err: dbError, voiceId }, 'could not disable a voice ElevenLabs does not know');
     }
-    return new AppError('voice_not_found', `ElevenLabs no longer has the voice ${voiceId}. It is now disabled in the catalog and configs using it are flagged; pick another voice.`, { cause: error });
+    return new AppError(
+      'voice_not_found',
+      `ElevenLabs no longer has the voice ${voiceId}. It is now disabled in the catalog and configs using it are flagged; pick another voice.`,
+      { cause: error },
+    );
   }
 
   return {
@@ -148,7 +193,8 @@ export function createPreviewService(deps: PreviewDeps): PreviewService {
         // The hosted sample costs nothing, so it wins; the cache is only consulted without one,
         // which keeps its hit counts honest.
         const voice = await lookup(request.voice_id, null);
-        if (voice.preview_url) return jsonResponse({ voice_id: voice.voice_id, name: voice.name, preview_url: voice.preview_url });
+        if (voice.preview_url)
+          return jsonResponse({ voice_id: voice.voice_id, name: voice.name, preview_url: voice.preview_url });
       }
       // No text and no hosted sample (every seeded voice): the standard sentence, synthesized
       // like any preview, so it reaches ElevenLabs once per voice, model and format.
@@ -169,8 +215,16 @@ export function createPreviewService(deps: PreviewDeps): PreviewService {
   };
 }
 
-function audioResponse(body: Uint8Array | ReadableStream<Uint8Array>, contentType: string, cache: 'HIT' | 'MISS'): Response {
-  const headers: Record<string, string> = { 'content-type': contentType, 'x-cache': cache, 'cache-control': 'private, max-age=86400' };
+function audioResponse(
+  body: Uint8Array | ReadableStream<Uint8Array>,
+  contentType: string,
+  cache: 'HIT' | 'MISS',
+): Response {
+  const headers: Record<string, string> = {
+    'content-type': contentType,
+    'x-cache': cache,
+    'cache-control': 'private, max-age=86400',
+  };
   if (body instanceof Uint8Array) headers['content-length'] = String(body.byteLength);
   return new Response(body as BodyInit, { status: 200, headers });
 }

@@ -6,7 +6,11 @@ import { z } from 'zod';
 import { authOptionsFromEnv, createAuthenticator, requireAdmin } from '../_shared/auth.ts';
 import { parseJsonBody } from '../_shared/body.ts';
 import { createDatabase, type Database, databaseOptionsFromEnv } from '../_shared/db.ts';
-import { createElevenLabsClient, DEFAULT_ELEVENLABS_BASE_URL, type ElevenLabsClient } from '../../../shared/elevenlabs_client.ts';
+import {
+  createElevenLabsClient,
+  DEFAULT_ELEVENLABS_BASE_URL,
+  type ElevenLabsClient,
+} from '../../../shared/elevenlabs_client.ts';
 import { functionEnv } from '../_shared/env.ts';
 import { jsonResponse } from '../_shared/http.ts';
 import { setLogLevel } from '../_shared/log.ts';
@@ -22,7 +26,10 @@ export type VoicesSyncEnv = z.infer<typeof VOICES_SYNC_ENV>;
 
 const requestSchema = z.strictObject(
   { dry_run: z.boolean({ error: 'dry_run must be true or false' }).default(false) },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}; allowed: dry_run` : undefined) },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}; allowed: dry_run` : undefined,
+  },
 );
 
 export interface VoicesSyncApp {
@@ -30,18 +37,30 @@ export interface VoicesSyncApp {
   close(): Promise<void>;
 }
 
-export function createVoicesSync(env: VoicesSyncEnv, overrides: { db?: Database; elevenlabs?: ElevenLabsClient } = {}): VoicesSyncApp {
+export function createVoicesSync(
+  env: VoicesSyncEnv,
+  overrides: { db?: Database; elevenlabs?: ElevenLabsClient } = {},
+): VoicesSyncApp {
   setLogLevel(env.LOG_LEVEL);
   const auth = createAuthenticator(authOptionsFromEnv(env));
   const db = overrides.db ?? createDatabase(env.SUPABASE_DB_URL, databaseOptionsFromEnv(env));
-  const elevenlabs = overrides.elevenlabs ?? createElevenLabsClient({ apiKey: env.ELEVEN_API_KEY, baseUrl: env.ELEVENLABS_BASE_URL, timeoutMs: env.SYNC_UPSTREAM_TIMEOUT_MS });
+  const elevenlabs =
+    overrides.elevenlabs ??
+    createElevenLabsClient({
+      apiKey: env.ELEVEN_API_KEY,
+      baseUrl: env.ELEVENLABS_BASE_URL,
+      timeoutMs: env.SYNC_UPSTREAM_TIMEOUT_MS,
+    });
   const fetch = defineFunction({
     name: 'voices-sync',
     methods: ['POST'],
     allowOrigin: env.CORS_ALLOW_ORIGIN,
     async handle(req, { log }) {
       requireAdmin(await auth.authenticate(req));
-      const body = await parseJsonBody(req, requestSchema, { allowEmpty: true, timeoutMs: env.REQUEST_BODY_TIMEOUT_MS });
+      const body = await parseJsonBody(req, requestSchema, {
+        allowEmpty: true,
+        timeoutMs: env.REQUEST_BODY_TIMEOUT_MS,
+      });
       const listed = await elevenlabs.listAllVoices();
       // service_role: only it may write the catalog; the caller was checked to be an admin.
       const result = await syncVoiceCatalog((work) => db.asServiceRole(work), listed, { dryRun: body.dry_run });

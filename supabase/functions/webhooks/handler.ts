@@ -22,7 +22,10 @@ import { defineFunction, type FetchHandler } from '../_shared/serve.ts';
 import { createEndpointSchema, listDeliveriesSchema, updateEndpointSchema } from './requests.ts';
 import { createWebhookStore, type WebhookStore } from './store.ts';
 
-const flag = z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true');
+const flag = z
+  .enum(['0', '1', 'true', 'false'])
+  .default('0')
+  .transform((v) => v === '1' || v === 'true');
 export const WEBHOOKS_ENV = functionEnv({
   /** Accept http:// endpoint URLs (local development). */
   WEBHOOKS_ALLOW_HTTP: flag,
@@ -44,7 +47,10 @@ export function createWebhooks(env: WebhooksEnv, overrides: { db?: Database } = 
   setLogLevel(env.LOG_LEVEL);
   const auth = createAuthenticator(authOptionsFromEnv(env));
   const db = overrides.db ?? createDatabase(env.SUPABASE_DB_URL, databaseOptionsFromEnv(env));
-  const routes = createRoutes(createWebhookStore(db), { allowHttp: env.WEBHOOKS_ALLOW_HTTP, allowPrivate: env.WEBHOOKS_ALLOW_PRIVATE });
+  const routes = createRoutes(createWebhookStore(db), {
+    allowHttp: env.WEBHOOKS_ALLOW_HTTP,
+    allowPrivate: env.WEBHOOKS_ALLOW_PRIVATE,
+  });
   const fetch = defineFunction({
     name: 'webhooks',
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
@@ -64,15 +70,20 @@ function createRoutes(store: WebhookStore, policy: WebhookUrlPolicy): Partial<Re
   return {
     'GET events': async () => jsonResponse({ events: WEBHOOK_EVENT_TYPES }),
     'GET endpoints': async (caller) => jsonResponse({ endpoints: await store.list(caller) }),
-    'POST endpoints': async (caller, req) => jsonResponse(await store.create(caller, await parseJsonBody(req, createSchema)), 201),
-    'PATCH endpoints/:id': async (caller, req, id) => jsonResponse({ endpoint: await store.update(caller, id, await parseJsonBody(req, updateSchema)) }),
-    'DELETE endpoints/:id': async (caller, _req, id) => (await store.remove(caller, id), new Response(null, { status: 204 })),
+    'POST endpoints': async (caller, req) =>
+      jsonResponse(await store.create(caller, await parseJsonBody(req, createSchema)), 201),
+    'PATCH endpoints/:id': async (caller, req, id) =>
+      jsonResponse({ endpoint: await store.update(caller, id, await parseJsonBody(req, updateSchema)) }),
+    'DELETE endpoints/:id': async (caller, _req, id) => (
+      await store.remove(caller, id), new Response(null, { status: 204 })
+    ),
     'POST endpoints/:id/rotate': async (caller, _req, id) => jsonResponse(await store.rotate(caller, id)),
     'GET endpoints/:id/deliveries': async (caller, req, id) => {
       const page = validateBody(Object.fromEntries(new URL(req.url).searchParams), listDeliveriesSchema);
       return jsonResponse({ deliveries: await store.deliveries(caller, id, page) });
     },
-    'POST deliveries/:id/replay': async (caller, _req, id) => jsonResponse({ delivery_id: await store.replay(caller, id) }, 202),
+    'POST deliveries/:id/replay': async (caller, _req, id) =>
+      jsonResponse({ delivery_id: await store.replay(caller, id) }, 202),
   };
 }
 
@@ -82,10 +93,23 @@ function match(req: Request, routes: Partial<Record<string, Route>>): { route: R
   const rest = parts[0] === 'webhooks' ? parts.slice(1) : parts;
   const id = rest[1] ?? '';
   const pattern = rest.map((part, index) => (index === 1 ? ':id' : part)).join('/');
-  if (id && !UUID.test(id)) throw new AppError('not_found', `No ${rest[0] === 'deliveries' ? 'webhook delivery' : 'webhook endpoint'} ${id.slice(0, 80)}.`);
+  if (id && !UUID.test(id))
+    throw new AppError(
+      'not_found',
+      `No ${rest[0] === 'deliveries' ? 'webhook delivery' : 'webhook endpoint'} ${id.slice(0, 80)}.`,
+    );
   const route = routes[`${req.method} ${pattern}`];
   if (route) return { route, id };
-  const allowed = Object.keys(routes).filter((key) => key.endsWith(` ${pattern}`)).map((key) => key.split(' ')[0]);
-  if (allowed.length > 0) throw new AppError('method_not_allowed', `/webhooks/${pattern.replace(':id', '<id>')} accepts ${allowed.join(' or ')}, not ${req.method}.`);
-  throw new AppError('not_found', `No such webhooks route: ${req.method} /webhooks/${rest.join('/').slice(0, 100)}. See GET /webhooks/endpoints.`);
+  const allowed = Object.keys(routes)
+    .filter((key) => key.endsWith(` ${pattern}`))
+    .map((key) => key.split(' ')[0]);
+  if (allowed.length > 0)
+    throw new AppError(
+      'method_not_allowed',
+      `/webhooks/${pattern.replace(':id', '<id>')} accepts ${allowed.join(' or ')}, not ${req.method}.`,
+    );
+  throw new AppError(
+    'not_found',
+    `No such webhooks route: ${req.method} /webhooks/${rest.join('/').slice(0, 100)}. See GET /webhooks/endpoints.`,
+  );
 }

@@ -7,10 +7,13 @@ import { checkWebhookUrl, type WebhookUrlPolicy } from '../../../shared/webhooks
 const EVENT_LIST = WEBHOOK_EVENT_TYPES.join(', ');
 
 function urlSchema(policy: WebhookUrlPolicy) {
-  return z.string({ error: 'url must be a string' }).trim().superRefine((value, ctx) => {
-    const checked = checkWebhookUrl(value, policy);
-    if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem });
-  });
+  return z
+    .string({ error: 'url must be a string' })
+    .trim()
+    .superRefine((value, ctx) => {
+      const checked = checkWebhookUrl(value, policy);
+      if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem });
+    });
 }
 
 const eventsSchema = z
@@ -18,19 +21,31 @@ const eventsSchema = z
   .min(1, `events must name at least one of: ${EVENT_LIST}`)
   .superRefine((events, ctx) => {
     const unknown = events.filter((event) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(event));
-    if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `${unknown.map((e) => `'${e.slice(0, 60)}'`).join(', ')} ${unknown.length === 1 ? 'is not an event' : 'are not events'}; events are ${EVENT_LIST}` });
+    if (unknown.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${unknown.map((e) => `'${e.slice(0, 60)}'`).join(', ')} ${unknown.length === 1 ? 'is not an event' : 'are not events'}; events are ${EVENT_LIST}`,
+      });
   });
 
-const description = z.string({ error: 'description must be a string' }).max(200, 'description must be at most 200 characters');
+const description = z
+  .string({ error: 'description must be a string' })
+  .max(200, 'description must be at most 200 characters');
 const enabled = z.boolean({ error: 'enabled must be true or false' });
 
 const unknownKeys = (allowed: string) => ({
-  error: (issue: { code: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys?.join(', ')}; allowed: ${allowed}` : undefined),
+  error: (issue: { code: string; keys?: string[] }) =>
+    issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys?.join(', ')}; allowed: ${allowed}` : undefined,
 });
 
 export function createEndpointSchema(policy: WebhookUrlPolicy) {
   return z.strictObject(
-    { url: urlSchema(policy), events: eventsSchema, description: description.default(''), enabled: enabled.default(true) },
+    {
+      url: urlSchema(policy),
+      events: eventsSchema,
+      description: description.default(''),
+      enabled: enabled.default(true),
+    },
     unknownKeys('url, events, description, enabled'),
   );
 }
@@ -38,7 +53,12 @@ export function createEndpointSchema(policy: WebhookUrlPolicy) {
 export function updateEndpointSchema(policy: WebhookUrlPolicy) {
   return z
     .strictObject(
-      { url: urlSchema(policy).optional(), events: eventsSchema.optional(), description: description.optional(), enabled: enabled.optional() },
+      {
+        url: urlSchema(policy).optional(),
+        events: eventsSchema.optional(),
+        description: description.optional(),
+        enabled: enabled.optional(),
+      },
       unknownKeys('url, events, description, enabled'),
     )
     .refine((body) => Object.keys(body).length > 0, 'send at least one of url, events, description, enabled');
@@ -49,8 +69,15 @@ export type UpdateEndpointRequest = z.infer<ReturnType<typeof updateEndpointSche
 
 export const listDeliveriesSchema = z.strictObject(
   {
-    limit: z.coerce.number({ error: 'limit must be a number' }).int('limit must be a whole number').min(1, 'limit must be 1 to 100').max(100, 'limit must be 1 to 100').default(50),
-    before: z.iso.datetime({ offset: true, error: 'before must be an ISO 8601 time, e.g. 2026-11-28T10:00:00Z' }).optional(),
+    limit: z.coerce
+      .number({ error: 'limit must be a number' })
+      .int('limit must be a whole number')
+      .min(1, 'limit must be 1 to 100')
+      .max(100, 'limit must be 1 to 100')
+      .default(50),
+    before: z.iso
+      .datetime({ offset: true, error: 'before must be an ISO 8601 time, e.g. 2026-11-28T10:00:00Z' })
+      .optional(),
   },
   unknownKeys('limit, before'),
 );

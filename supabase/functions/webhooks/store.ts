@@ -6,7 +6,8 @@ import type { Caller } from '../_shared/auth.ts';
 import type { Database, Tx } from '../_shared/db.ts';
 import type { CreateEndpointRequest, UpdateEndpointRequest } from './requests.ts';
 
-const ENDPOINT_COLUMNS = 'id, url, description, events, enabled, disabled_reason, failing_since, secret_rotated_at, created_at, updated_at';
+const ENDPOINT_COLUMNS =
+  'id, url, description, events, enabled, disabled_reason, failing_since, secret_rotated_at, created_at, updated_at';
 
 export interface WebhookStore {
   list(caller: Caller): Promise<readonly unknown[]>;
@@ -14,23 +15,36 @@ export interface WebhookStore {
   update(caller: Caller, id: string, body: UpdateEndpointRequest): Promise<unknown>;
   remove(caller: Caller, id: string): Promise<void>;
   rotate(caller: Caller, id: string): Promise<{ secret: string; previous_secret_expires_at: string }>;
-  deliveries(caller: Caller, endpointId: string, page: { limit: number; before?: string | undefined }): Promise<readonly unknown[]>;
+  deliveries(
+    caller: Caller,
+    endpointId: string,
+    page: { limit: number; before?: string | undefined },
+  ): Promise<readonly unknown[]>;
   replay(caller: Caller, deliveryId: string): Promise<string>;
 }
 
 export function createWebhookStore(db: Database): WebhookStore {
-  const as = <T>(caller: Caller, work: (tx: Tx) => Promise<T>) => db.asCaller(caller, work).catch((error) => Promise.reject(refusal(error)));
+  const as = <T>(caller: Caller, work: (tx: Tx) => Promise<T>) =>
+    db.asCaller(caller, work).catch((error) => Promise.reject(refusal(error)));
   return {
-    list: (caller) => as(caller, (tx) => tx.unsafe(`select ${ENDPOINT_COLUMNS} from public.webhook_endpoints order by created_at`)),
+    list: (caller) =>
+      as(caller, (tx) => tx.unsafe(`select ${ENDPOINT_COLUMNS} from public.webhook_endpoints order by created_at`)),
     async create(caller, body) {
-      const [row] = await as(caller, (tx) => tx`select public.create_webhook_endpoint(${body.url}, ${body.events}::text[], ${body.description}, ${body.enabled}) as created`);
+      const [row] = await as(
+        caller,
+        (tx) =>
+          tx`select public.create_webhook_endpoint(${body.url}, ${body.events}::text[], ${body.description}, ${body.enabled}) as created`,
+      );
       const created = row!.created as { endpoint: Record<string, unknown>; secret: string };
       const { owner_id: _owner, ...endpoint } = created.endpoint;
       return { endpoint, secret: created.secret };
     },
     async update(caller, id, body) {
-      const rows = await as(caller, (tx) => tx`update public.webhook_endpoints set ${tx(body as Record<string, unknown>, ...Object.keys(body))}
-        where id = ${id} returning ${tx.unsafe(ENDPOINT_COLUMNS)}`);
+      const rows = await as(
+        caller,
+        (tx) => tx`update public.webhook_endpoints set ${tx(body as Record<string, unknown>, ...Object.keys(body))}
+        where id = ${id} returning ${tx.unsafe(ENDPOINT_COLUMNS)}`,
+      );
       return rows[0] ?? notFound('webhook endpoint', id);
     },
     async remove(caller, id) {
