@@ -7,7 +7,7 @@ export interface BenchDatabase {
   stop(): Promise<void>;
 }
 
-export async function startBenchDatabase(name: string): Promise<BenchDatabase> {
+export async function startBenchDatabase(_name: string): Promise<BenchDatabase> {
   const server = await startEmbeddedPostgres();
   await server.createDatabase('bench');
   await migrateDatabase(server.urlFor('bench'));

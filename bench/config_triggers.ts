@@ -22,14 +22,14 @@ const oneStatement = () => sql`insert into public.agent_configs (owner_id, name,
 const autocommit = async () => {
   const [{ id }] = (await sql`select id from auth.users limit 1`) as unknown as [{ id: string }];
   for (let i = 0; i < CONFIGS; i++) {
-    await sql`insert into public.agent_configs (owner_id, name, voice_id) values (${id}, ${'Desk ' + i}, '21m00Tcm4TlvDq8ikWAM')`;
+    await sql`insert into public.agent_configs (owner_id, name, voice_id) values (${id}, ${`Desk ${i}`}, '21m00Tcm4TlvDq8ikWAM')`;
   }
 };
 const rowByRow = () =>
   sql.begin(async (tx) => {
     const [{ id }] = (await tx`select id from auth.users limit 1`) as unknown as [{ id: string }];
     for (let i = 0; i < CONFIGS; i++) {
-      await tx`insert into public.agent_configs (owner_id, name, voice_id) values (${id}, ${'Desk ' + i}, '21m00Tcm4TlvDq8ikWAM')`;
+      await tx`insert into public.agent_configs (owner_id, name, voice_id) values (${id}, ${`Desk ${i}`}, '21m00Tcm4TlvDq8ikWAM')`;
     }
   });
 

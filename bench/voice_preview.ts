@@ -4,7 +4,6 @@
 //   miss: time to first byte minus calling the fake directly for the same kind of request
 //                                                 target p50 <= 10 ms added
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
 import { freePort, startEmbeddedPostgres } from '../scripts/db/embedded.ts';

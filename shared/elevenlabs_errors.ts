@@ -90,7 +90,7 @@ export function elevenLabsAppError(error: ElevenLabsError, voiceId?: string): Ap
     case 'voice_not_found':
       return new AppError(
         'voice_not_found',
-        `ElevenLabs does not know the voice ${voiceId ?? ''}`.trimEnd() + '. Pick another voice from the catalog.',
+        `${`ElevenLabs does not know the voice ${voiceId ?? ''}`.trimEnd()}. Pick another voice from the catalog.`,
         options,
       );
     case 'invalid_api_key':

@@ -1,7 +1,7 @@
 // Builds the call's speech pipeline from its config: Deepgram STT tuned for phone audio, the
 // OpenAI LLM, ElevenLabs TTS in the catalog voice, Silero VAD and the framework's local
 // end-of-turn model. Every base URL is an option so tests point the real plugins at fakes.
-import { inference, type llm, type stt, type tts, type VAD, voice } from '@livekit/agents';
+import { inference, type llm, type stt, type tts, type VAD, type voice } from '@livekit/agents';
 import * as deepgram from '@livekit/agents-plugin-deepgram';
 import * as elevenlabs from '@livekit/agents-plugin-elevenlabs';
 import * as openai from '@livekit/agents-plugin-openai';

@@ -75,6 +75,6 @@ export function defaultVoiceOf(resolved: ResolvedAgentConfig): string {
 /** The config's voice while the catalog has it enabled; otherwise the default voice. */
 export function effectiveVoiceId(resolved: ResolvedAgentConfig): string {
   const voice = resolved.voice;
-  if (resolved.config && voice && voice.enabled && voice.voice_id === resolved.config.voice_id) return voice.voice_id;
+  if (resolved.config && voice?.enabled && voice.voice_id === resolved.config.voice_id) return voice.voice_id;
   return defaultVoiceOf(resolved);
 }

@@ -5,7 +5,7 @@
 // Usage reports do not count: the plugin makes them from the audio it sends, not from answers.
 import { stt } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
-import { ReadableStream, TransformStream } from 'node:stream/web';
+import { type ReadableStream, TransformStream } from 'node:stream/web';
 import type { ProviderDeadlines, ProviderStall } from './provider_deadlines.ts';
 
 /** RMS, as a fraction of full scale, above which a frame is taken for a voice (about -34 dBFS). */

@@ -44,9 +44,9 @@ const pg = new EmbeddedPostgres({
   onError: log,
 });
 
-let stopping: Promise<void> | undefined;
+let _stopping: Promise<void> | undefined;
 function stop(code: number): void {
-  stopping ??= pg
+  _stopping ??= pg
     .stop()
     .catch(() => {})
     .finally(() => process.exit(code));

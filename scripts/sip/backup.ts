@@ -120,8 +120,7 @@ export async function restoreCommand(
   } catch (error) {
     throw new AppError('invalid_request', `Cannot read backup ${file}: ${(error as Error).message.split('\n')[0]}`);
   }
-  let backup: SipBackup;
-  backup = parseBackup(raw, file);
+  const backup: SipBackup = parseBackup(raw, file);
   const ops = new LiveKitOps(requireLiveKit(ctx.env), ctx.env.LIVEKIT_TIMEOUT_MS);
   const result = await restoreBackup(ops, backup, { backupDir: ctx.env.SIP_BACKUP_DIR, dryRun: flags.dryRun ?? false });
   if (result.recreated.size === 0 && result.replaced.length === 0) {

@@ -8,7 +8,7 @@ const PUNCTUATED_NUMBER = /^\+?[\d\- ()]+$/;
 /** LiveKit's trunk-side normalization (protocol sip.go NormalizeNumber). */
 export function normalizeTrunkNumber(raw: string): string {
   if (raw === '' || !PUNCTUATED_NUMBER.test(raw)) return raw;
-  const digits = raw.replace(/[\- ()]/g, '');
+  const digits = raw.replace(/[- ()]/g, '');
   return digits.startsWith('+') ? digits : `+${digits}`;
 }
 

@@ -5,7 +5,7 @@ import {
   RoomServiceClient,
   SipCallError,
   SipClient,
-  TwirpError,
+  type TwirpError,
 } from 'livekit-server-sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeLiveKit } from './livekit.ts';

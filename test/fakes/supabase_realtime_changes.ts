@@ -130,7 +130,7 @@ export async function takeCapturedChange(sql: postgres.Sql, id: string): Promise
     returning c.table_schema, c.table_name, c.op, c.old_row, c.new_row, c.captured_at,
       exists(select 1 from pg_publication_tables p where p.pubname = 'supabase_realtime'
               and p.schemaname = c.table_schema and p.tablename = c.table_name) as published`;
-  if (!entry || !entry.published || entry.table_schema !== 'public') return null;
+  if (!entry?.published || entry.table_schema !== 'public') return null;
   const info = await tableInfo(sql, entry.table_name);
   const keyed = entry.new_row ?? entry.old_row ?? {};
   return {

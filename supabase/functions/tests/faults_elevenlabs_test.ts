@@ -7,7 +7,7 @@ import { isMp3 } from '../../../test/fakes/elevenlabs_audio.ts';
 import { loadEnv } from '../_shared/env.ts';
 import { createVoicePreview, VOICE_PREVIEW_ENV, type VoicePreviewApp } from '../voice-preview/handler.ts';
 import { createVoicesSync, VOICES_SYNC_ENV, type VoicesSyncApp } from '../voices-sync/handler.ts';
-import { drain, type FaultProxy, openFaultProxy, type ProxyMode, timed } from './faults.ts';
+import { drain, openFaultProxy, type ProxyMode, timed } from './faults.ts';
 import {
   createTestDatabase,
   elevenLabsFake,
