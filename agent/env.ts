@@ -18,15 +18,22 @@ const url = (what: string, protocols: string[]) =>
     .string({ error: `required: ${what}` })
     .trim()
     .min(1, `required: ${what}`)
-    .refine((value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a ${protocols.map((p) => p.replace(':', '')).join('/')} URL (${what})`);
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a ${protocols.map((p) => p.replace(':', '')).join('/')} URL (${what})`,
+    );
 
-const secret = (what: string) => z.string({ error: `required: ${what}` }).trim().min(1, `required: ${what}`);
+const secret = (what: string) =>
+  z
+    .string({ error: `required: ${what}` })
+    .trim()
+    .min(1, `required: ${what}`);
 const optionalUrl = (what: string, protocols: string[]) => url(what, protocols).optional();
 
 const providerSchema = z.object({
@@ -64,7 +71,12 @@ const databaseSchema = z.object({
 
 const workerSchema = z
   .object({
-    LIVEKIT_URL: url('LiveKit server URL, e.g. wss://your-project.livekit.cloud or ws://127.0.0.1:7880', ['ws:', 'wss:', 'http:', 'https:']),
+    LIVEKIT_URL: url('LiveKit server URL, e.g. wss://your-project.livekit.cloud or ws://127.0.0.1:7880', [
+      'ws:',
+      'wss:',
+      'http:',
+      'https:',
+    ]),
     LIVEKIT_API_KEY: secret('LiveKit API key (devkey under livekit-server --dev)'),
     LIVEKIT_API_SECRET: secret('LiveKit API secret (secret under livekit-server --dev)'),
     AGENT_NAME: z.string().optional(),
@@ -121,7 +133,9 @@ function toWorkerEnv(data: z.infer<typeof workerSchema>, backend: ConfigBackendE
 export function loadWorkerEnv(source: Record<string, string | undefined> = process.env): WorkerEnv {
   const cleaned = blankToUndefined(source);
   const parsed = workerSchema.safeParse(cleaned);
-  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')} (${issue.message})`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')} (${issue.message})`);
   const backend = pickBackend(cleaned, problems);
   if (parsed.success) problems.push(...callRecordsProblems(callRecordsSettings(parsed.data)));
   if (!parsed.success || !backend || problems.length > 0) {
@@ -170,7 +184,9 @@ export function loadTextCallEnv(source: Record<string, string | undefined> = pro
   const cleaned = blankToUndefined(source);
   const problems: string[] = [];
   if (!cleaned.OPENAI_API_KEY) {
-    problems.push('OPENAI_API_KEY (required: the text conversation uses the real OpenAI LLM; export OPENAI_API_KEY=sk-...)');
+    problems.push(
+      'OPENAI_API_KEY (required: the text conversation uses the real OpenAI LLM; export OPENAI_API_KEY=sk-...)',
+    );
   }
   const baseUrl = optionalUrl('OpenAI API base', ['http:', 'https:']).safeParse(cleaned.OPENAI_BASE_URL);
   if (!baseUrl.success) problems.push(`OPENAI_BASE_URL (${baseUrl.error.issues[0]?.message})`);
@@ -183,7 +199,8 @@ export function loadTextCallEnv(source: Record<string, string | undefined> = pro
       problems.push((error as Error).message);
     }
   }
-  if (problems.length > 0) throw new AppError('invalid_config', `missing or invalid environment variables: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new AppError('invalid_config', `missing or invalid environment variables: ${problems.join('; ')}`);
   return {
     openaiApiKey: cleaned.OPENAI_API_KEY!,
     openaiBaseUrl: baseUrl.success ? baseUrl.data : undefined,

@@ -34,7 +34,10 @@ export interface WorkerProcessData extends Record<string, unknown> {
  */
 export const PREWARM_CONFIG_BUDGET_MS = 6_000;
 
-export async function prewarm(proc: JobProcess<Record<string, unknown>>, env: WorkerEnv = loadWorkerEnv()): Promise<void> {
+export async function prewarm(
+  proc: JobProcess<Record<string, unknown>>,
+  env: WorkerEnv = loadWorkerEnv(),
+): Promise<void> {
   // Main runs the hub (agent/host/) and set WORKER_HUB_SOCKET: no connection and no preload here.
   if (env.host.hubSocket) {
     const callWrites = new DurableWrites({ maxPending: env.callRecords.maxPendingWrites, logger: log() });
@@ -55,7 +58,11 @@ async function warmConfig(configSource: CachedConfigSource, budgetMs: number): P
   await configSource.start();
   const preload = configSource.preload();
   const outcome = await withinMs(preload, Math.max(0, deadline - performance.now()));
-  if (outcome === 'timeout') log().warn({ budget_ms: budgetMs }, 'config preload still running after the prewarm budget; continuing in the background');
+  if (outcome === 'timeout')
+    log().warn(
+      { budget_ms: budgetMs },
+      'config preload still running after the prewarm budget; continuing in the background',
+    );
 }
 
 /** The SIP attributes LiveKit sets on the caller (livekit.md §3.6). */
@@ -76,9 +83,13 @@ export async function entry(ctx: JobContext<Record<string, unknown>>): Promise<v
   const logger = log().child({ room: ctx.room.name });
   await ctx.connect();
   const caller = await ctx.waitForParticipant();
-  if (caller.kind !== ParticipantKind.SIP) logger.warn({ kind: caller.kind }, 'first participant is not a SIP caller; answering anyway');
+  if (caller.kind !== ParticipantKind.SIP)
+    logger.warn({ kind: caller.kind }, 'first participant is not a SIP caller; answering anyway');
   const info = callInfoFrom(ctx.room.name ?? ctx.job.room?.name ?? '', caller.attributes);
-  logger.info({ callId: info.callId, 'pii.dialed': info.dialedNumber, 'pii.caller': info.callerNumber }, 'call arrived');
+  logger.info(
+    { callId: info.callId, 'pii.dialed': info.dialedNumber, 'pii.caller': info.callerNumber },
+    'call arrived',
+  );
   const controls = liveKitCallControls({
     api: data.env.livekit,
     roomName: info.roomName,
@@ -97,7 +108,12 @@ export async function entry(ctx: JobContext<Record<string, unknown>>): Promise<v
         controls,
         logger,
       },
-      { room: ctx.room, participantIdentity: caller.identity, deadlines: data.env.deadlines, analysis: { timeoutMs: data.env.analysisTimeoutMs } },
+      {
+        room: ctx.room,
+        participantIdentity: caller.identity,
+        deadlines: data.env.deadlines,
+        analysis: { timeoutMs: data.env.analysisTimeoutMs },
+      },
     );
   } catch (error) {
     // Nothing can talk to the caller: hang up rather than leave them in silence.
@@ -128,7 +144,13 @@ export async function entry(ctx: JobContext<Record<string, unknown>>): Promise<v
 async function flushCallWrites(data: WorkerProcessData, logger: ReturnType<typeof log>): Promise<void> {
   const { callWrites, env } = data;
   if (callWrites.pending === 0) return;
-  logger.warn({ pending: callWrites.pending, flush_ms: env.callRecords.flushMs }, 'waiting for the database to take the call\'s queued writes');
+  logger.warn(
+    { pending: callWrites.pending, flush_ms: env.callRecords.flushMs },
+    "waiting for the database to take the call's queued writes",
+  );
   if (await callWrites.drain(env.callRecords.flushMs)) return;
-  logger.error({ pending: callWrites.pending }, 'gave up waiting for the database: queued call writes are lost with this process');
+  logger.error(
+    { pending: callWrites.pending },
+    'gave up waiting for the database: queued call writes are lost with this process',
+  );
 }

@@ -23,7 +23,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // The host's one owner of database access (agent/host/): job processes forked from here on
   // inherit WORKER_HUB_SOCKET and reach the config cache and the call-record writer through it.
   const { dbTimeoutMs } = env.callRecords;
-  const hub = env.host.hub ? await startWorkerHub({ backend: env.backend, socketPath: env.host.hubSocket ?? undefined, dbTimeoutMs }) : null;
+  const hub = env.host.hub
+    ? await startWorkerHub({ backend: env.backend, socketPath: env.host.hubSocket ?? undefined, dbTimeoutMs })
+    : null;
   process.env.WORKER_HUB_SOCKET = hub?.socketPath ?? ''; // blank (no hub): job processes connect themselves
   cli.runApp(
     new ServerOptions({

@@ -15,12 +15,20 @@ export interface ConfigSourceFactoryOptions extends CachedConfigSourceOptions {
   supabase?: Omit<SupabaseBackendOptions, 'supabaseUrl' | 'serviceRoleKey'>;
 }
 
-export function createConfigSource(backend: ConfigBackendEnv, options: ConfigSourceFactoryOptions = {}): CachedConfigSource {
+export function createConfigSource(
+  backend: ConfigBackendEnv,
+  options: ConfigSourceFactoryOptions = {},
+): CachedConfigSource {
   const { postgres, supabase, ...cacheOptions } = options;
   const source =
     backend.kind === 'postgres'
       ? new PostgresConfigBackend({ databaseUrl: backend.databaseUrl, logger: options.logger, ...postgres })
-      : new SupabaseConfigBackend({ supabaseUrl: backend.supabaseUrl, serviceRoleKey: backend.serviceRoleKey, logger: options.logger, ...supabase });
+      : new SupabaseConfigBackend({
+          supabaseUrl: backend.supabaseUrl,
+          serviceRoleKey: backend.serviceRoleKey,
+          logger: options.logger,
+          ...supabase,
+        });
   return new CachedConfigSource(source, cacheOptions);
 }
 
@@ -34,7 +42,15 @@ export interface CallStoreFactoryOptions {
 export function createCallStore(backend: ConfigBackendEnv, options: CallStoreFactoryOptions = {}): CallStore {
   const { timeoutMs, poolSize } = options;
   if (backend.kind === 'postgres') {
-    return new PostgresCallStore({ databaseUrl: backend.databaseUrl, ...(timeoutMs ? { timeoutMs } : {}), ...(poolSize ? { poolSize } : {}) });
+    return new PostgresCallStore({
+      databaseUrl: backend.databaseUrl,
+      ...(timeoutMs ? { timeoutMs } : {}),
+      ...(poolSize ? { poolSize } : {}),
+    });
   }
-  return new SupabaseCallStore({ supabaseUrl: backend.supabaseUrl, serviceRoleKey: backend.serviceRoleKey, ...(timeoutMs ? { timeoutMs } : {}) });
+  return new SupabaseCallStore({
+    supabaseUrl: backend.supabaseUrl,
+    serviceRoleKey: backend.serviceRoleKey,
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
 }

@@ -4,7 +4,10 @@
 import { z } from 'zod';
 
 const whole = (min: number, what: string) =>
-  z.coerce.number({ error: `must be ${what}` }).int(`must be ${what}`).min(min, `must be ${what}`);
+  z.coerce
+    .number({ error: `must be ${what}` })
+    .int(`must be ${what}`)
+    .min(min, `must be ${what}`);
 
 export const hostEnvSchema = z.object({
   /** `on` (default): job processes reach the database through the main process's hub. `off`: each job process connects itself. */
@@ -13,7 +16,12 @@ export const hostEnvSchema = z.object({
    * The hub's Unix socket. Main picks one per worker when unset and passes it to its job
    * processes in this variable; a job process uses the hub only when it is set.
    */
-  WORKER_HUB_SOCKET: z.string().trim().min(1).max(100, 'must be a path of at most 100 characters (a Unix socket path)').optional(),
+  WORKER_HUB_SOCKET: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100, 'must be a path of at most 100 characters (a Unix socket path)')
+    .optional(),
   /** Idle job processes kept warm (the framework's numIdleProcesses); unset: min(CPUs, 4). */
   WORKER_IDLE_PROCESSES: whole(1, 'a positive number of processes').optional(),
   /** Most concurrent calls on this host (0: no cap, only the CPU threshold). */

@@ -28,7 +28,10 @@ export function hostServerOptions(host: HostSettings): HostServerOptions {
  * and active calls over the cap. CPU use is measured between two calls (the framework's own
  * monitor is internal), from os.cpus(), so it is the host's, not a cgroup's.
  */
-export function callCapLoad(maxCalls: number, cpu: () => number = cpuSampler()): (server: Pick<AgentServer, 'activeJobs'>) => Promise<number> {
+export function callCapLoad(
+  maxCalls: number,
+  cpu: () => number = cpuSampler(),
+): (server: Pick<AgentServer, 'activeJobs'>) => Promise<number> {
   return async (server) => Math.min(1, Math.max(cpu() / CPU_FULL_AT, server.activeJobs.length / maxCalls));
 }
 

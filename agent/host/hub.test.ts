@@ -45,21 +45,42 @@ function job(socket: string, options: { databaseUrl?: string } = {}) {
   const source = new HubConfigSource(client, { resolveTimeoutMs: 1_500 });
   const store = new HubCallStore(client, {
     writeTimeoutMs: 500,
-    direct: () => createCallStore({ kind: 'postgres', databaseUrl: options.databaseUrl ?? db.url }, { timeoutMs: 1_000, poolSize: 1 }),
+    direct: () =>
+      createCallStore(
+        { kind: 'postgres', databaseUrl: options.databaseUrl ?? db.url },
+        { timeoutMs: 1_000, poolSize: 1 },
+      ),
   });
   const writes = new DurableWrites({ firstRetryDelayMs: 50, maxRetryDelayMs: 300 });
-  cleanups.push(() => source.close(), () => store.close());
+  cleanups.push(
+    () => source.close(),
+    () => store.close(),
+  );
   const writeStart = (callId: string, start: CallStart) =>
-    writes.enqueue({ key: `call:${callId}`, what: 'call start', apply: async () => void (await store.recordCall(callId, start)) });
+    writes.enqueue({
+      key: `call:${callId}`,
+      what: 'call start',
+      apply: async () => void (await store.recordCall(callId, start)),
+    });
   return { client, source, store, writes, writeStart };
 }
 
 const callStart = (): CallStart => ({
-  room_name: `call-${crypto.randomUUID()}`, livekit_call_id: null, trunk_id: null, dispatch_rule_id: null, caller_number: null,
-  dialed_number: null, owner_id: null, agent_config_id: null, config_version: null, config_source: 'default', started_at: new Date().toISOString(),
+  room_name: `call-${crypto.randomUUID()}`,
+  livekit_call_id: null,
+  trunk_id: null,
+  dispatch_rule_id: null,
+  caller_number: null,
+  dialed_number: null,
+  owner_id: null,
+  agent_config_id: null,
+  config_version: null,
+  config_source: 'default',
+  started_at: new Date().toISOString(),
 });
 
-const rowCount = async (callId: string) => (await db.sql<{ n: number }[]>`select count(*)::int as n from public.calls where id = ${callId}`)[0]!.n;
+const rowCount = async (callId: string) =>
+  (await db.sql<{ n: number }[]>`select count(*)::int as n from public.calls where id = ${callId}`)[0]!.n;
 
 describe('config through the hub', () => {
   it('answers a job from the host cache; the idle job holds no config of its own', async () => {
@@ -81,13 +102,15 @@ describe('config through the hub', () => {
     const [agent, other] = [await seedAgent(db), await seedAgent(db)];
     const hub = await hubOn(socketPath());
     const heard: number[][] = [];
-    const watchers = await Promise.all(Array.from({ length: 5 }, async (_, i) => {
-      const { source } = job(hub.socketPath);
-      await source.resolve(agent.e164);
-      heard[i] = [];
-      source.watch(agent.e164, (next) => heard[i]!.push(next.config!.version));
-      return source;
-    }));
+    const watchers = await Promise.all(
+      Array.from({ length: 5 }, async (_, i) => {
+        const { source } = job(hub.socketPath);
+        await source.resolve(agent.e164);
+        heard[i] = [];
+        source.watch(agent.e164, (next) => heard[i]!.push(next.config!.version));
+        return source;
+      }),
+    );
     const bystander = job(hub.socketPath).source;
     await bystander.resolve(other.e164);
     const unrelated: number[] = [];
@@ -108,7 +131,10 @@ describe('config through the hub', () => {
     source.watch(agent.e164, (next) => versions.push(next.config!.version));
 
     await first.close(); // the main process is gone
-    expect(await source.resolve(agent.e164)).toMatchObject({ origin: 'last_known', resolved: { config: { id: agent.configId, version: 1 } } });
+    expect(await source.resolve(agent.e164)).toMatchObject({
+      origin: 'last_known',
+      resolved: { config: { id: agent.configId, version: 1 } },
+    });
     const fallback = await resolveCallConfig(source, never.e164, () => {});
     expect(fallback).toMatchObject({ kind: 'agent', origin: 'default', agentConfigId: null });
 
@@ -139,7 +165,7 @@ describe('call records through the hub', () => {
     cleanups.push(() => proxy.close());
   });
 
-  it('writes a job\'s row through the hub, idempotently', async () => {
+  it("writes a job's row through the hub, idempotently", async () => {
     const hub = await hubOn(socketPath());
     const { store, writeStart } = job(hub.socketPath);
     const callId = crypto.randomUUID();
@@ -172,8 +198,11 @@ describe('call records through the hub', () => {
     cleanups.push(() => dead.close());
     await dead.setMode({ kind: 'refuse' });
     // The first main process never reaches the database, then dies with the write in its queue.
-    const first = new HubServer({ socketPath: socket, configSource: (await hubOn(socketPath())).configSource,
-      callStore: new PostgresCallStore({ databaseUrl: dead.rewrite(db.url), timeoutMs: 300, connectTimeoutMs: 300 }) });
+    const first = new HubServer({
+      socketPath: socket,
+      configSource: (await hubOn(socketPath())).configSource,
+      callStore: new PostgresCallStore({ databaseUrl: dead.rewrite(db.url), timeoutMs: 300, connectTimeoutMs: 300 }),
+    });
     await first.listen();
     const { writes, writeStart } = job(socket);
     const callId = crypto.randomUUID();
@@ -186,7 +215,7 @@ describe('call records through the hub', () => {
     expect(await rowCount(callId)).toBe(1);
   }, 30_000);
 
-  it('writes directly through the job\'s own queue when there is no hub', async () => {
+  it("writes directly through the job's own queue when there is no hub", async () => {
     const { store, writeStart } = job(socketPath());
     const callId = crypto.randomUUID();
     await writeStart(callId, callStart());

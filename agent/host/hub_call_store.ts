@@ -35,11 +35,17 @@ export class HubCallStore implements CallStore {
 
   constructor(client: HubClient, options: HubCallStoreOptions) {
     this.#client = client;
-    this.#options = { writeTimeoutMs: DEFAULT_HUB_WRITE_TIMEOUT_MS, requestTimeoutMs: DEFAULT_CALL_STORE_TIMEOUT_MS + 1_000, ...options };
+    this.#options = {
+      writeTimeoutMs: DEFAULT_HUB_WRITE_TIMEOUT_MS,
+      requestTimeoutMs: DEFAULT_CALL_STORE_TIMEOUT_MS + 1_000,
+      ...options,
+    };
   }
 
   recordCall(callId: string, start: CallStart, end?: CallCompletion): Promise<string> {
-    return this.#write('recordCall', [callId, start, end ?? null], (s) => s.recordCall(callId, start, end)) as Promise<string>;
+    return this.#write('recordCall', [callId, start, end ?? null], (s) =>
+      s.recordCall(callId, start, end),
+    ) as Promise<string>;
   }
 
   heartbeat(callId: string): Promise<boolean> {
@@ -64,7 +70,9 @@ export class HubCallStore implements CallStore {
   }
 
   async reportVoiceNotFound(agentConfigId: string, voiceId: string, source: string): Promise<void> {
-    await this.#forward('reportVoiceNotFound', [agentConfigId, voiceId, source], (s) => s.reportVoiceNotFound(agentConfigId, voiceId, source));
+    await this.#forward('reportVoiceNotFound', [agentConfigId, voiceId, source], (s) =>
+      s.reportVoiceNotFound(agentConfigId, voiceId, source),
+    );
   }
 
   async close(): Promise<void> {
@@ -79,7 +87,12 @@ export class HubCallStore implements CallStore {
     return this.#via(op, args, direct, this.#options.requestTimeoutMs);
   }
 
-  async #via(op: HubStoreOp, args: unknown[], direct: (store: CallStore) => Promise<unknown>, timeoutMs: number): Promise<unknown> {
+  async #via(
+    op: HubStoreOp,
+    args: unknown[],
+    direct: (store: CallStore) => Promise<unknown>,
+    timeoutMs: number,
+  ): Promise<unknown> {
     if (await this.#client.connect()) {
       this.stats.throughHub += 1;
       return this.#client.request({ t: 'store', op, args }, timeoutMs);

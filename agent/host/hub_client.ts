@@ -7,7 +7,14 @@ import { createConnection, type Socket } from 'node:net';
 import { AppError } from '../../shared/errors.ts';
 import { type ConfigLogger, defaultConfigLogger } from '../config/config_log.ts';
 import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
-import { type ClientMessage, encode, fromWireError, HUB_PROTOCOL_VERSION, type HubMessage, lineReader } from './protocol.ts';
+import {
+  type ClientMessage,
+  encode,
+  fromWireError,
+  HUB_PROTOCOL_VERSION,
+  type HubMessage,
+  lineReader,
+} from './protocol.ts';
 
 export interface HubClientOptions {
   socketPath: string;
@@ -129,7 +136,10 @@ export class HubClient {
             for (const listener of this.#connectListeners) listener();
           } else if (m.t === 'refused') {
             this.#refused = true;
-            this.#log.error({ reason: m.reason, hub_version: m.v, version: HUB_PROTOCOL_VERSION }, 'worker hub refused this process: working without it');
+            this.#log.error(
+              { reason: m.reason, hub_version: m.v, version: HUB_PROTOCOL_VERSION },
+              'worker hub refused this process: working without it',
+            );
             settle(false);
           }
           return;

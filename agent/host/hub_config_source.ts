@@ -48,7 +48,8 @@ export class HubConfigSource implements ConfigSource {
 
   /** Connects to the hub; resolves either way (an unreachable hub is retried in the background). */
   async start(): Promise<void> {
-    if (!(await this.#client.connect())) this.#log.warn({}, 'worker hub unreachable at start: retrying in the background');
+    if (!(await this.#client.connect()))
+      this.#log.warn({}, 'worker hub unreachable at start: retrying in the background');
   }
 
   async resolve(dialedNumber: string): Promise<ResolvedCallConfig> {
@@ -62,13 +63,23 @@ export class HubConfigSource implements ConfigSource {
       const known = this.#known.get(key);
       if (known) {
         this.stats.lastKnownAnswers += 1;
-        this.#log.warn({ ...errorFields(error), 'pii.dialed_number': key, config_id: known.config?.id ?? null, version: known.config?.version ?? null },
-          'worker hub or database unreachable: answering with the call\'s last known config');
+        this.#log.warn(
+          {
+            ...errorFields(error),
+            'pii.dialed_number': key,
+            config_id: known.config?.id ?? null,
+            version: known.config?.version ?? null,
+          },
+          "worker hub or database unreachable: answering with the call's last known config",
+        );
         return { resolved: known, origin: 'last_known' };
       }
       throw error instanceof AppError
         ? error
-        : new AppError('unavailable', 'The worker hub is unreachable and this number has no last known config.', { cause: error, retryable: true });
+        : new AppError('unavailable', 'The worker hub is unreachable and this number has no last known config.', {
+            cause: error,
+            retryable: true,
+          });
     }
   }
 
@@ -112,10 +123,17 @@ export class HubConfigSource implements ConfigSource {
   /** After a (re)connect: watch again, and fetch what may have changed while the hub was away. */
   async #catchUp(): Promise<void> {
     for (const key of this.#watchers.keys()) this.#client.send({ t: 'watch', number: key });
-    await Promise.all([...this.#watchers.keys()].map((key) =>
-      this.#client.request({ t: 'resolve', number: key }, this.#timeoutMs).then(
-        (answer) => this.#apply(key, (answer as WireResolution).resolved),
-        (error: unknown) => this.#log.warn({ ...errorFields(error) }, 'could not refresh a watched config after reconnecting to the worker hub'),
-      )));
+    await Promise.all(
+      [...this.#watchers.keys()].map((key) =>
+        this.#client.request({ t: 'resolve', number: key }, this.#timeoutMs).then(
+          (answer) => this.#apply(key, (answer as WireResolution).resolved),
+          (error: unknown) =>
+            this.#log.warn(
+              { ...errorFields(error) },
+              'could not refresh a watched config after reconnecting to the worker hub',
+            ),
+        ),
+      ),
+    );
   }
 }

@@ -37,7 +37,10 @@ interface ClientReport {
 }
 
 async function startClient(socketPath: string, databaseUrl: string, dialed: string): Promise<ClientReport> {
-  const child = spawn(process.execPath, [CLIENT, socketPath, databaseUrl, dialed], { stdio: ['pipe', 'pipe', 'inherit'], env: { PATH: process.env.PATH, LOG_LEVEL: 'fatal' } });
+  const child = spawn(process.execPath, [CLIENT, socketPath, databaseUrl, dialed], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'fatal' },
+  });
   children.push(child);
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   return JSON.parse(line) as ClientReport;
@@ -48,13 +51,24 @@ describe('the worker hub', () => {
     const agent = await seedAgent(db);
     const url = new URL(db.url);
     url.searchParams.set('application_name', APP);
-    hub = await startHub({ backend: { kind: 'postgres', databaseUrl: url.toString() }, socketPath: socketPathFor('connections'), dbTimeoutMs: 5_000 });
-    const connections = async () => (await db.sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where application_name = ${APP}`)[0]!.n;
+    hub = await startHub({
+      backend: { kind: 'postgres', databaseUrl: url.toString() },
+      socketPath: socketPathFor('connections'),
+      dbTimeoutMs: 5_000,
+    });
+    const connections = async () =>
+      (
+        await db.sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where application_name = ${APP}`
+      )[0]!.n;
 
     const counts: number[] = [];
     const reports: ClientReport[] = [];
     for (const batch of [1, 3, 6]) {
-      reports.push(...(await Promise.all(Array.from({ length: batch }, () => startClient(hub.socketPath, url.toString(), agent.e164)))));
+      reports.push(
+        ...(await Promise.all(
+          Array.from({ length: batch }, () => startClient(hub.socketPath, url.toString(), agent.e164)),
+        )),
+      );
       counts.push(await connections());
     }
 

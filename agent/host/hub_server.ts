@@ -20,7 +20,16 @@ import { type ConfigLogger, defaultConfigLogger, errorFields } from '../config/c
 import type { ConfigSource } from '../config/types.ts';
 import type { CallStore } from '../store/call_store.ts';
 import { DurableWrites } from '../store/durable_writes.ts';
-import { type ClientMessage, encode, HUB_PROTOCOL_VERSION, HUB_STORE_OPS, type HubMessage, type HubStoreOp, lineReader, toWireError } from './protocol.ts';
+import {
+  type ClientMessage,
+  encode,
+  HUB_PROTOCOL_VERSION,
+  HUB_STORE_OPS,
+  type HubMessage,
+  type HubStoreOp,
+  lineReader,
+  toWireError,
+} from './protocol.ts';
 
 export interface HubServerOptions {
   /** Where to listen; a stale socket file there is replaced. */
@@ -129,7 +138,10 @@ export class HubServer {
         this.#send(connection, { t: 'welcome', v: HUB_PROTOCOL_VERSION, pid: process.pid });
         return;
       }
-      const reason = message.t === 'hello' ? `protocol version ${String(message.v)} is not ${HUB_PROTOCOL_VERSION}` : 'expected hello';
+      const reason =
+        message.t === 'hello'
+          ? `protocol version ${String(message.v)} is not ${HUB_PROTOCOL_VERSION}`
+          : 'expected hello';
       this.#log.warn({ reason }, 'worker hub refused a connection');
       this.#send(connection, { t: 'refused', v: HUB_PROTOCOL_VERSION, reason });
       connection.socket.end();
@@ -137,23 +149,34 @@ export class HubServer {
     }
     switch (message.t) {
       case 'resolve':
-        if (typeof message.number !== 'string') return this.#fail(connection, message.id, 'resolve needs a number');
+        if (typeof message.number !== 'string') {
+          this.#fail(connection, message.id, 'resolve needs a number');
+          return;
+        }
         this.stats.resolves += 1;
-        return this.#answer(connection, message.id, this.#options.configSource.resolve(message.number));
+        this.#answer(connection, message.id, this.#options.configSource.resolve(message.number));
+        return;
       case 'watch':
         if (typeof message.number !== 'string' || connection.watches.has(message.number)) return;
-        connection.watches.set(message.number, this.#options.configSource.watch(message.number, (resolved) => {
-          this.stats.changesPushed += 1;
-          this.#send(connection, { t: 'change', number: message.number, resolved });
-        }));
+        connection.watches.set(
+          message.number,
+          this.#options.configSource.watch(message.number, (resolved) => {
+            this.stats.changesPushed += 1;
+            this.#send(connection, { t: 'change', number: message.number, resolved });
+          }),
+        );
         return;
       case 'unwatch':
         connection.watches.get(message.number)?.();
         connection.watches.delete(message.number);
         return;
       case 'store':
-        if (!HUB_STORE_OPS.includes(message.op) || !Array.isArray(message.args)) return this.#fail(connection, message.id, 'unknown store operation');
-        return this.#answer(connection, message.id, this.#store(message.op, message.args));
+        if (!HUB_STORE_OPS.includes(message.op) || !Array.isArray(message.args)) {
+          this.#fail(connection, message.id, 'unknown store operation');
+          return;
+        }
+        this.#answer(connection, message.id, this.#store(message.op, message.args));
+        return;
       default:
         return;
     }
@@ -181,13 +204,24 @@ export class HubServer {
       case 'recordCall':
         // Same key, newer state: the end carries the start, so a waiting start is replaced by it.
         return this.#queued(`call:${callId}`, args[2] ? 'call end' : 'call start', () =>
-          store.recordCall(callId, args[1] as Parameters<CallStore['recordCall']>[1], (args[2] ?? undefined) as Parameters<CallStore['recordCall']>[2]));
+          store.recordCall(
+            callId,
+            args[1] as Parameters<CallStore['recordCall']>[1],
+            (args[2] ?? undefined) as Parameters<CallStore['recordCall']>[2],
+          ),
+        );
       case 'recordTurns':
-        return this.#queued(`turns:${callId}:${digest(args[1])}`, 'call turns', () => store.recordTurns(callId, args[1] as Parameters<CallStore['recordTurns']>[1]));
+        return this.#queued(`turns:${callId}:${digest(args[1])}`, 'call turns', () =>
+          store.recordTurns(callId, args[1] as Parameters<CallStore['recordTurns']>[1]),
+        );
       case 'recordMessage':
-        return this.#queued(`message:${callId}:${digest(args[1])}`, 'call message', () => store.recordMessage(callId, args[1] as Parameters<CallStore['recordMessage']>[1]));
+        return this.#queued(`message:${callId}:${digest(args[1])}`, 'call message', () =>
+          store.recordMessage(callId, args[1] as Parameters<CallStore['recordMessage']>[1]),
+        );
       case 'recordAnalysis':
-        return this.#queued(`analysis:${callId}`, 'call analysis', () => store.recordAnalysis(callId, args[1] as Parameters<CallStore['recordAnalysis']>[1]));
+        return this.#queued(`analysis:${callId}`, 'call analysis', () =>
+          store.recordAnalysis(callId, args[1] as Parameters<CallStore['recordAnalysis']>[1]),
+        );
     }
   }
 
@@ -197,7 +231,9 @@ export class HubServer {
    */
   async #queued(key: string, what: string, run: () => Promise<unknown>): Promise<unknown> {
     if (this.#writes.pending >= this.#options.maxPendingWrites) {
-      throw new AppError('unavailable', 'The worker hub holds too many writes for the database; try again later.', { retryable: true });
+      throw new AppError('unavailable', 'The worker hub holds too many writes for the database; try again later.', {
+        retryable: true,
+      });
     }
     this.stats.writes += 1;
     let holder = this.#results.get(key);
@@ -215,5 +251,8 @@ export class HubServer {
 }
 
 function digest(value: unknown): string {
-  return createHash('sha1').update(JSON.stringify(value) ?? '').digest('hex').slice(0, 16);
+  return createHash('sha1')
+    .update(JSON.stringify(value) ?? '')
+    .digest('hex')
+    .slice(0, 16);
 }

@@ -19,12 +19,23 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-const BASE = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: 'secret', OPENAI_API_KEY: 'sk-test', DEEPGRAM_API_KEY: 'dg-test', ELEVEN_API_KEY: 'el-test' };
+const BASE = {
+  LIVEKIT_URL: 'ws://127.0.0.1:7880',
+  LIVEKIT_API_KEY: 'devkey',
+  LIVEKIT_API_SECRET: 'secret',
+  OPENAI_API_KEY: 'sk-test',
+  DEEPGRAM_API_KEY: 'dg-test',
+  ELEVEN_API_KEY: 'el-test',
+};
 
 describe('prewarm with the hub', () => {
   it('opens no database connection and resolves the call from the host cache', async () => {
     const agent = await seedAgent(db);
-    const hub = await startHub({ backend: { kind: 'postgres', databaseUrl: db.url }, socketPath: path.join(process.env.TMPDIR ?? '/tmp', `sw-prewarm-${process.pid}.sock`), dbTimeoutMs: 1_000 });
+    const hub = await startHub({
+      backend: { kind: 'postgres', databaseUrl: db.url },
+      socketPath: path.join(process.env.TMPDIR ?? '/tmp', `sw-prewarm-${process.pid}.sock`),
+      dbTimeoutMs: 1_000,
+    });
     await expect.poll(() => hub.configSource.stats.deliveryLive).toBe(true);
     const jobUrl = new URL(db.url);
     jobUrl.searchParams.set('application_name', 'switchboard_job_test');
@@ -35,8 +46,12 @@ describe('prewarm with the hub', () => {
       expect(data.configSource).toBeInstanceOf(HubConfigSource);
       expect((data.configSource as HubConfigSource).heldNumbers).toBe(0);
       await hub.configSource.resolve(agent.e164);
-      expect(await data.configSource.resolve(agent.e164)).toMatchObject({ origin: 'cache', resolved: { config: { id: agent.configId } } });
-      const jobConnections = await db.sql`select 1 from pg_stat_activity where application_name = 'switchboard_job_test'`;
+      expect(await data.configSource.resolve(agent.e164)).toMatchObject({
+        origin: 'cache',
+        resolved: { config: { id: agent.configId } },
+      });
+      const jobConnections =
+        await db.sql`select 1 from pg_stat_activity where application_name = 'switchboard_job_test'`;
       expect(jobConnections).toHaveLength(0);
     } finally {
       await data.configSource.close();
@@ -47,7 +62,10 @@ describe('prewarm with the hub', () => {
 
   it('keeps the per-process source with WORKER_HUB=off', async () => {
     const proc = new JobProcess<Record<string, unknown>>();
-    await prewarm(proc, loadWorkerEnv({ ...BASE, DATABASE_URL: db.url, WORKER_HUB: 'off', WORKER_HUB_SOCKET: '/nonexistent/hub.sock' }));
+    await prewarm(
+      proc,
+      loadWorkerEnv({ ...BASE, DATABASE_URL: db.url, WORKER_HUB: 'off', WORKER_HUB_SOCKET: '/nonexistent/hub.sock' }),
+    );
     const data = proc.userData as WorkerProcessData;
     expect(data.configSource).toBeInstanceOf(CachedConfigSource);
     await data.configSource.close();

@@ -15,7 +15,14 @@ export const HUB_PROTOCOL_VERSION = 1;
 export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 /** Call-store operations a job may ask of the hub; the queued ones are written idempotently. */
-export const HUB_STORE_OPS = ['recordCall', 'heartbeat', 'recordTurns', 'recordMessage', 'recordAnalysis', 'reportVoiceNotFound'] as const;
+export const HUB_STORE_OPS = [
+  'recordCall',
+  'heartbeat',
+  'recordTurns',
+  'recordMessage',
+  'recordAnalysis',
+  'reportVoiceNotFound',
+] as const;
 export type HubStoreOp = (typeof HUB_STORE_OPS)[number];
 
 export type ClientMessage =

@@ -50,7 +50,12 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const callStore = createCallStore(options.backend, { timeoutMs: options.dbTimeoutMs, poolSize: 1 });
-  const server = new HubServer({ socketPath, configSource, callStore, ...(options.logger ? { logger: options.logger } : {}) });
+  const server = new HubServer({
+    socketPath,
+    configSource,
+    callStore,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   await server.listen();
   const warming = configSource.start().then(() => configSource.preload());
   return {
@@ -83,7 +88,9 @@ export async function startWorkerHub(options: StartHubOptions): Promise<RunningH
     });
     return hub;
   } catch (error) {
-    console.error(`worker: the hub could not listen (${error instanceof Error ? error.message : String(error)}); job processes will connect to the database themselves`);
+    console.error(
+      `worker: the hub could not listen (${error instanceof Error ? error.message : String(error)}); job processes will connect to the database themselves`,
+    );
     return null;
   }
 }

@@ -13,7 +13,9 @@ import { HubConfigSource } from '../hub_config_source.ts';
 const [socketPath, databaseUrl, dialed] = process.argv.slice(2) as [string, string, string];
 const client = new HubClient({ socketPath });
 const source = new HubConfigSource(client);
-const store = new HubCallStore(client, { direct: () => createCallStore({ kind: 'postgres', databaseUrl }, { poolSize: 1 }) });
+const store = new HubCallStore(client, {
+  direct: () => createCallStore({ kind: 'postgres', databaseUrl }, { poolSize: 1 }),
+});
 const writes = new DurableWrites({ firstRetryDelayMs: 50, maxRetryDelayMs: 500 });
 
 await source.start();
@@ -25,14 +27,27 @@ await writes.enqueue({
   what: 'call start',
   apply: async () => {
     await store.recordCall(callId, {
-      room_name: `call-${callId}`, livekit_call_id: null, trunk_id: null, dispatch_rule_id: null, caller_number: null,
-      dialed_number: dialed, owner_id: answer.resolved.config?.owner_id ?? null, agent_config_id: answer.resolved.config?.id ?? null,
-      config_version: answer.resolved.config?.version ?? null, config_source: answer.origin, started_at: new Date().toISOString(),
+      room_name: `call-${callId}`,
+      livekit_call_id: null,
+      trunk_id: null,
+      dispatch_rule_id: null,
+      caller_number: null,
+      dialed_number: dialed,
+      owner_id: answer.resolved.config?.owner_id ?? null,
+      agent_config_id: answer.resolved.config?.id ?? null,
+      config_version: answer.resolved.config?.version ?? null,
+      config_source: answer.origin,
+      started_at: new Date().toISOString(),
     });
   },
 });
-process.stdout.write(`${JSON.stringify({ pid: process.pid, hubPid: client.hubPid, heldWhileIdle, origin: answer.origin, callId, direct: store.stats.direct })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ pid: process.pid, hubPid: client.hubPid, heldWhileIdle, origin: answer.origin, callId, direct: store.stats.direct })}\n`,
+);
 process.stdin.resume();
 process.stdin.on('end', () => {
-  void source.close().then(() => store.close()).then(() => process.exit(0));
+  void source
+    .close()
+    .then(() => store.close())
+    .then(() => process.exit(0));
 });
