@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { devFunctionsPort } from '../../shared/dev_stack.ts';
 import { type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
 import { PROJECT_ROOT } from '../db/migrate.ts';
@@ -119,15 +120,12 @@ function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
   );
 }
 
-/** KEY=VALUE lines, # comments, optional quotes: the format `supabase functions serve --env-file` reads. */
+/** The file `supabase functions serve --env-file` reads, parsed by Node's own .env parser. */
 export function readEnvFile(file: string): Record<string, string> {
   if (!existsSync(file)) return {};
-  const result: Record<string, string> = {};
-  for (const raw of readFileSync(file, 'utf8').split('\n')) {
-    const line = raw.trim();
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!match || line.startsWith('#')) continue;
-    result[match[1]!] = match[2]!.replace(/^(['"])(.*)\1$/, '$2');
-  }
-  return result;
+  return Object.fromEntries(
+    Object.entries(parseEnv(readFileSync(file, 'utf8'))).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
+  );
 }

@@ -1,6 +1,7 @@
 // `doctor` and `snapshot`: read everything on the call path at once, diagnose, report.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { styleText } from 'node:util';
 import { resolveAgentName } from '../../shared/agent_name.ts';
 import { diagnose } from '../../shared/sip/diagnose/index.ts';
 import { buildReport, renderReport, type SipReport } from '../../shared/sip/report.ts';
@@ -48,7 +49,11 @@ export async function doctor(
 ): Promise<ExitCode> {
   const snapshot = flags.snapshot ? await readSnapshotFile(flags.snapshot) : await takeSnapshot(ctx);
   const report = buildReport(snapshot, diagnose(snapshot));
-  out.stdout(flags.json ? JSON.stringify(report, null, 2) : renderReport(report, { colour: out.colour }));
+  out.stdout(
+    flags.json
+      ? JSON.stringify(report, null, 2)
+      : renderReport(report, out.colour ? { paint: (style, text) => styleText(style, text) } : {}),
+  );
   return exitCodeFor(report);
 }
 

@@ -68,16 +68,9 @@ function unreadStages(s: SipSnapshot): Set<Stage> {
   return out;
 }
 
-const COLOURS = {
-  red: '\u001b[31m',
-  yellow: '\u001b[33m',
-  green: '\u001b[32m',
-  cyan: '\u001b[36m',
-  dim: '\u001b[2m',
-  bold: '\u001b[1m',
-  reset: '\u001b[0m',
-};
-type Colour = keyof typeof COLOURS;
+/** The styles the report uses; the caller paints them (the CLI with util.styleText), or not. */
+export type ReportStyle = 'red' | 'yellow' | 'green' | 'cyan' | 'dim' | 'bold';
+export type Painter = (style: ReportStyle, text: string) => string;
 
 const MARK = {
   ok: ['ok', 'green'],
@@ -87,8 +80,8 @@ const MARK = {
   unknown: ['????', 'yellow'],
 } as const;
 
-export function renderReport(report: SipReport, options: { colour?: boolean } = {}): string {
-  const paint = (colour: Colour, text: string) => (options.colour ? `${COLOURS[colour]}${text}${COLOURS.reset}` : text);
+export function renderReport(report: SipReport, options: { paint?: Painter } = {}): string {
+  const paint: Painter = options.paint ?? ((_style, text) => text);
   const lines: string[] = [paint('bold', `Switchboard SIP doctor (${report.takenAt})`), ''];
   for (const stage of report.stages) {
     const [label, colour] = MARK[stage.status];
