@@ -10,6 +10,7 @@ import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
 import { AppError } from '../../shared/errors.ts';
 import { isRetryablePostgresError } from '../../shared/postgres_errors.ts';
 import { retryDelayMs } from '../../shared/retry.ts';
+import { guardPostgresTypeFetch } from '../store/postgres_type_fetch_guard.ts';
 import type { ConfigBackend, DeliveryEvents } from './backend.ts';
 import { CONFIG_CHANGED_CHANNEL, signalFromNotify } from './change_signal.ts';
 import { type ConfigLogger, defaultConfigLogger, errorFields } from './config_log.ts';
@@ -59,6 +60,7 @@ export class PostgresConfigBackend implements ConfigBackend {
     const { logger, ...rest } = options;
     this.options = { ...DEFAULT_POSTGRES_BACKEND_OPTIONS, ...rest };
     this.log = logger ?? defaultConfigLogger('config_postgres');
+    guardPostgresTypeFetch();
     this.sql = postgres(options.databaseUrl, {
       ...this.connectionOptions(),
       max: this.options.poolSize,

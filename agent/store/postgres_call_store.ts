@@ -10,6 +10,7 @@ import { callEndRecord, callStartRecord } from './call_record.ts';
 import { type CallStore, DEFAULT_CALL_STORE_TIMEOUT_MS } from './call_store.ts';
 import { withDeadline } from './deadline.ts';
 import { toStoreError } from './postgres_errors.ts';
+import { guardPostgresTypeFetch } from './postgres_type_fetch_guard.ts';
 
 export interface PostgresCallStoreOptions {
   databaseUrl: string;
@@ -92,6 +93,7 @@ export class PostgresCallStore implements CallStore {
   }
 
   #connect(): postgres.Sql {
+    guardPostgresTypeFetch();
     return postgres(this.#options.databaseUrl, {
       max: this.#options.poolSize,
       connect_timeout: this.#options.connectTimeoutMs / 1000,
