@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTypeFetchOnLostConnection } from './postgres_type_fetch_guard.ts';
+import { isTypeFetchOnLostConnection } from './postgres_type_fetch.ts';
 
 const TYPE_QUERY = '\n      select b.oid, b.typarray\n      from pg_catalog.pg_type a\n';
 

@@ -5,22 +5,9 @@
 // connection itself is already gone and postgres.js reconnects on next use, so this one rejection
 // is logged and dropped; every other unhandled rejection still ends the process as before.
 import { defaultConfigLogger } from '../config/config_log.ts';
+import { isTypeFetchOnLostConnection } from './postgres_type_fetch.ts';
 
-const TYPE_FETCH = 'from pg_catalog.pg_type';
 let installed = false;
-
-/** True for the rejected type read of a connection that was reset, refused or closed meanwhile. */
-export function isTypeFetchOnLostConnection(reason: unknown): boolean {
-  const error = reason as { query?: unknown; code?: unknown } | null;
-  return (
-    typeof error?.query === 'string' &&
-    error.query.includes(TYPE_FETCH) &&
-    typeof error.code === 'string' &&
-    /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|57P0[1-3])$/.test(
-      error.code,
-    )
-  );
-}
 
 /** Installs the guard once per process; call it wherever a postgres.js client is created. */
 export function guardPostgresTypeFetch(): void {
