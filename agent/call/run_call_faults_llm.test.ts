@@ -2,16 +2,16 @@
 // fake, with speech through the real ElevenLabs plugin on its fake so the caller's silence can be
 // measured (TimedAudioOutput). Whatever the LLM does, the caller hears an apology within 5 s of
 // the end of their turn, then the hang-up, and the call is recorded as provider_error.
-import { initializeLogger, log } from '@livekit/agents';
-import { testLogLevel } from '../testing/test_log_level.ts';
+import { log } from '@livekit/agents';
+import { type CallWorld, startCallWorld } from '../testing/call_world.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
-import { type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
-import { FakeLiveKit } from '../../test/fakes/livekit.ts';
-import { type FakeOpenAI, type FakeOpenAIReply, startFakeOpenAI } from '../../test/fakes/openai.ts';
+import type { TestDatabase } from '../../test/db/harness.ts';
+import type { ElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
+import type { FakeLiveKit } from '../../test/fakes/livekit.ts';
+import type { FakeOpenAI, FakeOpenAIReply } from '../../test/fakes/openai.ts';
 import { ADAM, seedAgent } from '../config/_test_fixtures.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
-import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
+import type { PostgresBackends } from '../testing/postgres_backends.ts';
 import { TimedAudioOutput } from '../testing/silence_meter.ts';
 import { textProviders } from './text_providers.ts';
 import { PROVIDER_APOLOGY } from './fallback.ts';
@@ -26,20 +26,13 @@ let eleven: ElevenLabsFake;
 let livekit: FakeLiveKit;
 let backends: PostgresBackends;
 
+let world: CallWorld;
+
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: testLogLevel() });
-  [db, openai, eleven, livekit] = await Promise.all([
-    createTestDatabase(),
-    startFakeOpenAI(),
-    startElevenLabsFake(),
-    FakeLiveKit.start(),
-  ]);
-  backends = await openPostgresBackends(db.url);
+  world = await startCallWorld();
+  ({ db, openai, eleven, livekit, backends } = world);
 });
-afterAll(async () => {
-  await backends.close();
-  await Promise.all([db.close(), openai.close(), eleven.close(), livekit.close()]);
-});
+afterAll(() => world.close());
 beforeEach(() => {
   eleven.reset();
   openai.setRefusing(false);

@@ -3,17 +3,17 @@
 // and one refused as unavailable (retried by the framework). The plugin notices none of the
 // first three; the call does (stt_health.ts): the caller talks (a tone on the line), hears an
 // apology within 5 s, then the hang-up. Speech goes through the ElevenLabs fake, measured.
-import { initializeLogger, log } from '@livekit/agents';
-import { testLogLevel } from '../testing/test_log_level.ts';
+import { log } from '@livekit/agents';
+import { type CallWorld, startCallWorld } from '../testing/call_world.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
-import { type DeepgramStreamMode, type FakeDeepgram, startFakeDeepgram } from '../../test/fakes/deepgram.ts';
-import { type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
-import { FakeLiveKit } from '../../test/fakes/livekit.ts';
-import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
+import type { TestDatabase } from '../../test/db/harness.ts';
+import type { DeepgramStreamMode, FakeDeepgram } from '../../test/fakes/deepgram.ts';
+import type { ElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
+import type { FakeLiveKit } from '../../test/fakes/livekit.ts';
+import type { FakeOpenAI } from '../../test/fakes/openai.ts';
 import { ADAM, seedAgent } from '../config/_test_fixtures.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
-import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
+import type { PostgresBackends } from '../testing/postgres_backends.ts';
 import { TimedAudioOutput } from '../testing/silence_meter.ts';
 import { ToneAudioInput } from '../testing/tone_audio_input.ts';
 import { createProviders } from './providers.ts';
@@ -28,21 +28,13 @@ let deepgram: FakeDeepgram;
 let livekit: FakeLiveKit;
 let backends: PostgresBackends;
 
+let world: CallWorld;
+
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: testLogLevel() });
-  [db, openai, eleven, deepgram, livekit] = await Promise.all([
-    createTestDatabase(),
-    startFakeOpenAI(),
-    startElevenLabsFake(),
-    startFakeDeepgram(),
-    FakeLiveKit.start(),
-  ]);
-  backends = await openPostgresBackends(db.url);
+  world = await startCallWorld();
+  ({ db, openai, eleven, deepgram, livekit, backends } = world);
 });
-afterAll(async () => {
-  await backends.close();
-  await Promise.all([db.close(), openai.close(), eleven.close(), deepgram.close(), livekit.close()]);
-});
+afterAll(() => world.close());
 beforeEach(() => {
   eleven.reset();
   deepgram.refuseWith = null;

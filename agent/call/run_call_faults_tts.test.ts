@@ -3,16 +3,16 @@
 // fallback voice says the sentence again; when every voice is stuck, an apology is tried and the
 // call hangs up. What the caller hears is measured on a real-time timeline (TimedAudioOutput):
 // never more than 5 s of silence the agent did not choose.
-import { initializeLogger, log } from '@livekit/agents';
-import { testLogLevel } from '../testing/test_log_level.ts';
+import { log } from '@livekit/agents';
+import { type CallWorld, startCallWorld } from '../testing/call_world.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
-import { type ElevenLabsFake, type FailureRule, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
-import { FakeLiveKit } from '../../test/fakes/livekit.ts';
-import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
+import type { TestDatabase } from '../../test/db/harness.ts';
+import type { ElevenLabsFake, FailureRule } from '../../test/fakes/elevenlabs.ts';
+import type { FakeLiveKit } from '../../test/fakes/livekit.ts';
+import type { FakeOpenAI } from '../../test/fakes/openai.ts';
 import { ADAM, RACHEL, seedAgent } from '../config/_test_fixtures.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
-import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
+import type { PostgresBackends } from '../testing/postgres_backends.ts';
 import { TimedAudioOutput } from '../testing/silence_meter.ts';
 import { textProviders } from './text_providers.ts';
 import { runCall, type RunCallOptions } from './run_call.ts';
@@ -26,20 +26,13 @@ let eleven: ElevenLabsFake;
 let livekit: FakeLiveKit;
 let backends: PostgresBackends;
 
+let world: CallWorld;
+
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: testLogLevel() });
-  [db, openai, eleven, livekit] = await Promise.all([
-    createTestDatabase(),
-    startFakeOpenAI(),
-    startElevenLabsFake(),
-    FakeLiveKit.start(),
-  ]);
-  backends = await openPostgresBackends(db.url);
+  world = await startCallWorld();
+  ({ db, openai, eleven, livekit, backends } = world);
 });
-afterAll(async () => {
-  await backends.close();
-  await Promise.all([db.close(), openai.close(), eleven.close(), livekit.close()]);
-});
+afterAll(() => world.close());
 beforeEach(() => eleven.reset());
 
 /** A call answered in ADAM's voice (RACHEL is the catalog default), with the hang-up timed. */

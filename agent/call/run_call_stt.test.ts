@@ -1,18 +1,18 @@
 // Speech recognition failing for good closes the framework's session at once; the caller still
 // hears an apology (in the call's voice, over the ElevenLabs fake) before the hang-up. Config and
 // call record go through the real Postgres source and store; the hang-up through the LiveKit fake.
-import { initializeLogger, log } from '@livekit/agents';
-import { testLogLevel } from '../testing/test_log_level.ts';
+import { log } from '@livekit/agents';
+import { type CallWorld, startCallWorld } from '../testing/call_world.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
-import { type FakeDeepgram, startFakeDeepgram } from '../../test/fakes/deepgram.ts';
-import { type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
-import { FakeLiveKit } from '../../test/fakes/livekit.ts';
-import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
+import type { TestDatabase } from '../../test/db/harness.ts';
+import type { FakeDeepgram } from '../../test/fakes/deepgram.ts';
+import type { ElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
+import type { FakeLiveKit } from '../../test/fakes/livekit.ts';
+import type { FakeOpenAI } from '../../test/fakes/openai.ts';
 import { ADAM, seedAgent } from '../config/_test_fixtures.ts';
 import { DiscardAudioOutput } from '../testing/discard_audio_output.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
-import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
+import type { PostgresBackends } from '../testing/postgres_backends.ts';
 import { ToneAudioInput } from '../testing/tone_audio_input.ts';
 import { PROVIDER_APOLOGY } from './fallback.ts';
 import { createProviders } from './providers.ts';
@@ -25,21 +25,13 @@ let deepgram: FakeDeepgram;
 let livekit: FakeLiveKit;
 let backends: PostgresBackends;
 
+let world: CallWorld;
+
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: testLogLevel() });
-  [db, openai, eleven, deepgram, livekit] = await Promise.all([
-    createTestDatabase(),
-    startFakeOpenAI(),
-    startElevenLabsFake(),
-    startFakeDeepgram(),
-    FakeLiveKit.start(),
-  ]);
-  backends = await openPostgresBackends(db.url);
+  world = await startCallWorld();
+  ({ db, openai, eleven, deepgram, livekit, backends } = world);
 });
-afterAll(async () => {
-  await backends.close();
-  await Promise.all([db.close(), openai.close(), eleven.close(), deepgram.close(), livekit.close()]);
-});
+afterAll(() => world.close());
 
 describe('speech recognition down', () => {
   it('apologizes in the call voice and hangs up when Deepgram refuses the stream', async () => {

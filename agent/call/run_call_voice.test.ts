@@ -2,17 +2,17 @@
 // (multi-stream-input) and the real database: the configured voice speaks, a voice changed in
 // SQL speaks from the next utterance, and a voice ElevenLabs does not know falls back to the
 // catalog default mid-call, keeps talking, and opens a voice_not_found issue for the owner.
-import { initializeLogger, log } from '@livekit/agents';
-import { testLogLevel } from '../testing/test_log_level.ts';
+import { log } from '@livekit/agents';
+import { type CallWorld, startCallWorld } from '../testing/call_world.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
-import { DEFAULT_FAKE_VOICES, type ElevenLabsFake, startElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
-import { FakeLiveKit } from '../../test/fakes/livekit.ts';
-import { type FakeOpenAI, startFakeOpenAI } from '../../test/fakes/openai.ts';
+import type { TestDatabase } from '../../test/db/harness.ts';
+import { DEFAULT_FAKE_VOICES, type ElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
+import type { FakeLiveKit } from '../../test/fakes/livekit.ts';
+import type { FakeOpenAI } from '../../test/fakes/openai.ts';
 import { ADAM, eventually, RACHEL, seedAgent } from '../config/_test_fixtures.ts';
 import { DiscardAudioOutput } from '../testing/discard_audio_output.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
-import { openPostgresBackends, type PostgresBackends } from '../testing/postgres_backends.ts';
+import type { PostgresBackends } from '../testing/postgres_backends.ts';
 import { textProviders } from './text_providers.ts';
 import { runCall } from './run_call.ts';
 
@@ -25,20 +25,13 @@ let eleven: ElevenLabsFake;
 let livekit: FakeLiveKit;
 let backends: PostgresBackends;
 
+let world: CallWorld;
+
 beforeAll(async () => {
-  initializeLogger({ pretty: false, level: testLogLevel() });
-  [db, openai, eleven, livekit] = await Promise.all([
-    createTestDatabase(),
-    startFakeOpenAI(),
-    startElevenLabsFake(),
-    FakeLiveKit.start(),
-  ]);
-  backends = await openPostgresBackends(db.url);
+  world = await startCallWorld();
+  ({ db, openai, eleven, livekit, backends } = world);
 });
-afterAll(async () => {
-  await backends.close();
-  await Promise.all([db.close(), openai.close(), eleven.close(), livekit.close()]);
-});
+afterAll(() => world.close());
 beforeEach(() => eleven.reset());
 
 async function startCall(dialed: string) {
