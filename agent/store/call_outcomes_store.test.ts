@@ -4,12 +4,10 @@
 // and the post-call analysis with the call's LLM token totals (a retry counts nothing twice).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
-import { startSupabaseFake } from '../../test/fakes/supabase_api.ts';
 import { seedAgent } from '../config/_test_fixtures.ts';
-import { createCallStore } from '../config/create_config_source.ts';
-import type { CallStart, CallStore } from '../config/types.ts';
+import type { CallStart } from '../config/types.ts';
 import type { CallTurnRow } from './call_outcomes.ts';
-import { PostgresCallStore } from './postgres_call_store.ts';
+import { callStoreBackends, type StoreUnderTest } from '../testing/call_store_backends.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -17,34 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-interface StoreUnderTest {
-  store: CallStore;
-  close(): Promise<void>;
-}
-
-const backends: Array<[string, () => Promise<StoreUnderTest>]> = [
-  [
-    'postgres',
-    async () => {
-      const store = new PostgresCallStore({ databaseUrl: db.url });
-      return { store, close: () => store.close() };
-    },
-  ],
-  [
-    'supabase',
-    async () => {
-      const fake = await startSupabaseFake({ databaseUrl: db.url });
-      const store = createCallStore({ kind: 'supabase', supabaseUrl: fake.url, serviceRoleKey: fake.serviceRoleKey });
-      return {
-        store,
-        close: async () => {
-          await store.close?.();
-          await fake.close();
-        },
-      };
-    },
-  ],
-];
+const backends = callStoreBackends(() => db.url);
 
 const turn = (seq: number, role: CallTurnRow['role'], text: string): CallTurnRow => ({
   seq,

@@ -7,10 +7,8 @@ import type postgres from 'postgres';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { serviceRolePersona } from '../../test/db/personas.ts';
 import { RACHEL, seedAgent } from '../config/_test_fixtures.ts';
-import type { CallCompletion, CallStart, CallStore } from '../config/types.ts';
-import { startSupabaseFake } from '../../test/fakes/supabase_api.ts';
-import { createCallStore } from '../config/create_config_source.ts';
-import { PostgresCallStore } from './postgres_call_store.ts';
+import type { CallCompletion, CallStart } from '../config/types.ts';
+import { callStoreBackends, type StoreUnderTest } from '../testing/call_store_backends.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -20,34 +18,7 @@ afterAll(() => db.close());
 
 type TestSql = postgres.TransactionSql;
 
-interface StoreUnderTest {
-  store: CallStore;
-  close(): Promise<void>;
-}
-
-const backends: Array<[string, () => Promise<StoreUnderTest>]> = [
-  [
-    'postgres',
-    async () => {
-      const store = new PostgresCallStore({ databaseUrl: db.url });
-      return { store, close: () => store.close() };
-    },
-  ],
-  [
-    'supabase',
-    async () => {
-      const fake = await startSupabaseFake({ databaseUrl: db.url });
-      const store = createCallStore({ kind: 'supabase', supabaseUrl: fake.url, serviceRoleKey: fake.serviceRoleKey });
-      return {
-        store,
-        close: async () => {
-          await store.close?.();
-          await fake.close();
-        },
-      };
-    },
-  ],
-];
+const backends = callStoreBackends(() => db.url);
 
 describe.each(backends)('%s call store', (_name, open) => {
   let subject: StoreUnderTest;
