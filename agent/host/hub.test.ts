@@ -6,6 +6,7 @@ import { createConnection } from 'node:net';
 import { once } from 'node:events';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unknownCallStart } from '../testing/call_starts.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { startTcpProxy, type TcpProxy } from '../../test/fakes/tcp_proxy.ts';
 import { resolveCallConfig } from '../call/resolve_call_config.ts';
@@ -64,20 +65,6 @@ function job(socket: string, options: { databaseUrl?: string } = {}) {
     });
   return { client, source, store, writes, writeStart };
 }
-
-const callStart = (): CallStart => ({
-  room_name: `call-${crypto.randomUUID()}`,
-  livekit_call_id: null,
-  trunk_id: null,
-  dispatch_rule_id: null,
-  caller_number: null,
-  dialed_number: null,
-  owner_id: null,
-  agent_config_id: null,
-  config_version: null,
-  config_source: 'default',
-  started_at: new Date().toISOString(),
-});
 
 const rowCount = async (callId: string) =>
   (await db.sql<{ n: number }[]>`select count(*)::int as n from public.calls where id = ${callId}`)[0]!.n;
@@ -169,7 +156,7 @@ describe('call records through the hub', () => {
     const hub = await hubOn(socketPath());
     const { store, writeStart } = job(hub.socketPath);
     const callId = crypto.randomUUID();
-    const start = callStart();
+    const start = unknownCallStart();
     await writeStart(callId, start);
     expect(await store.recordCall(callId, start)).toBe(callId); // again: the same row
     expect(await rowCount(callId)).toBe(1);
@@ -179,10 +166,10 @@ describe('call records through the hub', () => {
   it('holds writes through a database outage and writes them once it is back', async () => {
     const hub = await hubOn(socketPath(), proxy.rewrite(db.url));
     const { store, writes, writeStart } = job(hub.socketPath);
-    await writeStart(crypto.randomUUID(), callStart()); // warm
+    await writeStart(crypto.randomUUID(), unknownCallStart()); // warm
     await proxy.setMode({ kind: 'refuse' });
     const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
-    const written = Promise.all(ids.map((id) => writeStart(id, callStart())));
+    const written = Promise.all(ids.map((id) => writeStart(id, unknownCallStart())));
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(writes.pending).toBe(3);
     expect(hub.server.pendingWrites).toBeGreaterThan(0);
@@ -206,7 +193,7 @@ describe('call records through the hub', () => {
     await first.listen();
     const { writes, writeStart } = job(socket);
     const callId = crypto.randomUUID();
-    const written = writeStart(callId, callStart());
+    const written = writeStart(callId, unknownCallStart());
     await expect.poll(() => first.pendingWrites).toBe(1);
     await first.close();
     expect(writes.pending).toBe(1); // the job still has it
@@ -218,7 +205,7 @@ describe('call records through the hub', () => {
   it("writes directly through the job's own queue when there is no hub", async () => {
     const { store, writeStart } = job(socketPath());
     const callId = crypto.randomUUID();
-    await writeStart(callId, callStart());
+    await writeStart(callId, unknownCallStart());
     expect(await rowCount(callId)).toBe(1);
     expect(store.stats).toMatchObject({ throughHub: 0, direct: 1 });
   });

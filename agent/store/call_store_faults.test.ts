@@ -4,10 +4,10 @@
 // The Postgres store reaches the database through a fault proxy; the Supabase store reaches the
 // PostgREST fake through another (a frozen path is then a request nobody answers).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unknownCallStart } from '../testing/call_starts.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { startSupabaseFake, type SupabaseFake } from '../../test/fakes/supabase_api.ts';
 import { startTcpProxy, type ProxyMode, type TcpProxy } from '../../test/fakes/tcp_proxy.ts';
-import type { CallStart } from '../config/types.ts';
 import type { CallStore } from './call_store.ts';
 import { PostgresCallStore } from './postgres_call_store.ts';
 import { SupabaseCallStore } from './supabase_call_store.ts';
@@ -62,20 +62,6 @@ const backends: Array<[string, () => { store: CallStore; proxy: TcpProxy }]> = [
   ],
 ];
 
-const start = (): CallStart => ({
-  room_name: `call-${crypto.randomUUID()}`,
-  livekit_call_id: null,
-  trunk_id: null,
-  dispatch_rule_id: null,
-  caller_number: null,
-  dialed_number: null,
-  owner_id: null,
-  agent_config_id: null,
-  config_version: null,
-  config_source: 'default',
-  started_at: new Date().toISOString(),
-});
-
 const FAULTS: ProxyMode[] = [
   { kind: 'refuse' },
   { kind: 'reset' },
@@ -97,10 +83,10 @@ describe.each(backends)('%s call store with a misbehaving database', (name, open
   it.each(FAULTS)(
     'settles every request within its deadline when the database does $kind, then works again',
     async (fault) => {
-      await store.recordCall(crypto.randomUUID(), start()); // a warm pool: the fault hits open connections too
+      await store.recordCall(crypto.randomUUID(), unknownCallStart()); // a warm pool: the fault hits open connections too
       await proxy.setMode(fault);
       for (const request of [
-        () => store.recordCall(crypto.randomUUID(), start()),
+        () => store.recordCall(crypto.randomUUID(), unknownCallStart()),
         () => store.heartbeat(crypto.randomUUID()),
         () => store.sweepLostCalls(60_000),
       ]) {
@@ -114,16 +100,16 @@ describe.each(backends)('%s call store with a misbehaving database', (name, open
       }
       await proxy.setMode({ kind: 'pass' });
       const callId = crypto.randomUUID();
-      expect(await store.recordCall(callId, start())).toBe(callId);
+      expect(await store.recordCall(callId, unknownCallStart())).toBe(callId);
     },
     20_000,
   );
 
   if (name === 'postgres')
     it('names the deadline in its error when the database freezes', async () => {
-      await store.recordCall(crypto.randomUUID(), start());
+      await store.recordCall(crypto.randomUUID(), unknownCallStart());
       await proxy.setMode({ kind: 'stall' });
-      await expect(store.recordCall(crypto.randomUUID(), start())).rejects.toMatchObject({
+      await expect(store.recordCall(crypto.randomUUID(), unknownCallStart())).rejects.toMatchObject({
         code: 'timeout',
         message: `The calls database did not answer record_call within ${TIMEOUT_MS} ms.`,
       });

@@ -2,10 +2,10 @@
 // whose heartbeat lapsed are closed as worker_lost, live ones are left alone, and after the
 // database was unreachable nothing is closed until it has been reachable for a full lapse.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unknownCallStart } from '../testing/call_starts.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { startTcpProxy, type TcpProxy } from '../../test/fakes/tcp_proxy.ts';
 import { recordingLogger } from '../config/_test_fixtures.ts';
-import type { CallStart } from '../config/types.ts';
 import { CallSweep } from './call_sweep.ts';
 import { PostgresCallStore } from './postgres_call_store.ts';
 
@@ -26,19 +26,6 @@ afterAll(async () => {
   await db.close();
 });
 
-const start = (): CallStart => ({
-  room_name: `call-${crypto.randomUUID()}`,
-  livekit_call_id: null,
-  trunk_id: null,
-  dispatch_rule_id: null,
-  caller_number: null,
-  dialed_number: null,
-  owner_id: null,
-  agent_config_id: null,
-  config_version: null,
-  config_source: 'default',
-  started_at: new Date().toISOString(),
-});
 const endReason = async (id: string) =>
   (await db.sql`select end_reason from public.calls where id = ${id}`)[0]!.end_reason as string | null;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,8 +34,8 @@ describe('the call sweep', () => {
   it('closes rows whose heartbeat lapsed as worker_lost and leaves beating ones open', async () => {
     const sweep = new CallSweep(store, { lapseMs: LAPSE_MS, logger: recordingLogger() });
     const [silent, beating] = [crypto.randomUUID(), crypto.randomUUID()];
-    await store.recordCall(silent, start());
-    await store.recordCall(beating, start());
+    await store.recordCall(silent, unknownCallStart());
+    await store.recordCall(beating, unknownCallStart());
     expect(await sweep.sweepOnce()).toBe(0); // first contact: only counts
     for (let i = 0; i < 6; i += 1) {
       await sleep(LAPSE_MS / 4);
@@ -64,7 +51,7 @@ describe('the call sweep', () => {
     expect(await sweep.sweepOnce()).toBe(0);
     await sleep(LAPSE_MS + 50);
     const live = crypto.randomUUID();
-    await store.recordCall(live, start());
+    await store.recordCall(live, unknownCallStart());
     await proxy.setMode({ kind: 'refuse' });
     expect(await sweep.sweepOnce()).toBeNull();
     await sleep(LAPSE_MS + 50); // the outage: the live call could not beat
