@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { SpeechEndpointer } from './deepgram_speech.ts';
 
 export const FAKE_DEEPGRAM_KEY = 'dg-fake-key';
 
@@ -15,8 +16,10 @@ export const FAKE_DEEPGRAM_KEY = 'dg-fake-key';
  * - silent: takes the audio, never answers (a wedged upstream)
  * - stall_after_first: one interim Results, then nothing
  * - reset: one interim Results, then the TCP connection is destroyed (no close frame)
+ * - speech: follows the audio's energy: interims while it is loud, the final `speechFinalDelayMs`
+ *   after the end of speech (deepgram_speech.ts)
  */
-export type DeepgramStreamMode = 'transcribe' | 'silent' | 'stall_after_first' | 'reset';
+export type DeepgramStreamMode = 'transcribe' | 'silent' | 'stall_after_first' | 'reset' | 'speech';
 
 export interface FakeDeepgram {
   /** ws://127.0.0.1:PORT, the plugin's `baseUrl`. */
@@ -32,6 +35,8 @@ export interface FakeDeepgram {
   transcript: string;
   /** Audio bytes received over all accepted streams. */
   audioBytes: number;
+  /** In 'speech' mode, the final Results this long after the end of speech, in ms. Default 150. */
+  speechFinalDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -61,6 +66,7 @@ export async function startFakeDeepgram(): Promise<FakeDeepgram> {
     streamMode: 'transcribe',
     transcript: 'Hello there.',
     audioBytes: 0,
+    speechFinalDelayMs: 150,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -87,6 +93,14 @@ function serveStream(ws: WebSocket, socket: Socket, params: URLSearchParams, fak
   const bytesPerSecond = Number(params.get('sample_rate') ?? 16000) * 2 * Number(params.get('channels') ?? 1);
   let received = 0;
   let answered = 0;
+  const speech =
+    mode === 'speech'
+      ? new SpeechEndpointer(ws, {
+          finalDelayMs: fake.speechFinalDelayMs,
+          transcript: fake.transcript,
+          bytesPerMs: bytesPerSecond / 1000,
+        })
+      : null;
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
       const message = JSON.parse(String(data)) as { type?: string };
@@ -96,6 +110,10 @@ function serveStream(ws: WebSocket, socket: Socket, params: URLSearchParams, fak
     const bytes = (data as Buffer).byteLength;
     received += bytes;
     fake.audioBytes += bytes;
+    if (speech) {
+      speech.push(data as Buffer);
+      return;
+    }
     if (mode === 'silent' || (answered > 0 && mode !== 'transcribe')) return;
     if (received < (answered + 1) * bytesPerSecond) return;
     answered += 1;

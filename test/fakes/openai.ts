@@ -15,6 +15,8 @@ export interface FakeToolCall {
 export type FakeOpenAIReply =
   | {
       text: string;
+      /** Waits this long after the response headers before the first chunk, in ms (time to first token). */
+      firstChunkDelayMs?: number;
       /** Sends this many chunks (the role chunk counts), then nothing until the client leaves. */
       stallAfterChunks?: number;
       /** Sends this many chunks, then destroys the socket. */
@@ -136,6 +138,10 @@ export async function startFakeOpenAI(script: FakeOpenAIScript = () => ({ text: 
       return void res.end();
     }
     if ('text' in reply) {
+      if (reply.firstChunkDelayMs) {
+        res.flushHeaders(); // the status arrives at once, as from the API; the tokens later
+        await new Promise((resolve) => setTimeout(resolve, reply.firstChunkDelayMs));
+      }
       chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
       for (const piece of reply.text.match(/\S+\s*/g) ?? [])
         chunk([{ index: 0, delta: { content: piece }, finish_reason: null }]);
