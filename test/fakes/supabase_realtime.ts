@@ -60,7 +60,12 @@ export interface RealtimeKnobs {
 }
 
 export interface RealtimeStats {
+  /** WebSocket connections accepted so far (each reconnect counts). */
   connections: number;
+  /** WebSocket connections open now. */
+  openSockets: number;
+  /** The most WebSocket connections open at the same time so far. */
+  peakOpenSockets: number;
   joins: number;
   changesReceived: number;
   messagesSent: number;
@@ -141,6 +146,8 @@ export function createRealtimeFake(options: RealtimeFakeOptions): RealtimeFake {
   const connections = new Set<Connection>();
   const stats: RealtimeStats = {
     connections: 0,
+    openSockets: 0,
+    peakOpenSockets: 0,
     joins: 0,
     changesReceived: 0,
     messagesSent: 0,
@@ -214,13 +221,15 @@ export function createRealtimeFake(options: RealtimeFakeOptions): RealtimeFake {
     const connection: Connection = { ws, token, channels: new Map(), inbox: Promise.resolve() };
     connections.add(connection);
     stats.connections += 1;
+    stats.openSockets += 1;
+    stats.peakOpenSockets = Math.max(stats.peakOpenSockets, stats.openSockets);
     ws.on('message', (data) => {
       const text = data.toString();
       connection.inbox = connection.inbox.then(() => onFrame(connection, text)).catch(() => {});
     });
     ws.on('close', () => {
       for (const channel of connection.channels.values()) clearTimeout(channel.timer);
-      connections.delete(connection);
+      if (connections.delete(connection)) stats.openSockets -= 1;
     });
     ws.on('error', () => ws.terminate());
   }
