@@ -14,6 +14,7 @@ import {
   HUB_PROTOCOL_VERSION,
   type HubMessage,
   lineReader,
+  type WireHubStats,
 } from './protocol.ts';
 
 export interface HubClientOptions {
@@ -101,6 +102,11 @@ export class HubClient {
     });
   }
 
+  /** The hub's counters (read-only). A hub that predates `stats` does not answer: the deadline rejects. */
+  async stats(timeoutMs: number = DEFAULT_HUB_CLIENT_OPTIONS.connectTimeoutMs): Promise<WireHubStats> {
+    return (await this.request({ t: 'stats' }, timeoutMs)) as WireHubStats;
+  }
+
   /** Sends a message that has no reply; dropped while disconnected (watches are resent on connect). */
   send(message: Extract<ClientMessage, { t: 'watch' | 'unwatch' }>): void {
     this.#socket?.write(encode(message));
@@ -160,7 +166,7 @@ export class HubClient {
           pending.reject(unreachable('the connection to the worker hub was lost'));
           this.#pending.delete(id);
         }
-        this.#log.warn({}, 'lost the worker hub: reconnecting in the background');
+        if (!this.#closed) this.#log.warn({}, 'lost the worker hub: reconnecting in the background');
         this.#scheduleReconnect();
       });
     });
@@ -190,6 +196,19 @@ export class HubClient {
       });
     }, delay);
     this.#reconnectTimer.unref();
+  }
+}
+
+/**
+ * One look at a hub's counters from outside its worker (tests, an operator's script): connects,
+ * asks, disconnects. Rejects with a retryable AppError when no hub answers within timeoutMs.
+ */
+export async function readHubStats(socketPath: string, timeoutMs: number = 1_000): Promise<WireHubStats> {
+  const client = new HubClient({ socketPath, connectTimeoutMs: timeoutMs });
+  try {
+    return await client.stats(timeoutMs);
+  } finally {
+    client.close();
   }
 }
 

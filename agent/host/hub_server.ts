@@ -29,6 +29,7 @@ import {
   type HubStoreOp,
   lineReader,
   toWireError,
+  type WireHubStats,
 } from './protocol.ts';
 
 export interface HubServerOptions {
@@ -177,9 +178,25 @@ export class HubServer {
         }
         this.#answer(connection, message.id, this.#store(message.op, message.args));
         return;
+      case 'stats':
+        this.#send(connection, { t: 'reply', id: message.id, ok: true, value: this.#wireStats(connection) });
+        return;
       default:
         return;
     }
+  }
+
+  #wireStats(asking: Connection): WireHubStats {
+    let clients = 0;
+    for (const connection of this.#connections) if (connection.welcomed && connection !== asking) clients += 1;
+    return {
+      pid: process.pid,
+      clients,
+      resolves: this.stats.resolves,
+      writes: this.stats.writes,
+      changes_pushed: this.stats.changesPushed,
+      pending_writes: this.#writes.pending,
+    };
   }
 
   #answer(connection: Connection, id: number, work: Promise<unknown>): void {

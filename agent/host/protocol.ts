@@ -3,7 +3,9 @@
 // a client opens with `hello` carrying HUB_PROTOCOL_VERSION; a hub that speaks another version
 // answers `refused` and closes, and the client then works without the hub (direct writes, its
 // call's last known config). Requests carry an `id` echoed in their `reply`; `change` is pushed
-// for every number the connection watches. Wire fields are snake_case.
+// for every number the connection watches. `stats` (read-only: the hub's counters, for tests and
+// operators) came later within version 1: a hub that predates it ignores it, so the asker's
+// deadline answers. Wire fields are snake_case.
 import type { ResolvedAgentConfig } from '../../shared/agent_config.ts';
 import { AppError, type ErrorCode, ERROR_STATUS } from '../../shared/errors.ts';
 import type { ConfigOrigin } from '../store/call_rows.ts';
@@ -30,7 +32,8 @@ export type ClientMessage =
   | { t: 'resolve'; id: number; number: string }
   | { t: 'watch'; number: string }
   | { t: 'unwatch'; number: string }
-  | { t: 'store'; id: number; op: HubStoreOp; args: unknown[] };
+  | { t: 'store'; id: number; op: HubStoreOp; args: unknown[] }
+  | { t: 'stats'; id: number };
 
 export interface WireError {
   code: ErrorCode;
@@ -44,6 +47,20 @@ export type HubMessage =
   | { t: 'reply'; id: number; ok: true; value: unknown }
   | { t: 'reply'; id: number; ok: false; error: WireError }
   | { t: 'change'; number: string; resolved: ResolvedAgentConfig };
+
+/** What a stats reply's value holds. */
+export interface WireHubStats {
+  /** The hub's process id (the worker's main process). */
+  pid: number;
+  /** Connections the hub has welcomed, not counting the one asking: the job processes. */
+  clients: number;
+  resolves: number;
+  /** Record writes queued so far. */
+  writes: number;
+  changes_pushed: number;
+  /** Record writes the hub holds now (waiting for the database or being written). */
+  pending_writes: number;
+}
 
 /** What a resolve reply's value holds. */
 export interface WireResolution {
