@@ -33,6 +33,7 @@ import {
   figures,
   HELD_DESIGN_WAIT_MS,
   printStep,
+  hostLimits,
   type StepFigures,
   TARGETS,
   TIMING,
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
     await withinMs(inference.close(), 15_000, 'closing the inference process').catch(() => {});
     await world.close();
   }
-  printSummary(results, opts.cores);
+  printSummary(results, opts.cores, opts.idle);
 }
 
 type Row = { calls: number; sw: StepFigures | null; bare: StepFigures | null };
@@ -154,18 +155,31 @@ function breakReason(row: Row, first: Row): string | null {
   return null;
 }
 
-function printSummary(results: Row[], cores: number): void {
+function printSummary(results: Row[], cores: number, idle: number): void {
   console.log('\nsummary');
   for (const [label, key] of [
     ['switchboard', 'sw'],
     ['bare', 'bare'],
   ] as const) {
-    const ok = results.filter(
-      (r) => r[key] && r[key]!.overheadP99 <= TARGETS.overheadP99Ms && r[key]!.unanswered === 0,
-    );
-    const best = ok.at(-1)?.calls ?? 0;
+    const measured = results.filter((r) => r[key]);
+    if (measured.length === 0) continue;
+    const ok = measured.filter((r) => r[key]!.overheadP99 <= TARGETS.overheadP99Ms && r[key]!.unanswered === 0);
+    const last = measured.at(-1)![key]!;
+    const limits = hostLimits(last, cores, idle);
     console.log(
-      `  ${label.padEnd(12)} largest N with own overhead p99 ≤ ${TARGETS.overheadP99Ms} ms and every turn answered: ${best} (${(best / cores).toFixed(1)} per core; target ${TARGETS.callsPerCore} per core)`,
+      `  ${label.padEnd(12)} largest N measured: ${last.calls}; with own overhead p99 ≤ ${TARGETS.overheadP99Ms} ms: ${ok.at(-1)?.calls ?? 'none'}`,
+    );
+    console.log(
+      `  ${''.padEnd(12)} at N = ${last.calls}'s figures the host carries about ${limits.cpuCalls.toFixed(0)} calls by CPU (${(limits.cpuCalls / cores).toFixed(1)} per core; target ${TARGETS.callsPerCore}) and ${limits.memoryCalls.toFixed(0)} by memory (20 GB)`,
+    );
+  }
+  const pairs = results.filter((r) => r.sw && r.bare);
+  const last = pairs.at(-1);
+  if (last) {
+    const ratio = hostLimits(last.sw!, cores, idle).cpuCalls / hostLimits(last.bare!, cores, idle).cpuCalls;
+    const delta = last.sw!.overheadP99 - last.bare!.overheadP99;
+    console.log(
+      `  switchboard ÷ bare at N = ${last.calls}: density ${ratio.toFixed(2)} (target ≥ ${TARGETS.densityRatio}), own overhead p99 ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} ms (target ≤ +${TARGETS.overheadDeltaMs})`,
     );
   }
 }

@@ -46,6 +46,8 @@ export interface StepFigures {
   overheadP99: number;
   /** CPU per call, in % of one core (jobs + main + inference, over the window). */
   cpuPerCallPct: number;
+  /** The same, split: job processes per call; main and inference in total (% of a core). */
+  cpuSplit: { jobsPerCallPct: number; mainPct: number; inferencePct: number };
   /** Calls the host's cores could carry at this CPU per call (all cores at 100 %). */
   cpuCapacity: number;
   activeJobRssMb: number;
@@ -85,6 +87,11 @@ export function figures(result: StepResult, cores: number): StepFigures {
     overheadP50: percentile(overhead, 50),
     overheadP99: percentile(overhead, 99),
     cpuPerCallPct: cpuPerCall * 100,
+    cpuSplit: {
+      jobsPerCallPct: (result.cpu.jobs / result.calls) * 100,
+      mainPct: result.cpu.main * 100,
+      inferencePct: result.cpu.inference * 100,
+    },
     cpuCapacity: cores / cpuPerCall,
     activeJobRssMb: mean(active.map((s) => s.rssMb)),
     idleJobRssMb: mean(idle.length ? idle.map((s) => s.rssMb) : result.idleJobRssMb),
@@ -133,6 +140,10 @@ export function printStep(sw: StepFigures | null, bare: StepFigures | null): voi
   );
   row('framework p50 eou/stt/llm/tts, ms', ...both((x) => x.frameworkP50));
   row('CPU per call, % of a core', ...both((x) => f1(x.cpuPerCallPct)));
+  row(
+    '  job per call / main / inference, %',
+    ...both((x) => `${f1(x.cpuSplit.jobsPerCallPct)}/${f1(x.cpuSplit.mainPct)}/${f1(x.cpuSplit.inferencePct)}`),
+  );
   const ratio = sw && bare ? sw.cpuCapacity / bare.cpuCapacity : Number.NaN;
   row(
     'calls the cores carry at this CPU/call',
@@ -152,4 +163,17 @@ export function printStep(sw: StepFigures | null, bare: StepFigures | null): voi
   row('Realtime sockets', '0', '0', 'Postgres backend (Supabase: 1 per host)');
   row('ramp: first launch → all live, s', ...both((x) => f1(x.rampS)));
   row('calls lost in the window', ...both((x) => String(x.lost)));
+}
+
+/**
+ * The host's limits from one step's figures: CPU (all cores busy, at this step's CPU per call in
+ * the job processes, plus main and inference as measured) and memory (20 GB of RSS: main +
+ * inference + idle processes + N × a call process).
+ */
+export function hostLimits(x: StepFigures, cores: number, idle: number): { cpuCalls: number; memoryCalls: number } {
+  const fixedCores = (x.cpuSplit.mainPct + x.cpuSplit.inferencePct) / 100;
+  const cpuCalls = (cores - fixedCores) / (x.cpuSplit.jobsPerCallPct / 100);
+  const fixedMb = x.mainRssMb + x.inferenceRssMb + idle * x.idleJobRssMb;
+  const memoryCalls = (TARGETS.breakMemoryMb - fixedMb) / x.activeJobRssMb;
+  return { cpuCalls, memoryCalls };
 }
