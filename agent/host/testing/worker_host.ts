@@ -1,7 +1,8 @@
 // The real worker host for tests: `node agent/main.ts start` (the production command, through
 // node_modules/.bin/node) in its own process group, with the job processes the framework forks
 // from it. Seen from outside as an operator would: /proc for the job processes, the framework's
-// debug log line for a finished prewarm, the hub's `stats` request for its connected clients.
+// debug log lines for a finished prewarm and a started job, the hub's `stats` request for its
+// connected clients.
 // stop() kills the whole group and waits until no process of it remains.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +15,8 @@ const MAIN = path.join(ROOT, 'agent', 'main.ts');
 
 /** What the framework logs (debug) in a job process once prewarm has returned (job_proc_lazy_main). */
 export const PREWARM_DONE_MESSAGE = 'job runner initialized';
+/** What it logs (debug) in the job process that took a job, with the job's id. */
+export const JOB_STARTED_MESSAGE = 'job started';
 
 export interface WorkerHostOptions {
   /** The worker's environment on top of PATH (LiveKit, providers, database, WORKER_*). */
@@ -25,6 +28,8 @@ export interface WorkerHost {
   pid: number;
   /** Job processes (pids) whose prewarm has returned, from the framework's log. */
   readonly prewarmed: ReadonlySet<number>;
+  /** The process (pid) that started each job, by job id, from the framework's log. */
+  readonly jobsStarted: ReadonlyMap<string, number>;
   /** Every log line main and its job processes wrote that was not JSON, and stderr: for failure messages. */
   readonly otherOutput: string[];
   /** The exit of main, once it happened. */
@@ -44,6 +49,7 @@ export function startWorkerHost(options: WorkerHostOptions): WorkerHost {
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${MAIN}`);
   const prewarmed = new Set<number>();
+  const jobsStarted = new Map<string, number>();
   const otherOutput: string[] = [];
   let exit: WorkerHost['exit'] = null;
   child.once('exit', (code, signal) => (exit = { code, signal }));
@@ -55,7 +61,7 @@ export function startWorkerHost(options: WorkerHostOptions): WorkerHost {
     if (otherOutput.length > 200) otherOutput.shift();
   };
   createInterface({ input: child.stdout! }).on('line', (line) => {
-    let record: { msg?: unknown; pid?: unknown } | undefined;
+    let record: { msg?: unknown; pid?: unknown; jobID?: unknown } | undefined;
     try {
       record = JSON.parse(line) as typeof record;
     } catch {
@@ -63,6 +69,8 @@ export function startWorkerHost(options: WorkerHostOptions): WorkerHost {
       return;
     }
     if (record?.msg === PREWARM_DONE_MESSAGE && typeof record.pid === 'number') prewarmed.add(record.pid);
+    else if (record?.msg === JOB_STARTED_MESSAGE && typeof record.pid === 'number' && typeof record.jobID === 'string')
+      jobsStarted.set(record.jobID, record.pid);
     else if (typeof record?.msg === 'string' && /error|fail/i.test(record.msg)) keep(line);
   });
   createInterface({ input: child.stderr! }).on('line', keep);
@@ -70,6 +78,7 @@ export function startWorkerHost(options: WorkerHostOptions): WorkerHost {
   return {
     pid,
     prewarmed,
+    jobsStarted,
     otherOutput,
     get exit() {
       return exit;
