@@ -20,7 +20,7 @@
 // after 120 ms.
 //
 //   npm run bench:density -- [--n 1,10,25,50,75] [--quick] [--turns 3] [--idle 2]
-//                             [--memory-limit-mb 0] [--only switchboard|bare]
+//                             [--memory-limit-mb 0] [--only switchboard|bare] [--verbose]
 import { availableParallelism, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { initializeLogger } from '@livekit/agents';
@@ -52,6 +52,7 @@ function options() {
       idle: { type: 'string' },
       'memory-limit-mb': { type: 'string', default: '0' },
       only: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
     },
   });
   const cores = availableParallelism();
@@ -66,12 +67,14 @@ function options() {
     idle: Number(values.idle ?? Math.min(cores, 4)),
     memoryLimitMB: Number(values['memory-limit-mb']),
     pipelines,
+    /** The framework's warnings (slow pings, process init failures) and ours. */
+    logLevel: values.verbose ? ('warn' as const) : ('fatal' as const),
   };
 }
 
 async function main(): Promise<void> {
   const opts = options();
-  initializeLogger({ pretty: false, level: 'fatal' });
+  initializeLogger({ pretty: false, level: opts.logLevel });
   console.log(
     `density bench: ${opts.cores} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average ${loadAverage()}; steps N = ${opts.steps.join(', ')}; ${opts.turns} turns per call per window; idle processes ${opts.idle}; jobMemoryLimitMB ${opts.memoryLimitMB}`,
   );
@@ -87,6 +90,16 @@ async function main(): Promise<void> {
   console.log('not in this bench: the media transport (WebRTC, Opus, the LiveKit room)');
   const world = await startBenchWorld(Math.max(...opts.steps));
   const inference = await withinMs(startInferenceProcess(), 120_000, 'starting the inference process');
+  // Interrupted: stop Postgres, the fakes and the inference process (job processes left without
+  // main's pings shut themselves down after 15 s).
+  const interrupted = () => {
+    console.error('bench: interrupted, cleaning up');
+    void Promise.allSettled([withinMs(inference.close(), 10_000, 'inference'), world.close()]).then(() =>
+      process.exit(130),
+    );
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const sentenceMs = world.sentenceMs.reduce((a, b) => a + b, 0) / world.sentenceMs.length;
   const windowMs = Math.round(opts.turns * (sentenceMs + GAP_MS) + 4_000);
   const results: Row[] = [];

@@ -76,11 +76,23 @@ export async function startJobPool(options: PoolOptions): Promise<JobPool> {
   };
 }
 
-/** A job as the worker receives it from LiveKit, for a call with no room behind it. */
+/**
+ * A job as the worker receives it from LiveKit, for a call with no room behind it. Recording off,
+ * as a self-hosted LiveKit server dispatches jobs: left unset, AgentSession would record every
+ * call's audio and traces (resolveRecordingOptions(undefined) is all on), which costs CPU.
+ */
 export function fakeRunningJob(id: string, roomName: string, metadata: string): unknown {
   return {
     acceptArguments: { name: '', identity: `agent-${id}`, metadata: '' },
-    job: { id, type: 0, room: { name: roomName, sid: `RM_${id}` }, metadata, dispatchId: '', agentName: '' },
+    job: {
+      id,
+      type: 0,
+      room: { name: roomName, sid: `RM_${id}` },
+      metadata,
+      dispatchId: '',
+      agentName: '',
+      enableRecording: false,
+    },
     url: '',
     token: '',
     workerId: 'density-bench',

@@ -47,7 +47,8 @@ export interface StepFigures {
   /** CPU per call, in % of one core (jobs + main + inference, over the window). */
   cpuPerCallPct: number;
   /** The same, split: job processes per call; main and inference in total (% of a core). */
-  cpuSplit: { jobsPerCallPct: number; mainPct: number; inferencePct: number };
+  cpuSplit: { jobsPerCallPct: number; mainPct: number; inferencePct: number; idlePct: number };
+  warmingInWindow: boolean;
   /** Calls the host's cores could carry at this CPU per call (all cores at 100 %). */
   cpuCapacity: number;
   activeJobRssMb: number;
@@ -71,7 +72,7 @@ export function figures(result: StepResult, cores: number): StepFigures {
   const overhead = turns
     .map((t) => t.latencyMs - (t.held ? HELD_DESIGN_WAIT_MS : DESIGN_WAIT_MS))
     .sort((a, b) => a - b);
-  const cpuTotal = result.cpu.jobs + result.cpu.main + result.cpu.inference;
+  const cpuTotal = result.cpu.jobs + result.cpu.main + result.cpu.inference + result.cpu.idle;
   const cpuPerCall = cpuTotal / result.calls;
   const jobs = result.end.filter((s) => s.kind === 'job');
   const active = jobs.filter((s) => activePids.has(s.pid));
@@ -91,7 +92,9 @@ export function figures(result: StepResult, cores: number): StepFigures {
       jobsPerCallPct: (result.cpu.jobs / result.calls) * 100,
       mainPct: result.cpu.main * 100,
       inferencePct: result.cpu.inference * 100,
+      idlePct: result.cpu.idle * 100,
     },
+    warmingInWindow: result.warmingInWindow,
     cpuCapacity: cores / cpuPerCall,
     activeJobRssMb: mean(active.map((s) => s.rssMb)),
     idleJobRssMb: mean(idle.length ? idle.map((s) => s.rssMb) : result.idleJobRssMb),
@@ -141,8 +144,11 @@ export function printStep(sw: StepFigures | null, bare: StepFigures | null): voi
   row('framework p50 eou/stt/llm/tts, ms', ...both((x) => x.frameworkP50));
   row('CPU per call, % of a core', ...both((x) => f1(x.cpuPerCallPct)));
   row(
-    '  job per call / main / inference, %',
-    ...both((x) => `${f1(x.cpuSplit.jobsPerCallPct)}/${f1(x.cpuSplit.mainPct)}/${f1(x.cpuSplit.inferencePct)}`),
+    '  call process / main / inference / idle, %',
+    ...both(
+      (x) =>
+        `${f1(x.cpuSplit.jobsPerCallPct)}/${f1(x.cpuSplit.mainPct)}/${f1(x.cpuSplit.inferencePct)}/${f1(x.cpuSplit.idlePct)}`,
+    ),
   );
   const ratio = sw && bare ? sw.cpuCapacity / bare.cpuCapacity : Number.NaN;
   row(
@@ -163,6 +169,7 @@ export function printStep(sw: StepFigures | null, bare: StepFigures | null): voi
   row('Realtime sockets', '0', '0', 'Postgres backend (Supabase: 1 per host)');
   row('ramp: first launch → all live, s', ...both((x) => f1(x.rampS)));
   row('calls lost in the window', ...both((x) => String(x.lost)));
+  row('idle processes still warming in the window', ...both((x) => (x.warmingInWindow ? 'yes' : 'no')));
 }
 
 /**
