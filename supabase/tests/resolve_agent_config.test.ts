@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvedAgentConfigSchema } from '../../shared/agent_config.ts';
 import { toE164 } from '../../shared/phone.ts';
-import { createOwnedSetup, provisionNumber, RACHEL, type OwnedSetup } from '../../test/db/fixtures.ts';
+import { createOwnedSetup, nextNumber, provisionNumber, RACHEL, type OwnedSetup } from '../../test/db/fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { serviceRolePersona } from '../../test/db/personas.ts';
 
@@ -20,6 +20,26 @@ const resolve = async (dialed: string) => {
   const [row] = await db.as(serviceRolePersona(), (sql) => sql`select public.resolve_agent_config(${dialed}) as r`);
   return resolvedAgentConfigSchema.parse(row!.r);
 };
+
+/** The query resolve_agent_config() ran before 20261207000200 (four subqueries over two CTEs). */
+const previousAnswer = async (dialed: string | null) =>
+  (
+    await db.sql<{ r: unknown }[]>`
+      with dialed as (select public.normalize_e164(${dialed}::text) as e164),
+      number as (
+        select p.id, p.e164, p.label, p.owner_id, p.agent_config_id from public.phone_numbers p, dialed d where p.e164 = d.e164
+      ),
+      config as (
+        select c.* from public.agent_configs c join number n on n.agent_config_id = c.id and c.owner_id = n.owner_id
+      )
+      select jsonb_build_object(
+        'dialed_number', (select e164 from dialed),
+        'phone_number', (select jsonb_build_object('id', n.id, 'e164', n.e164, 'label', n.label, 'owner_id', n.owner_id) from number n),
+        'config', (select to_jsonb(c) from config c),
+        'voice', (select to_jsonb(v) from public.voices v join config c on c.voice_id = v.voice_id),
+        'default_voice', (select to_jsonb(v) from public.voices v where v.is_default and v.enabled limit 1)
+      ) as r`
+  )[0]!.r;
 
 describe('resolve_agent_config', () => {
   it.each([
@@ -87,6 +107,32 @@ describe('resolve_agent_config', () => {
     await db.sql`update public.agent_configs set system_prompt = 'Updated' where id = ${setup.configId}`;
     const result = await resolve('+15551234567');
     expect(result.config).toMatchObject({ version: 2, system_prompt: 'Updated' });
+  });
+  it('answers exactly what its previous, four-subquery form answered, for every kind of number', async () => {
+    // A number whose config was given to another owner, and a number with no config.
+    const other = await createOwnedSetup(db);
+    const stranger = await db.createUser();
+    await db.sql`update public.agent_configs set owner_id = ${stranger.userId!} where id = ${other.configId}`;
+    const spare = nextNumber();
+    await provisionNumber(db, setup.owner, spare);
+    for (const dialed of [
+      '+15551234567', // E.164: used as it is
+      ' +15551234567', // not quite: normalized
+      '(555) 123-4567',
+      'tel:+15551234567',
+      other.e164,
+      spare,
+      '+15550000000', // unknown
+      '+0551234567', // starts with +0: no E.164 number
+      'garbage',
+      '',
+    ]) {
+      const [row] = await db.as(
+        serviceRolePersona(),
+        (sql) => sql<{ r: unknown }[]>`select public.resolve_agent_config(${dialed}) as r`,
+      );
+      expect(row!.r, dialed).toEqual(await previousAnswer(dialed));
+    }
   });
 });
 
