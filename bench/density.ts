@@ -104,11 +104,14 @@ async function main(): Promise<void> {
   const windowMs = Math.round(opts.turns * (sentenceMs + GAP_MS) + 4_000);
   const results: Row[] = [];
   let step = 0;
-  let failed: string | null = null;
+  // Each pipeline steps up until it breaks; the other goes on alone.
+  const running = new Set<Pipeline>(opts.pipelines);
   try {
     for (const calls of opts.steps) {
+      if (running.size === 0) break;
       const row: Row = { calls, sw: null, bare: null };
-      for (const pipeline of opts.pipelines) {
+      const broken: string[] = [];
+      for (const pipeline of opts.pipelines.filter((p) => running.has(p))) {
         if (memAvailableMb() < 2_048) throw new Error('less than 2 GiB of memory available: stopping');
         const stepOptions = {
           pipeline,
@@ -119,26 +122,27 @@ async function main(): Promise<void> {
           gapMs: GAP_MS,
           inference,
         };
+        const key = pipeline === 'switchboard' ? 'sw' : 'bare';
         try {
-          row[pipeline === 'switchboard' ? 'sw' : 'bare'] = figures(
-            await runStep(world, stepOptions, step++),
-            opts.cores,
-          );
+          row[key] = figures(await runStep(world, stepOptions, step++), opts.cores);
         } catch (error) {
           // The host could not run N calls at all (e.g. no warm process within the deadline): that is the break.
-          failed = `${pipeline}: ${error instanceof Error ? error.message : String(error)} (load average ${loadAverage()})`;
-          break;
+          running.delete(pipeline);
+          const why = error instanceof Error ? error.message : String(error);
+          console.log(`\nbreak at N = ${calls}: ${pipeline}: ${why} (load average ${loadAverage()})`);
+          continue;
+        }
+        const reason = breakReason(row[key], results[0]?.[key] ?? row[key]);
+        if (reason) {
+          running.delete(pipeline);
+          broken.push(`${pipeline}: ${reason}`);
         }
       }
       if (row.sw || row.bare) {
         results.push(row);
         printStep(row.sw, row.bare);
       }
-      const reason = failed ?? breakReason(row, results[0] ?? row);
-      if (reason) {
-        console.log(`\nbreak at N = ${calls}: ${reason}`);
-        break;
-      }
+      for (const reason of broken) console.log(`\nbreak at N = ${calls}: ${reason}`);
     }
   } finally {
     await withinMs(inference.close(), 15_000, 'closing the inference process').catch(() => {});
@@ -154,17 +158,12 @@ type Row = { calls: number; sw: StepFigures | null; bare: StepFigures | null };
  * 100 ms on these machines, the bare pipeline's too), so its p99 counts as broken past 100 ms
  * absolute only while that baseline is below it, else past the first step's p99 + 100 ms.
  */
-function breakReason(row: Row, first: Row): string | null {
-  for (const key of ['sw', 'bare'] as const) {
-    const x = row[key];
-    if (!x) continue;
-    const base = first[key]?.overheadP99 ?? 0;
-    const limit = Math.max(TARGETS.breakOverheadP99Ms, base + TARGETS.breakOverheadP99Ms);
-    if (x.overheadP99 > limit) return `${key} own overhead p99 ${x.overheadP99.toFixed(1)} ms > ${limit.toFixed(0)} ms`;
-    if (x.totalRssMb > TARGETS.breakMemoryMb) return `${key} RSS ${x.totalRssMb.toFixed(0)} MB > 20 GB`;
-    if (x.unanswered > 0.05 * (x.turns + x.unanswered)) return `${key} left ${x.unanswered} turns unanswered`;
-    if (x.lost > 0) return `${key} lost ${x.lost} calls`;
-  }
+function breakReason(x: StepFigures, first: StepFigures): string | null {
+  const limit = Math.max(TARGETS.breakOverheadP99Ms, first.overheadP99 + TARGETS.breakOverheadP99Ms);
+  if (x.overheadP99 > limit) return `own overhead p99 ${x.overheadP99.toFixed(1)} ms > ${limit.toFixed(0)} ms`;
+  if (x.totalRssMb > TARGETS.breakMemoryMb) return `RSS ${x.totalRssMb.toFixed(0)} MB > 20 GB`;
+  if (x.unanswered > 0.05 * (x.turns + x.unanswered)) return `${x.unanswered} turns unanswered`;
+  if (x.lost > 0) return `${x.lost} calls lost`;
   return null;
 }
 

@@ -58,8 +58,17 @@ export function loadCallerSpeech(): { sampleRate: number; utterances: Int16Array
   return { sampleRate: file.sampleRate, utterances };
 }
 
-/** Appends events to this process's results file; synchronous, a few lines per turn. */
+/**
+ * Appends events to this process's results file; synchronous, a few lines per turn. Once the bench
+ * has removed its directory (it ended while this call was still winding down), events are dropped.
+ */
 export function eventWriter(): (event: DensityEvent) => void {
   const file = path.join(readEnv(DENSITY_ENV.resultsDir), `${process.pid}.jsonl`);
-  return (event) => appendFileSync(file, `${JSON.stringify(event)}\n`);
+  return (event) => {
+    try {
+      appendFileSync(file, `${JSON.stringify(event)}\n`);
+    } catch {
+      // the results directory is gone: nobody reads these events any more
+    }
+  };
 }
