@@ -6,7 +6,8 @@
 // runner and starts the one inference process (InferenceProcExecutor.createIfNeeded), then runs
 // the framework's ProcPool (dist/ipc/proc_pool.js) with the agent file, which forks and warms
 // idle processes (prewarm) and gives each launched job (a RunningJobInfo with fakeJob: true, as
-// the framework's console mode builds) to one process, which runs entry. No LiveKit server: each
+// the framework's console mode builds, recording off) to one process, which runs entry; the pool's
+// pings, memory supervision and shutdown are the framework's own. No LiveKit server: each
 // call's audio comes from the caller's sentences (eSpeak NG) through Silero VAD and the turn
 // detector in real time, and replies go to an output that plays them in real time. The media
 // transport (WebRTC, Opus, the room) is not in this bench.
@@ -17,7 +18,9 @@
 //                instructions, no database, no config, no hot reload.
 // Providers are faked in their own process (bench/density/fakes_process.ts): Deepgram's final
 // 150 ms after the end of speech, OpenAI's first token after 300 ms, ElevenLabs' first audio
-// after 120 ms.
+// after 120 ms. Not counted in CPU and memory: the fakes' process and Postgres (remote in
+// production). The machine's load average is printed with each step: other work on the host
+// competes for the same cores.
 //
 //   npm run bench:density -- [--n 1,10,25,50,75] [--quick] [--turns 3] [--idle 2]
 //                             [--memory-limit-mb 0] [--only switchboard|bare] [--verbose]
