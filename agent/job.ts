@@ -45,7 +45,7 @@ export async function prewarm(
     Object.assign(proc.userData, { env, ...hub, callWrites, vad } satisfies WorkerProcessData);
     return;
   }
-  const configSource = createConfigSource(env.backend);
+  const configSource = createConfigSource(env.backend, { reconcileIntervalMs: env.host.reconcileIntervalMs });
   const callStore = createCallStore(env.backend, { timeoutMs: env.callRecords.dbTimeoutMs });
   const callWrites = new DurableWrites({ maxPending: env.callRecords.maxPendingWrites, logger: log() });
   const [vad] = await Promise.all([silero.VAD.load(), warmConfig(configSource, PREWARM_CONFIG_BUDGET_MS)]);

@@ -24,7 +24,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // inherit WORKER_HUB_SOCKET and reach the config cache and the call-record writer through it.
   const { dbTimeoutMs } = env.callRecords;
   const hub = env.host.hub
-    ? await startWorkerHub({ backend: env.backend, socketPath: env.host.hubSocket ?? undefined, dbTimeoutMs })
+    ? await startWorkerHub({
+        backend: env.backend,
+        socketPath: env.host.hubSocket ?? undefined,
+        dbTimeoutMs,
+        reconcileIntervalMs: env.host.reconcileIntervalMs,
+      })
     : null;
   process.env.WORKER_HUB_SOCKET = hub?.socketPath ?? ''; // blank (no hub): job processes connect themselves
   cli.runApp(

@@ -18,7 +18,7 @@ const GOOD = {
 describe('host settings', () => {
   it("default to the hub on, no socket yet, the framework's idle processes and no call cap", () => {
     const { host } = loadWorkerEnv(GOOD);
-    expect(host).toEqual({ hub: true, hubSocket: null, idleProcesses: null, maxCalls: 0 });
+    expect(host).toEqual({ hub: true, hubSocket: null, idleProcesses: null, maxCalls: 0, reconcileIntervalMs: 60_000 });
     expect(hostServerOptions(host)).toEqual({});
   });
 
@@ -31,6 +31,7 @@ describe('host settings', () => {
     const { host } = loadWorkerEnv({ ...GOOD, WORKER_IDLE_PROCESSES: '3', WORKER_MAX_CALLS: '20' });
     expect(host).toMatchObject({ idleProcesses: 3, maxCalls: 20 });
     expect(hostServerOptions(host)).toMatchObject({ numIdleProcesses: 3, loadThreshold: 1 });
+    expect(loadWorkerEnv({ ...GOOD, WORKER_RECONCILE_SECONDS: '600' }).host.reconcileIntervalMs).toBe(600_000);
   });
 
   it('names malformed values', () => {
@@ -39,6 +40,10 @@ describe('host settings', () => {
       /WORKER_IDLE_PROCESSES \(must be a positive number of processes\)/,
     );
     expect(() => loadWorkerEnv({ ...GOOD, WORKER_MAX_CALLS: '-1' })).toThrow(/WORKER_MAX_CALLS/);
+    for (const seconds of ['0', '5', '7200', '1.5'])
+      expect(() => loadWorkerEnv({ ...GOOD, WORKER_RECONCILE_SECONDS: seconds })).toThrow(
+        /WORKER_RECONCILE_SECONDS \(must be a number of seconds from 10 to 3600\)/,
+      );
   });
 });
 

@@ -1,6 +1,6 @@
 // The worker's per-host settings, parsed with the rest of its environment by agent/env.ts: the
 // hub in the main process that owns database access for the host, how many idle job processes
-// the framework keeps warm, and the host's call cap.
+// the framework keeps warm, the host's call cap, and how often its config cache is reconciled.
 import { z } from 'zod';
 
 const whole = (min: number, what: string) =>
@@ -26,6 +26,14 @@ export const hostEnvSchema = z.object({
   WORKER_IDLE_PROCESSES: whole(1, 'a positive number of processes').optional(),
   /** Most concurrent calls on this host (0: no cap, only the CPU threshold). */
   WORKER_MAX_CALLS: whole(0, 'a number of calls (0: no cap)').default(0),
+  /**
+   * How often the host refetches every cached config, in seconds: the safety net for a change
+   * signal that never arrived (Realtime drops messages over its rate limit). Each pass costs one
+   * query per 100 cached numbers, so a large fleet may trade freshness for database load.
+   */
+  WORKER_RECONCILE_SECONDS: whole(10, 'a number of seconds from 10 to 3600')
+    .max(3600, 'must be a number of seconds from 10 to 3600')
+    .default(60),
 });
 
 export interface HostSettings {
@@ -37,6 +45,8 @@ export interface HostSettings {
   idleProcesses: number | null;
   /** Call cap reported through the framework's load function; 0: none. */
   maxCalls: number;
+  /** The config source's full refetch period, in ms. */
+  reconcileIntervalMs: number;
 }
 
 export function hostSettings(data: z.infer<typeof hostEnvSchema>): HostSettings {
@@ -46,5 +56,6 @@ export function hostSettings(data: z.infer<typeof hostEnvSchema>): HostSettings 
     hubSocket: hub ? (data.WORKER_HUB_SOCKET ?? null) : null,
     idleProcesses: data.WORKER_IDLE_PROCESSES ?? null,
     maxCalls: data.WORKER_MAX_CALLS,
+    reconcileIntervalMs: data.WORKER_RECONCILE_SECONDS * 1_000,
   };
 }
