@@ -1,14 +1,9 @@
 // Every await on I/O in the bench has a deadline: a stuck step fails with what it was waiting for.
-export async function withinMs<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+import { withTimeout } from '../../shared/deadline.ts';
+
+/** shared/deadline.ts withTimeout, failing with the step's name. */
+export function withinMs<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return withTimeout(promise, { timeoutMs: ms, error: () => new Error(`${what}: no answer within ${ms} ms`) });
 }
 
 /** Polls `check` every 250 ms until it is true, or fails after `ms`. */
