@@ -1,14 +1,15 @@
 // The webhook dispatcher: a graphile-worker runner for the 'webhooks.deliver' jobs the database
-// schedules, plus a periodic sweep (jobs of dispatchers that died mid-delivery, deliveries without
-// a job, call analyses that never arrived, so call.ended goes out) and retention on a longer timer
-// (expired transcripts, old webhook history). Any number of dispatchers can run against one
+// schedules (replaced when it stalls, queue_runner.ts), plus a periodic sweep (jobs of dispatchers
+// that died mid-delivery, deliveries without a job, call analyses that never arrived, so call.ended
+// goes out) and retention on a longer timer (expired transcripts, old webhook history). Any number of dispatchers can run against one
 // database: each job is locked by one, and one at a time runs retention.
 import pg from 'pg';
-import { run, type Runner, type Task } from 'graphile-worker';
+import type { Task } from 'graphile-worker';
 import type { AttemptSettings } from './attempt.ts';
 import { attemptDelivery } from './attempt.ts';
 import type { Resolver } from './destination.ts';
-import { createLog, type Log, queueLogger } from './log.ts';
+import { createLog, type Log } from './log.ts';
+import { type QueueRunner, startQueueRunner } from './queue_runner.ts';
 import { type RetentionReport, runRetention } from './retention.ts';
 import { DEFAULT_RETRY_DELAYS_MS } from './retry.ts';
 import { createAgents } from './send.ts';
@@ -36,6 +37,8 @@ export interface DispatcherOptions {
   sweepIntervalMs?: number;
   /** Poll period for retries that came due, ms. Default 1 000. */
   pollIntervalMs?: number;
+  /** Replace the queue's runner when it has neither fetched nor run a job this long while the database answers, ms. Default 60 000. */
+  queueStallMs?: number;
   /** Settle a call analysis still pending this long after the end of the call, ms. Default 600 000. */
   analysisDeadlineMs?: number;
   /** Retention period: at start, then every this long, ms. Default 3 600 000 (hourly). */
@@ -64,6 +67,7 @@ export interface SweepReport {
 }
 
 export const DEFAULT_ANALYSIS_DEADLINE_MS = 10 * 60_000;
+export const DEFAULT_QUEUE_STALL_MS = 60_000;
 export const DEFAULT_RETENTION_INTERVAL_MS = 60 * 60_000;
 export const DEFAULT_WEBHOOK_HISTORY_KEEP_MS = 30 * 24 * 60 * 60_000;
 
@@ -92,18 +96,15 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Dispa
       'webhook attempt',
     );
   };
-  let runner: Runner;
+  let runner: QueueRunner;
   try {
-    runner = await run({
-      pgPool: pool,
+    runner = await startQueueRunner({
+      pool,
       concurrency,
-      noHandleSignals: true,
-      pollInterval: options.pollIntervalMs ?? 1_000,
-      logger: queueLogger(log),
-      parsedCronItems: [],
-      // Jobs are fetched and completed in batches: fewer round trips per delivery under load.
-      preset: { worker: { localQueue: { size: concurrency * 2 }, completeJobBatchDelay: 0 } },
+      pollIntervalMs: options.pollIntervalMs ?? 1_000,
       taskList: { [DELIVER_TASK]: task },
+      stallMs: options.queueStallMs ?? DEFAULT_QUEUE_STALL_MS,
+      log,
     });
   } catch (error) {
     await pool.end().catch(() => {});

@@ -78,7 +78,9 @@ describe('dispatcher faults', () => {
     const url = new URL(db.url);
     const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port) });
     cleanup.push(() => proxy.close());
-    await dispatcher({ databaseUrl: proxy.rewrite(db.url), sweepIntervalMs: 200 });
+    // A cut during the queue's first task lookup wedges graphile-worker until its runner is
+    // replaced (queue_runner.ts); a short stall limit lets that happen within the wait below.
+    await dispatcher({ databaseUrl: proxy.rewrite(db.url), sweepIntervalMs: 200, queueStallMs: 2_000 });
     proxy.cut();
     await startCall(db, owner.userId!);
     await new Promise((resolve) => setTimeout(resolve, 1_500));

@@ -29,6 +29,8 @@ const envSchema = z.object({
   WEBHOOKS_SWEEP_INTERVAL_MS: ms(100, 30_000),
   /** How often to look for retries that came due (new events arrive by LISTEN at once). */
   WEBHOOKS_POLL_INTERVAL_MS: ms(50, 1_000),
+  /** The job queue's runner is replaced when it has neither fetched nor run a job this long while the database answers. */
+  WEBHOOKS_QUEUE_STALL_MS: ms(1_000, 60_000),
   /** A call analysis still pending this long after the call ended is settled (failed or skipped), so call.ended goes out. */
   WEBHOOKS_ANALYSIS_DEADLINE_MS: ms(1_000, 600_000),
   /** Retention (expired transcripts, old webhook history) runs at start and then this often. */

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
         staleLockMs: env.WEBHOOKS_STALE_LOCK_MS,
         sweepIntervalMs: env.WEBHOOKS_SWEEP_INTERVAL_MS,
         pollIntervalMs: env.WEBHOOKS_POLL_INTERVAL_MS,
+        queueStallMs: env.WEBHOOKS_QUEUE_STALL_MS,
         analysisDeadlineMs: env.WEBHOOKS_ANALYSIS_DEADLINE_MS,
         retentionIntervalMs: env.RETENTION_INTERVAL_MS,
         webhookHistoryKeepMs: env.WEBHOOKS_HISTORY_KEEP_MS,
