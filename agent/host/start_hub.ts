@@ -13,6 +13,7 @@ import type { ConfigLogger } from '../config/config_log.ts';
 import type { ConfigBackendEnv } from '../env.ts';
 import type { CallStore } from '../store/call_store.ts';
 import { HubServer } from './hub_server.ts';
+import { removeStaleHubSockets } from './stale_hub_sockets.ts';
 
 export interface StartHubOptions {
   backend: ConfigBackendEnv;
@@ -73,12 +74,16 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 
 /**
  * For main.ts, before the framework starts: the hub, with its socket file removed when the process
- * exits, or null (logged) when it cannot listen; job processes then connect to the database
+ * exits (and, in the background, sockets of killed workers nobody listens on), or null (logged)
+ * when it cannot listen; job processes then connect to the database
  * themselves, as with WORKER_HUB=off.
  */
 export async function startWorkerHub(options: StartHubOptions): Promise<RunningHub | null> {
   try {
     const hub = await startHub(options);
+    void removeStaleHubSockets(path.dirname(hub.socketPath), hub.socketPath).then((removed) => {
+      if (removed.length > 0) console.error(`worker: removed ${removed.length} hub socket(s) left by stopped workers`);
+    });
     process.once('exit', () => {
       try {
         unlinkSync(hub.socketPath);
