@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { isTypeFetchOnLostConnection } from './agent/store/postgres_type_fetch.ts';
+import { isTypeFetchOnLostConnection } from './shared/postgres_type_fetch.ts';
 
 export default defineConfig({
   test: {

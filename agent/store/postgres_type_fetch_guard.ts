@@ -5,7 +5,7 @@
 // connection itself is already gone and postgres.js reconnects on next use, so this one rejection
 // is logged and dropped; every other unhandled rejection still ends the process as before.
 import { defaultConfigLogger } from '../config/config_log.ts';
-import { isTypeFetchOnLostConnection } from './postgres_type_fetch.ts';
+import { isTypeFetchOnLostConnection } from '../../shared/postgres_type_fetch.ts';
 
 let installed = false;
 

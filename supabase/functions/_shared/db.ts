@@ -13,6 +13,7 @@ import type { Caller } from './auth.ts';
 import { Deadline } from '../../../shared/deadline.ts';
 import { classifyDatabaseError } from './db_errors.ts';
 import { createReplaceablePool } from './db_pool.ts';
+import { guardPostgresTypeFetch } from './db_type_fetch_guard.ts';
 
 export type Tx = postgres.TransactionSql;
 
@@ -57,6 +58,7 @@ export function databaseOptionsFromEnv(env: {
 }
 
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
+  guardPostgresTypeFetch();
   const statementTimeout = String(options.statementTimeoutMs ?? DEFAULT_DB_STATEMENT_TIMEOUT_MS);
   const timeoutMs = options.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS;
   const pool = createReplaceablePool(() =>

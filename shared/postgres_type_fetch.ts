@@ -1,6 +1,6 @@
 // Recognises the one unhandled rejection postgres.js can leave behind: the array-type read it
 // starts on every new connection, rejected because the connection was lost meanwhile. Kept free
-// of imports so the test runner's config can use it too.
+// of imports so the test runner's config, the worker and the Deno functions can all use it.
 const TYPE_FETCH = 'from pg_catalog.pg_type';
 
 /** True for the rejected type read of a connection that was reset, refused or closed meanwhile. */
