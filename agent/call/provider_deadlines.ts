@@ -44,14 +44,26 @@ export interface ProviderStall {
   message: string;
 }
 
-/** Resolves with 'timeout' after `ms`, unless `promise` settles first. */
+/**
+ * Resolves with 'timeout' after `ms`, unless `promise` settles first. A process starved of CPU
+ * runs its expired timers before it reads the sockets that became readable meanwhile, so at the
+ * deadline the answer gets one pass of the event loop's I/O before the verdict: a slow host is
+ * not taken for a dead provider (and a call is not ended for it).
+ */
 export async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   if (!Number.isFinite(ms)) return promise;
   const timeout = Symbol('timeout');
   try {
     return await withTimeout(promise, { timeoutMs: Math.max(0, ms), error: () => timeout });
   } catch (error) {
-    if (error === timeout) return 'timeout';
-    throw error;
+    if (error !== timeout) throw error;
+    return afterPendingIo(promise);
   }
+}
+
+/** `promise`'s outcome if the I/O already waiting settles it, else 'timeout'. */
+function afterPendingIo<T>(promise: Promise<T>): Promise<T | 'timeout'> {
+  // setImmediate runs after the poll phase, where the event loop reads ready sockets.
+  const nextCheck = new Promise<'timeout'>((resolve) => setImmediate(() => resolve('timeout')));
+  return Promise.race([promise, nextCheck]);
 }

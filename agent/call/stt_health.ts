@@ -55,10 +55,15 @@ export class SttHealth {
   #voiceHeard(): void {
     if (this.#timer || this.#stalled) return;
     this.#timer = setTimeout(() => {
-      this.#stalled = true;
-      this.#onStall({
-        type: 'stt_error',
-        message: `STT stalled: no recognition within ${this.#responseMs} ms of the caller's voice`,
+      // As in withinMs: a recognition already waiting on the socket of a starved process is read
+      // (and stop() called) before the verdict.
+      setImmediate(() => {
+        if (this.#timer === undefined) return;
+        this.#stalled = true;
+        this.#onStall({
+          type: 'stt_error',
+          message: `STT stalled: no recognition within ${this.#responseMs} ms of the caller's voice`,
+        });
       });
     }, this.#responseMs);
     this.#timer.unref?.();
