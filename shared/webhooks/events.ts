@@ -2,7 +2,13 @@
 // friends) and the dispatcher wraps it; the version changes only for incompatible changes, and
 // new fields may appear in any version.
 
-export const WEBHOOK_EVENT_TYPES = ['call.started', 'call.ended', 'message.created', 'config_issue.opened'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'call.started',
+  'call.ended',
+  'message.created',
+  'message.updated',
+  'config_issue.opened',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export function isWebhookEventType(value: string): value is WebhookEventType {

@@ -1,4 +1,5 @@
-// Webhooks for call outcomes: message.created when the worker files a message, and call.ended once
+// Webhooks for call outcomes: message.created when the worker files a message, message.updated
+// when the caller corrects it, and call.ended once
 // the call has ended and its analysis is settled, carrying the transcript, the messages and the
 // analysis, with the transcript cut to a bounded size. Settling analyses that never arrive, and
 // the retention of transcripts copied into events and of old webhook history.
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOwnedSetup } from '../../test/db/fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { type Persona, serviceRolePersona } from '../../test/db/personas.ts';
+import { WEBHOOK_EVENT_TYPES } from '../../shared/webhooks/events.ts';
 import { createEndpoint, startCall } from '../../test/db/webhooks.ts';
 
 let db: TestDatabase;
@@ -85,6 +87,45 @@ describe('message.created', () => {
       }),
     ).rejects.toThrow('rollback');
     expect((await eventsOf(owner.userId!)).map((e) => e.data.message.body)).toEqual(['Twice?']);
+  });
+});
+
+describe('message.updated', () => {
+  /** As the worker files a message (take_message): the same text again is a correction. */
+  const fileMessage = (callId: string, fields: Record<string, unknown>) =>
+    db.as(worker, (sql) => sql`select public.record_call_message(${callId}, ${sql.json(fields as never)}) as id`);
+
+  it('is enqueued when the caller corrects a filed message, carrying it whole as corrected', async () => {
+    const { owner } = await ownerWithEndpoint(['message.created', 'message.updated']);
+    const callId = await startCall(db, owner.userId!);
+    const body = 'Please call me back about the invoice.';
+    await fileMessage(callId, { caller_name: 'Anne', callback_number: '+14155550100', body });
+    await fileMessage(callId, { caller_name: 'Ann Lee', callback_number: '+14155550199', body, urgent: true });
+    const events = await eventsOf(owner.userId!);
+    expect(events.map((e) => e.type)).toEqual(['message.created', 'message.updated']);
+    expect(events[0]!.data.message).toMatchObject({ caller_name: 'Anne', callback_number: '+14155550100' });
+    expect(events[1]!.data.message).toEqual({
+      ...events[0]!.data.message,
+      caller_name: 'Ann Lee',
+      callback_number: '+14155550199',
+      urgent: true,
+    });
+  });
+
+  it('is not sent for the same details filed again, nor when the owner handles the message', async () => {
+    const { owner } = await ownerWithEndpoint(['message.updated']);
+    const callId = await startCall(db, owner.userId!);
+    const fields = { caller_name: 'Ann', callback_number: '+14155550100', body: 'Call me.' };
+    const [{ id }] = (await fileMessage(callId, fields)) as unknown as [{ id: string }];
+    await fileMessage(callId, fields);
+    await db.as(owner, (sql) => sql`update public.messages set status = 'handled' where id = ${id}`);
+    expect(await db.sql`select status from public.messages where id = ${id}`).toEqual([{ status: 'handled' }]);
+    expect(await eventsOf(owner.userId!)).toEqual([]);
+  });
+
+  it('the database and the shared code list the same event types', async () => {
+    const [row] = await db.sql<{ types: string[] }[]>`select private.webhook_event_types() as types`;
+    expect(row!.types).toEqual([...WEBHOOK_EVENT_TYPES]);
   });
 });
 

@@ -139,7 +139,7 @@ describe('endpoint input', () => {
     await expect(create('https://hooks.example.test', ['call.started', 'call.finished'])).rejects.toMatchObject({
       code: '23514',
       message: "webhook_endpoints.events 'call.finished' is not an event",
-      hint: expect.stringContaining('call.started, call.ended, message.created, config_issue.opened'),
+      hint: expect.stringContaining('call.started, call.ended, message.created, message.updated, config_issue.opened'),
     });
     await expect(create('https://hooks.example.test', [])).rejects.toMatchObject({
       message: 'webhook_endpoints.events is empty',

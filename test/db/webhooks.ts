@@ -2,7 +2,7 @@
 import type { TestDatabase } from './harness.ts';
 import type { Persona } from './personas.ts';
 
-export const ALL_EVENTS = ['call.started', 'call.ended', 'message.created', 'config_issue.opened'];
+export const ALL_EVENTS = ['call.started', 'call.ended', 'message.created', 'message.updated', 'config_issue.opened'];
 
 export interface CreatedEndpoint {
   id: string;

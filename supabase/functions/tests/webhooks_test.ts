@@ -72,7 +72,7 @@ Deno.test('refuses bad input with 400 and the field in the message', async () =>
     [{ url: 42 }, /url must be a string/],
     [
       { events: ['call.finished'] },
-      /'call.finished' is not an event; events are call.started, call.ended, message.created, config_issue.opened/,
+      /'call.finished' is not an event; events are call.started, call.ended, message.created, message.updated, config_issue.opened/,
     ],
     [{ events: [] }, /events must name at least one of/],
     [{ secret: 'whsec_mine' }, /unknown field\(s\): secret/],
@@ -179,7 +179,13 @@ Deno.test('routes: unknown paths are 404, wrong methods 405, event types listed'
   assert.equal(wrong.status, 405);
   assert.equal((await call('GET', '/endpoints/00000000-0000-0000-0000-000000000000/rotate')).status, 405);
   const events = await json(await call('GET', '/events'));
-  assert.deepEqual(events.events, ['call.started', 'call.ended', 'message.created', 'config_issue.opened']);
+  assert.deepEqual(events.events, [
+    'call.started',
+    'call.ended',
+    'message.created',
+    'message.updated',
+    'config_issue.opened',
+  ]);
 });
 
 Deno.test('an unreachable database is a 503 with Retry-After, never a 500', async () => {
