@@ -122,6 +122,17 @@ function connectionError(error: NodeJS.ErrnoException): string {
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return 'host unreachable';
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `TLS: the certificate is not valid for ${(error as { host?: string }).host ?? 'this host'} (${error.code})`;
+    case 'CERT_HAS_EXPIRED':
+      return `TLS: the certificate has expired (${error.code})`;
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      // Node's own text suggests --use-system-ca, which is no advice for the receiver's owner.
+      return `TLS: the certificate is not trusted (${error.code}); use one from a public certificate authority, with its intermediates`;
     default:
       return error.code ? `${error.code}: ${error.message}`.slice(0, 300) : error.message.slice(0, 300);
   }
