@@ -1,7 +1,7 @@
 // The agent a caller talks to: the owner's instructions and the call's tools (call_tools.ts). Its
 // speech nodes bound every provider await (provider_deadlines.ts): the LLM's reply stream
 // (llm_deadlines.ts), TTS with a fallback voice (tts_failover.ts) and STT health
-// (stt_health.ts). It also marks when an utterance's first text reaches TTS, for the bench.
+// (stt_health.ts, clocked from the VAD's start of speech). It also marks when an utterance's first text reaches TTS, for the bench.
 import { type llm, type stt, voice } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { ReadableStream, TransformStream } from 'node:stream/web';
@@ -63,9 +63,39 @@ export class CallAgent extends voice.Agent {
   ): Promise<ReadableStream<stt.SpeechEvent | string> | null> {
     const health = new SttHealth(this.#options.deadlines, this.#options.onStall);
     const input = audio instanceof ReadableStream ? audio : ReadableStream.from(audio);
-    const events = await voice.Agent.default.sttNode(this, health.watchAudio(input), modelSettings);
-    if (!events) health.stop();
-    return events && health.watchEvents(events);
+    const stopListening = this.#vad() ? this.#onSpeechStart(() => health.speechStarted()) : null;
+    const events = await voice.Agent.default.sttNode(
+      this,
+      stopListening ? input : health.watchLoudness(input),
+      modelSettings,
+    );
+    if (!events) {
+      health.stop();
+      stopListening?.();
+      return null;
+    }
+    const unsubscribe = () => stopListening?.();
+    return health.watchEvents(events).pipeThrough(
+      new TransformStream<stt.SpeechEvent | string, stt.SpeechEvent | string>({
+        flush: unsubscribe,
+        cancel: unsubscribe,
+      }),
+    );
+  }
+
+  /** The agent's VAD, else the session's: what decides that the caller speaks. */
+  #vad(): unknown {
+    return this.vad ?? this.session.vad;
+  }
+
+  /** Calls `onStart` each time the VAD hears the caller start speaking; returns the unsubscribe. */
+  #onSpeechStart(onStart: () => void): () => void {
+    const session = this.session;
+    const listener = (ev: voice.UserStateChangedEvent) => {
+      if (ev.newState === 'speaking') onStart();
+    };
+    session.on(voice.AgentSessionEventTypes.UserStateChanged, listener);
+    return () => session.off(voice.AgentSessionEventTypes.UserStateChanged, listener);
   }
 
   #markFirstText(): TransformStream<string, string> {

@@ -2,8 +2,11 @@
 // stream that opens and never answers, one that answers once and stalls, one reset mid-stream,
 // and one refused as unavailable (retried by the framework). The plugin notices none of the
 // first three; the call does (stt_health.ts): the caller talks (a tone on the line), hears an
-// apology within 5 s, then the hang-up. Speech goes through the ElevenLabs fake, measured.
-import { log } from '@livekit/agents';
+// apology within 5 s, then the hang-up. Speech goes through the ElevenLabs fake, measured. With
+// Silero VAD on the call, as in production, the clock starts at the caller's speech (eSpeak NG),
+// and loud noise that Deepgram answers with nothing does not end the call.
+import { log, type VAD, type voice } from '@livekit/agents';
+import * as silero from '@livekit/agents-plugin-silero';
 import { type CallWorld, startCallWorld } from '../testing/call_world.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../../test/db/harness.ts';
@@ -12,9 +15,11 @@ import type { ElevenLabsFake } from '../../test/fakes/elevenlabs.ts';
 import type { FakeLiveKit } from '../../test/fakes/livekit.ts';
 import type { FakeOpenAI } from '../../test/fakes/openai.ts';
 import { ADAM, seedAgent } from '../config/_test_fixtures.ts';
+import { CALLER_SAMPLE_RATE, CALLER_SENTENCES, speakSentence } from '../testing/caller_speech.ts';
 import { fakeLiveKitCall } from '../testing/fake_livekit_call.ts';
 import type { PostgresBackends } from '../testing/postgres_backends.ts';
 import { TimedAudioOutput } from '../testing/silence_meter.ts';
+import { LoopedAudioInput, whiteNoise } from '../testing/looped_audio_input.ts';
 import { ToneAudioInput } from '../testing/tone_audio_input.ts';
 import { createProviders } from './providers.ts';
 import { runCall } from './run_call.ts';
@@ -41,8 +46,8 @@ beforeEach(() => {
   deepgram.streamMode = 'transcribe';
 });
 
-/** A call that waits for the caller, who starts talking at once. */
-async function callerTalks() {
+/** A call that waits for the caller, who starts talking at once (a tone, and no VAD, by default). */
+async function callerTalks(line: { audio?: voice.AudioInput; vad?: VAD } = {}) {
   const agent = await seedAgent(db, { voiceId: ADAM, greeting: '' });
   const { roomName, info, controls } = fakeLiveKitCall(livekit, agent.e164);
   let hungUpAt: number | null = null;
@@ -56,7 +61,7 @@ async function callerTalks() {
       elevenApiKey: eleven.apiKey,
       elevenBaseUrl: eleven.apiBaseUrl,
     }),
-    vad: () => null,
+    vad: () => line.vad ?? null,
     turnDetection: () => null,
   };
   const output = new TimedAudioOutput();
@@ -64,7 +69,7 @@ async function callerTalks() {
   const call = await runCall(
     info,
     { configSource: backends.source, callStore: backends.store, providers, controls: timedControls, logger: log() },
-    { audioInput: new ToneAudioInput(), audioOutput: output, maxCallDurationMs: 60_000 },
+    { audioInput: line.audio ?? new ToneAudioInput(), audioOutput: output, maxCallDurationMs: 60_000 },
   );
   return { call, output, talkingFrom, roomName, hungUpAt: () => hungUpAt };
 }
@@ -112,5 +117,47 @@ describe('speech recognition wedged (real deadlines)', () => {
     expect(apologized()).toBe(false);
     await call.end('agent_hangup');
     expect((await call.finished).reason).toBe('agent_hangup');
+  }, 30_000);
+});
+
+describe('speech recognition health with the VAD (real deadlines)', () => {
+  let vad: VAD;
+  let speech: Int16Array;
+  /** Loud (about -20 dBFS, ten times the loudness stand-in's bar) and no voice in it. */
+  const noise = whiteNoise(2, CALLER_SAMPLE_RATE, 0.1);
+  beforeAll(async () => {
+    [vad, speech] = await Promise.all([silero.VAD.load(), speakSentence(CALLER_SENTENCES[0]!)]);
+  }, 60_000);
+
+  const endedYet = (call: { finished: Promise<unknown> }) => {
+    let ended = false;
+    void call.finished.then(() => (ended = true));
+    return () => ended;
+  };
+
+  it('apologizes within 5 s and hangs up when Deepgram never answers the caller speaking', async () => {
+    deepgram.streamMode = 'silent';
+    const audio = new LoopedAudioInput(speech, CALLER_SAMPLE_RATE, 1_000);
+    const { call, output, talkingFrom, hungUpAt } = await callerTalks({ audio, vad });
+    expect((await call.finished).reason).toBe('provider_error');
+    expect(apologized()).toBe(true);
+    expect(output.longestSilenceMs(talkingFrom, hungUpAt()!)).toBeLessThanOrEqual(UNPLANNED_SILENCE_LIMIT_MS);
+  }, 30_000);
+
+  it('keeps the call when the line carries loud noise that Deepgram answers with nothing', async () => {
+    deepgram.streamMode = 'silent';
+    const { call } = await callerTalks({ audio: new LoopedAudioInput(noise, CALLER_SAMPLE_RATE), vad });
+    const ended = endedYet(call);
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect(ended()).toBe(false);
+    expect(apologized()).toBe(false);
+    await call.end('agent_hangup');
+    expect((await call.finished).reason).toBe('agent_hangup');
+  }, 30_000);
+
+  it('without a VAD, loudness stands in: the same noise starts the clock', async () => {
+    deepgram.streamMode = 'silent';
+    const { call } = await callerTalks({ audio: new LoopedAudioInput(noise, CALLER_SAMPLE_RATE) });
+    expect((await call.finished).reason).toBe('provider_error');
   }, 30_000);
 });

@@ -1,8 +1,11 @@
 // Speech recognition health. The Deepgram plugin notices neither a stream that opens and never
 // answers nor a socket that dies mid-call (providers.md §2.3): the caller would talk into a void.
-// So the caller's audio is watched on its way to STT: once the line carries a voice (loud enough
-// to be speech), a recognition event must follow within sttResponseMs, or the STT has failed.
-// Usage reports do not count: the plugin makes them from the audio it sends, not from answers.
+// So once the caller speaks, a recognition event must follow within sttResponseMs, or the STT has
+// failed. "The caller speaks" is the session's VAD detecting the start of speech when the call has
+// a VAD (every real call does): loud noise on the line (a car, wind, a TV with no words) is no
+// voice, and Deepgram rightly answers it with nothing, which must not end the call. Without a VAD
+// the audio's loudness stands in for it. Usage reports do not count as answers: the plugin makes
+// them from the audio it sends, not from answers.
 import { stt } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { type ReadableStream, TransformStream } from 'node:stream/web';
@@ -22,8 +25,13 @@ export class SttHealth {
     this.#onStall = onStall;
   }
 
-  /** The caller's audio on its way to STT, unchanged; a voice on it starts the clock. */
-  watchAudio(audio: ReadableStream<AudioFrame>): ReadableStream<AudioFrame> {
+  /** The VAD heard the caller start speaking: starts the clock. */
+  speechStarted(): void {
+    this.#voiceHeard();
+  }
+
+  /** The caller's audio on its way to STT, unchanged; a loud frame starts the clock (calls without a VAD). */
+  watchLoudness(audio: ReadableStream<AudioFrame>): ReadableStream<AudioFrame> {
     return audio.pipeThrough(
       new TransformStream<AudioFrame, AudioFrame>({
         transform: (frame, controller) => {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { type RunningHub, startHub } from '../../agent/host/start_hub.ts';
 import { startBenchDatabase } from '../_database.ts';
-import { CALLER_SAMPLE_RATE, callerUtterances } from './caller_speech.ts';
+import { CALLER_SAMPLE_RATE, callerUtterances } from '../../agent/testing/caller_speech.ts';
 import type { BareProviders } from './bare_agent.ts';
 import type { FakesAddress } from './fakes_process.ts';
 import { DENSITY_ENV } from './job_protocol.ts';

@@ -1,7 +1,8 @@
-// The caller's side of a bench call: short sentences spoken by eSpeak NG (the WASM build from
-// npm, so a fresh checkout needs nothing from the system), as 16 kHz mono PCM16 with the silence
-// eSpeak puts around them trimmed, so each clip ends where the speech ends. Silero VAD really
-// detects these as speech (a pure tone it does not), which is what the turn pipeline needs.
+// A caller's speech, for the density bench and for call tests that need the VAD to hear a voice:
+// short sentences spoken by eSpeak NG (the WASM build from npm, so a fresh checkout needs nothing
+// from the system), as 16 kHz mono PCM16 with the silence eSpeak puts around them trimmed, so each
+// clip ends where the speech ends. Silero VAD really detects these as speech (a pure tone it does
+// not), which is what the turn pipeline needs.
 import ESpeakNg from 'espeak-ng';
 
 export const CALLER_SAMPLE_RATE = 16_000;
