@@ -1,50 +1,27 @@
 // One owner of database access per host: whatever the number of job processes connected to the
 // hub, resolving numbers and writing call rows through it, the host holds the same (at most 3)
 // Postgres connections. The clients are real child processes, as job processes are.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { seedAgent } from '../config/_test_fixtures.ts';
 import { type RunningHub, startHub } from './start_hub.ts';
+import { type JobLikeReport, jobLikeClients } from './testing/job_like_clients.ts';
 
-const CLIENT = path.join(import.meta.dirname, 'testing', 'job_like_client.ts');
 const APP = 'switchboard_host_test';
 
 let db: TestDatabase;
 let hub: RunningHub;
-const children: ChildProcess[] = [];
+const clients = jobLikeClients();
 
 beforeAll(async () => {
   db = await createTestDatabase();
 });
 afterAll(async () => {
-  for (const child of children) child.stdin?.end();
-  await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : null)));
+  await clients.stop();
   await hub?.close();
   await db.close();
 });
-
-interface ClientReport {
-  pid: number;
-  hubPid: number | null;
-  heldWhileIdle: number;
-  origin: string;
-  callId: string;
-  direct: number;
-}
-
-async function startClient(socketPath: string, databaseUrl: string, dialed: string): Promise<ClientReport> {
-  const child = spawn(process.execPath, [CLIENT, socketPath, databaseUrl, dialed], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'fatal' },
-  });
-  children.push(child);
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  return JSON.parse(line) as ClientReport;
-}
 
 describe('the worker hub', () => {
   it('keeps the host at the same 3 Postgres connections as job processes are added', async () => {
@@ -62,11 +39,11 @@ describe('the worker hub', () => {
       )[0]!.n;
 
     const counts: number[] = [];
-    const reports: ClientReport[] = [];
+    const reports: JobLikeReport[] = [];
     for (const batch of [1, 3, 6]) {
       reports.push(
         ...(await Promise.all(
-          Array.from({ length: batch }, () => startClient(hub.socketPath, url.toString(), agent.e164)),
+          Array.from({ length: batch }, () => clients.start(hub.socketPath, url.toString(), agent.e164)),
         )),
       );
       counts.push(await connections());

@@ -3,85 +3,30 @@
 // the Realtime server sees 1 socket whatever the number of job processes connected to the hub.
 // Without the hub each process holds its own socket. The clients are real child processes, as
 // job processes are.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/db/harness.ts';
 import { type SupabaseFake, startSupabaseFake } from '../../test/fakes/supabase_api.ts';
 import { eventually, seedAgent } from '../config/_test_fixtures.ts';
 import { type RunningHub, startHub } from './start_hub.ts';
-
-const CLIENT = path.join(import.meta.dirname, 'testing', 'job_like_client.ts');
-/** Each client's start (Node, supabase-js, a resolve and a write) must be done by then. */
-const CLIENT_REPORT_MS = 20_000;
+import { type JobLikeClients, type JobLikeReport, jobLikeClients } from './testing/job_like_clients.ts';
 
 let db: TestDatabase;
 let fake: SupabaseFake;
 let hub: RunningHub | undefined;
-const children: ChildProcess[] = [];
+let clients: JobLikeClients;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   fake = await startSupabaseFake({ databaseUrl: db.url });
+  clients = jobLikeClients({ SUPABASE_SERVICE_ROLE_KEY: fake.serviceRoleKey });
 });
 afterAll(async () => {
-  await stopClients(children.splice(0));
+  await clients?.stop();
   await hub?.close();
   await fake?.close();
   await db?.close();
 });
-
-interface ClientReport {
-  pid: number;
-  hubPid: number | null;
-  heldWhileIdle: number;
-  origin: string;
-  callId: string;
-  direct: number;
-}
-
-/** One job-like process; `socketPath` '-' runs it without the hub (its own source and store). */
-async function startClient(socketPath: string, dialed: string): Promise<ClientReport> {
-  const child = spawn(process.execPath, [CLIENT, socketPath, fake.url, dialed], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'fatal', SUPABASE_SERVICE_ROLE_KEY: fake.serviceRoleKey },
-  });
-  children.push(child);
-  const line = once(createInterface({ input: child.stdout! }), 'line') as Promise<[string]>;
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`job-like client ${child.pid} exited with ${String(code)} before reporting`);
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`job-like client ${child.pid} did not report within ${CLIENT_REPORT_MS} ms`)),
-      CLIENT_REPORT_MS,
-    );
-  });
-  try {
-    const [text] = await Promise.race([line, exited, late]);
-    return JSON.parse(text) as ClientReport;
-  } finally {
-    clearTimeout(timer);
-    exited.catch(() => {});
-  }
-}
-
-/** Closes the clients' stdin (they close their sources and exit); SIGKILL for any still there after 5 s. */
-async function stopClients(list: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    list.map(async (child) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.stdin?.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }),
-  );
-}
 
 describe('the worker hub on Supabase', () => {
   it('keeps the host at 1 Realtime socket as job processes are added; without it, one per process', async () => {
@@ -97,10 +42,12 @@ describe('the worker hub on Supabase', () => {
     const recordedBefore = recordCalls();
 
     const sockets: number[] = [realtime.openSockets];
-    const reports: ClientReport[] = [];
+    const reports: JobLikeReport[] = [];
     for (const batch of [1, 3, 6]) {
       reports.push(
-        ...(await Promise.all(Array.from({ length: batch }, () => startClient(hub!.socketPath, agent.e164)))),
+        ...(await Promise.all(
+          Array.from({ length: batch }, () => clients.start(hub!.socketPath, fake.url, agent.e164)),
+        )),
       );
       sockets.push(realtime.openSockets);
     }
@@ -121,7 +68,7 @@ describe('the worker hub on Supabase', () => {
     expect(hub.server.stats).toMatchObject({ clients: 10, resolves: 10, writes: 10 });
 
     // The contrast: 3 processes without the hub, each with its own config source, add a socket each.
-    const own = await Promise.all(Array.from({ length: 3 }, () => startClient('-', agent.e164)));
+    const own = await Promise.all(Array.from({ length: 3 }, () => clients.start('-', fake.url, agent.e164)));
     for (const report of own) expect(report).toMatchObject({ hubPid: null, direct: 1 });
     expect(realtime.openSockets).toBe(1 + 3);
     expect(hub.server.stats.clients).toBe(10);
