@@ -1,10 +1,10 @@
 // The worker process as operators run it: bad env -> one line and exit 3; good env -> the
 // framework's health server on PORT reports the shared agent name.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_NAME } from '../shared/agent_name.ts';
+import { freePort } from '../scripts/db/embedded.ts';
 
 const MAIN = path.join(import.meta.dirname, 'main.ts');
 const BASE_ENV = {
@@ -65,14 +65,4 @@ async function poll(url: string, timeoutMs = 20_000): Promise<Response> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -15,6 +15,7 @@ import { type FakeAgentServer, startFakeAgentServer } from '../../test/fakes/liv
 import { seedAgent } from '../config/_test_fixtures.ts';
 import { readHubStats } from './hub_client.ts';
 import { startWorkerHost, type WorkerHost } from './testing/worker_host.ts';
+import { freePort } from '../../scripts/db/embedded.ts';
 
 /** Until N job processes are prewarmed: main's start, the inference process, then N prewarms in series. */
 const POOL_READY_MS = 60_000;
@@ -204,14 +205,4 @@ describe('job processes forked by the framework', () => {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
