@@ -14,7 +14,7 @@ import { createCallStore, createConfigSource } from './config/create_config_sour
 import { liveKitCallControls } from './call/call_controls.ts';
 import { withinMs } from './call/provider_deadlines.ts';
 import { createProviders } from './call/providers.ts';
-import { type CallInfo, runCall } from './call/run_call.ts';
+import { type CallDependencies, type CallInfo, type RunningCall, runCall } from './call/run_call.ts';
 import { loadWorkerEnv, type WorkerEnv } from './env.ts';
 import { connectToHub } from './host/job_hub.ts';
 
@@ -98,23 +98,12 @@ export async function entry(ctx: JobContext<Record<string, unknown>>): Promise<v
   });
   let call;
   try {
-    call = await runCall(
-      info,
-      {
-        configSource: data.configSource,
-        callStore: data.callStore,
-        callWrites: data.callWrites,
-        providers: createProviders(data.env.providers, { vad: data.vad }),
-        controls,
-        logger,
-      },
-      {
-        room: ctx.room,
-        participantIdentity: caller.identity,
-        deadlines: data.env.deadlines,
-        analysis: { timeoutMs: data.env.analysisTimeoutMs },
-      },
-    );
+    call = await runCall(info, callDependencies(data, controls, logger), {
+      room: ctx.room,
+      participantIdentity: caller.identity,
+      deadlines: data.env.deadlines,
+      analysis: { timeoutMs: data.env.analysisTimeoutMs },
+    });
   } catch (error) {
     // Nothing can talk to the caller: hang up rather than leave them in silence.
     logger.error({ err: errorMessage(error) }, 'could not start the call; hanging up');
@@ -123,9 +112,37 @@ export async function entry(ctx: JobContext<Record<string, unknown>>): Promise<v
     ctx.shutdown('call failed to start');
     return;
   }
-  // The call ended, the worker is draining or the job was cancelled: end the call cleanly and
-  // record it, let the post-call analysis finish (bounded by ANALYSIS_TIMEOUT_MS), then stay until
-  // the queued writes are in the database (or the flush budget is spent).
+  await untilCallEnds(ctx, call, data, logger);
+}
+
+/** What runCall needs from the job process: the host's config source and call store, its write queue, the providers. */
+export function callDependencies(
+  data: WorkerProcessData,
+  controls: CallDependencies['controls'],
+  logger: ReturnType<typeof log>,
+): CallDependencies {
+  return {
+    configSource: data.configSource,
+    callStore: data.callStore,
+    callWrites: data.callWrites,
+    providers: createProviders(data.env.providers, { vad: data.vad }),
+    controls,
+    logger,
+  };
+}
+
+/**
+ * Holds the job until its call ends, then shuts the job down. The call ended, the worker is
+ * draining or the job was cancelled: the shutdown ends the call cleanly and records it, lets the
+ * post-call analysis finish (bounded by ANALYSIS_TIMEOUT_MS), then stays until the queued writes
+ * are in the database (or the flush budget is spent).
+ */
+export async function untilCallEnds(
+  ctx: JobContext<Record<string, unknown>>,
+  call: RunningCall,
+  data: WorkerProcessData,
+  logger: ReturnType<typeof log>,
+): Promise<void> {
   ctx.addShutdownCallback(async () => {
     await call.end('worker_shutdown');
     await call.finished;

@@ -4,15 +4,14 @@
 // participant (its attributes come from the job's metadata instead), and the session's room I/O
 // (the caller's audio comes from CallerAudioInput, replies go to ReplyAudioOutput). Everything
 // after is entry's own code path: callInfoFrom, liveKitCallControls (against the LiveKit fake),
-// runCall with the hub's config source and call store, the process's write queue, the providers
-// from createProviders, and the same shutdown callback (end the call, wait for its record and
-// analysis, flush the writes).
+// runCall with entry's callDependencies (the hub's config source and call store, the process's
+// write queue, the providers), and entry's untilCallEnds (the same shutdown: end the call, wait
+// for its record and analysis, flush the writes).
 import { defineAgent, type JobContext, type JobProcess, log } from '@livekit/agents';
 import { errorMessage } from '../../shared/errors.ts';
 import { liveKitCallControls } from '../../agent/call/call_controls.ts';
-import { createProviders } from '../../agent/call/providers.ts';
 import { runCall } from '../../agent/call/run_call.ts';
-import { callInfoFrom, prewarm, type WorkerProcessData } from '../../agent/job.ts';
+import { callDependencies, callInfoFrom, prewarm, untilCallEnds, type WorkerProcessData } from '../../agent/job.ts';
 import { type CallerSpeech, callIo } from './call_io.ts';
 import { type DensityJobMeta, loadCallerSpeech } from './job_protocol.ts';
 
@@ -41,32 +40,14 @@ async function benchEntry(ctx: JobContext<Record<string, unknown>>): Promise<voi
     onError: (_what, error) => logger.error({ err: errorMessage(error) }, 'could not delete the room to hang up'),
   });
   const io = callIo(meta, data.speech);
-  const call = await runCall(
-    info,
-    {
-      configSource: data.configSource,
-      callStore: data.callStore,
-      callWrites: data.callWrites,
-      providers: createProviders(data.env.providers, { vad: data.vad }),
-      controls,
-      logger,
-    },
-    {
-      audioInput: io.audioInput,
-      audioOutput: io.audioOutput,
-      deadlines: data.env.deadlines,
-      analysis: { timeoutMs: data.env.analysisTimeoutMs },
-    },
-  );
-  io.live(call.session);
-  ctx.addShutdownCallback(async () => {
-    await call.end('worker_shutdown');
-    await call.finished;
-    await call.analyzed;
-    await data.callWrites.drain(data.env.callRecords.flushMs);
+  const call = await runCall(info, callDependencies(data, controls, logger), {
+    audioInput: io.audioInput,
+    audioOutput: io.audioOutput,
+    deadlines: data.env.deadlines,
+    analysis: { timeoutMs: data.env.analysisTimeoutMs },
   });
-  await call.finished;
-  ctx.shutdown('call ended');
+  io.live(call.session);
+  await untilCallEnds(ctx, call, data, logger);
 }
 
 export default defineAgent({ prewarm: benchPrewarm, entry: benchEntry });
