@@ -1,6 +1,6 @@
 // The job queue's runner under the faults that can wedge it, on a real database: a first task
 // lookup that fails (graphile-worker caches that failure), and a database away for longer than
-// the stall limit (not a stall: the runner is kept).
+// the stall limit, refusing or stalling (not a stall of the runner: it is kept).
 import { runMigrations } from 'graphile-worker';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -92,18 +92,24 @@ describe('job queue runner', () => {
     expect(queue.restarts).toBeGreaterThanOrEqual(1);
   });
 
-  it('a database away for longer than the stall limit: the runner is kept and runs the job once it is back', async () => {
-    const url = new URL(db.url);
-    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port) });
-    cleanup.push(() => proxy.close());
-    const queue = await runner(proxy.rewrite(db.url));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    proxy.cut();
-    await addJob('after-outage');
-    await new Promise((resolve) => setTimeout(resolve, 3 * STALL_MS));
-    expect(await runsOf('after-outage', 0)).toBe(0);
-    proxy.restore();
-    expect(await runsOf('after-outage', 8 * STALL_MS)).toBe(1);
-    expect(queue.restarts).toBe(0);
-  });
+  it.each([
+    ['resets every connection', { kind: 'reset' }],
+    ['accepts and then stalls', { kind: 'stall' }],
+  ] as const)(
+    'a database that %s for longer than the stall limit: the runner is kept and runs the job once it is back',
+    async (_what, mode) => {
+      const url = new URL(db.url);
+      const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port) });
+      cleanup.push(() => proxy.close());
+      const queue = await runner(proxy.rewrite(db.url));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await proxy.setMode(mode);
+      await addJob('after-outage');
+      await new Promise((resolve) => setTimeout(resolve, 3 * STALL_MS));
+      expect(await runsOf('after-outage', 0)).toBe(0);
+      proxy.restore();
+      expect(await runsOf('after-outage', 8 * STALL_MS)).toBe(1);
+      expect(queue.restarts).toBe(0);
+    },
+  );
 });

@@ -51,7 +51,7 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Que
     if (checking || stopped || Date.now() - lastProgressAt < options.stallMs) return;
     checking = true;
     try {
-      if (!(await databaseAnswers(options.pool))) {
+      if (!(await databaseAnswers(options.pool, options.stallMs))) {
         answeringSince = null;
         return;
       }
@@ -107,8 +107,9 @@ async function stopRunner(runner: Runner, log: Log): Promise<void> {
   );
 }
 
-async function databaseAnswers(pool: pg.Pool): Promise<boolean> {
-  return pool.query('select 1').then(
+/** A database that does not answer within `timeoutMs` (a stalled connection) counts as away. */
+async function databaseAnswers(pool: pg.Pool, timeoutMs: number): Promise<boolean> {
+  return withTimeout(pool.query('select 1'), { timeoutMs }).then(
     () => true,
     () => false,
   );
